@@ -1,0 +1,27 @@
+# Two commands do all the set-up on a fresh machine:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+run: install
+	$(BIN)/python -m bot
+
+test: install
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m bot eval tests/eval/heldout.tsv --min-accuracy 0.95
+
+bench: install
+	$(BIN)/python bench/matcher_bench.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

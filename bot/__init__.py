@@ -1,0 +1,3 @@
+"""FTZ Facts: answers quick factual questions about the Xinjiang Pilot Free Trade Zone, with verbatim sources."""
+
+__version__ = "0.1.0"

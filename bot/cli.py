@@ -1,0 +1,158 @@
+"""Command line: `ftz-bot run | ask | check | eval` (and `python -m bot`, which runs the bot).
+
+Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.knowledge import FactBase, KnowledgeError, load_fact_base
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ftz-bot",
+        description="FTZ Facts: answers questions about the Xinjiang Pilot Free Trade Zone, citing the article.",
+    )
+    parser.add_argument("--knowledge", metavar="DIR", type=Path,
+                        help="knowledge folder to use (default: $BOT_KNOWLEDGE_DIR, else the bundled one)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the Telegram bot (console chat when no token is set)",
+                              description="Run the Telegram bot with long polling. Without TELEGRAM_BOT_TOKEN, "
+                                          "opens a console chat that answers the same way.")
+    run.add_argument("--console", action="store_true", help="open the console chat even if a token is set")
+
+    ask = commands.add_parser("ask", help="answer questions from the arguments or standard input",
+                              description="Answer one question, or one question per line of standard input.")
+    ask.add_argument("question", nargs="*", help="the question (omit to read questions from standard input)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--explain", action="store_true", help="also show the terms the question was reduced to")
+
+    commands.add_parser("check", help="validate the knowledge folder and summarise it",
+                        description="Validate the knowledge folder; exit 1 naming the file, fact and field on error.")
+
+    evaluate = commands.add_parser("eval", help="score a labelled question file",
+                                   description="Score a labelled TSV file (category, expected, question) and "
+                                               "print accuracy by category with the failures listed.")
+    evaluate.add_argument("file", type=Path, help="labelled TSV file")
+    evaluate.add_argument("--min-accuracy", type=float, metavar="X", help="exit 1 if overall accuracy is below X")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            from bot.runner import run
+
+            return run(args.knowledge, force_console=getattr(args, "console", False))
+        fact_base = load_fact_base(args.knowledge)
+        if command == "ask":
+            return _ask(args, fact_base)
+        if command == "check":
+            return _check(fact_base)
+        if command == "eval":
+            return _eval(args, fact_base)
+    except KnowledgeError as exc:
+        print(f"ftz-bot: knowledge error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        return EXIT_OK
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
+    from bot.formatting import match_to_dict, render_text
+    from bot.matcher import Matcher
+
+    matcher = Matcher(fact_base)
+    if args.question:
+        questions = [" ".join(args.question)]
+    else:
+        if sys.stdin.isatty():
+            print("ftz-bot ask: give a question, or pipe questions one per line", file=sys.stderr)
+            return EXIT_USAGE
+        questions = (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if not question.strip():
+            continue
+        match = matcher.match(question)
+        if args.json:
+            print(json.dumps(match_to_dict(match), ensure_ascii=False), flush=True)
+        else:
+            print(f"Q: {question}")
+            print(render_text(match, fact_base))
+            if args.explain:
+                print(f"  terms: {matcher.explain(question)}")
+            print()
+    return EXIT_OK
+
+
+def _check(fact_base: FactBase) -> int:
+    facts = fact_base.facts
+    questions_en = sum(len(f.questions_en) for f in facts)
+    questions_zh = sum(len(f.questions_zh) for f in facts)
+    print(f"ok: {fact_base.directory}")
+    print(f"  article: “{fact_base.article.title}” ({fact_base.article.date.isoformat()})")
+    print(f"  facts: {len(facts)} in {len(fact_base.topics)} topics")
+    print(f"  questions: {questions_en + questions_zh} ({questions_en} English, {questions_zh} Chinese)")
+    print(f"  sources: {len({s for f in facts for s in f.sources})} distinct article sentences")
+    print("  languages: en, zh")
+    return EXIT_OK
+
+
+def _eval(args: argparse.Namespace, fact_base: FactBase) -> int:
+    from bot.evaluation import evaluate, load_labelled, unknown_labels
+    from bot.matcher import Matcher
+
+    try:
+        items = load_labelled(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"ftz-bot eval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    wrong = unknown_labels(items, {f.id for f in fact_base.facts})
+    if wrong:
+        print(f"ftz-bot eval: {args.file}:{wrong[0].line}: unknown label {'|'.join(wrong[0].expected)!r}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(Matcher(fact_base), items)
+    if args.json:
+        print(json.dumps({
+            "accuracy": report.accuracy,
+            "answerable_accuracy": report.answerable_accuracy,
+            "refusal_accuracy": report.refusal_accuracy,
+            "categories": {c: {"correct": r, "total": t} for c, (r, t) in report.by_category().items()},
+            "failures": [{"line": v.item.line, "question": v.item.question, "expected": list(v.item.expected),
+                          "got": v.got, "confidence": v.confidence} for v in report.failures],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(f"{'category':<16}{'correct':>8}{'total':>7}{'accuracy':>10}")
+        for category, (right, total) in report.by_category().items():
+            print(f"{category:<16}{right:>8}{total:>7}{right / total:>10.3f}")
+        print(f"{'overall':<16}{sum(v.correct for v in report.verdicts):>8}{len(report.verdicts):>7}"
+              f"{report.accuracy:>10.3f}")
+        print(f"answerable {report.answerable_accuracy:.3f}, refusals {report.refusal_accuracy:.3f}")
+        if report.failures:
+            print("\nfailures:")
+            for v in report.failures:
+                print(f"  {args.file.name}:{v.item.line} [{v.item.category}] {v.item.question!r}: "
+                      f"expected {'|'.join(v.item.expected)}, got {v.got} ({v.confidence})")
+    if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
+        print(f"accuracy {report.accuracy:.3f} is below --min-accuracy {args.min_accuracy}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK

@@ -1,0 +1,34 @@
+"""Console chat: the bot's answers in a terminal, with the same matcher and wording as in Telegram."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.formatting import render_text
+from bot.matcher import Matcher
+
+_PROMPT = "you> "
+_WELCOME = ("FTZ Facts console — ask about the Xinjiang Pilot Free Trade Zone (English or 中文). "
+            "Empty line, Ctrl-D or Ctrl-C to quit.")
+
+
+def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Read questions line by line and print answers until end of input; returns an exit code."""
+    interactive = stdin.isatty()
+    print(_WELCOME, file=stdout)
+    try:
+        while True:
+            if interactive:
+                print(_PROMPT, end="", file=stdout, flush=True)
+            line = stdin.readline()
+            if not line or (interactive and not line.strip()):
+                break
+            if not line.strip():
+                continue
+            match = matcher.match(line.strip())
+            print(render_text(match, matcher.fact_base), file=stdout)
+            print(file=stdout, flush=True)
+    except KeyboardInterrupt:
+        print(file=stdout)
+    return 0

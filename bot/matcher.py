@@ -1,0 +1,414 @@
+"""Match a question against the fact base: answer, clarify, refuse, or recognise small talk.
+
+Pure functions over plain data (no Telegram here). A question is normalised (Unicode, case, quotes, accents),
+split into terms, and each term is mapped through the lexicon to a place, a concept (synonym group), a refusal cue
+(a place or attribute the article never covers) or a plain word; typos are corrected against the vocabulary with
+rapidfuzz. Facts are indexed by the same terms, so scoring is a weighted overlap between the question's terms and
+each fact's, blended with a rapidfuzz similarity to the fact's alternate questions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import Stemmer
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Fact, FactBase
+from bot.text import fold, has_cjk
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    NO_MATCH = "no_match"
+    SMALL_TALK = "small_talk"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A fact offered as "did you mean", with the question to show for it."""
+
+    fact_id: str
+    question: str
+    confidence: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """What the matcher made of one question."""
+
+    question: str
+    outcome: Outcome
+    language: str
+    fact: Fact | None = None
+    confidence: int = 0
+    suggestions: tuple[Suggestion, ...] = ()
+    small_talk: str | None = None  # greeting, thanks, goodbye, about_bot, acknowledgement
+    reason: str | None = None  # why nothing was answered, for logs and curators
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome is Outcome.ANSWER
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Calibrated on tests/eval/dev.tsv; see README "How the matcher decides"."""
+
+    answer: int = 52  # at or above: answer, if clearly ahead of the runner-up
+    clarify: int = 34  # at or above (and below answer, or too close to the runner-up): "did you mean"
+    margin: int = 7  # how far ahead of the runner-up the best fact must be to be answered outright
+    sure: int = 80  # at or above: answered even when the runner-up is close
+    suggestion_window: int = 15  # suggestions within this many points of the best
+    typo_cutoff: int = 80  # rapidfuzz ratio a word needs to count as a misspelling of a known word
+    fuzzy_weight: float = 0.25  # share of the score from rapidfuzz similarity to the alternate questions
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+# Term kinds. A term is (kind, value).
+PLACE, CONCEPT, UNKNOWN_ATTRIBUTE, OUTSIDE, STOP, WORD, NUMBER = "place", "concept", "unknown", "outside", "stop", "word", "number"
+_SPECIFIC = "specific"  # marker in the entity check: the query names a place more specific than the zone
+_MARK = "\ue000"
+_TOKEN = re.compile(_MARK + r"\d+|\d+(?:\.\d+)?|[^\W_]+")
+_ZH_SPAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
+_PUNCT = re.compile(r"[^\w\s%&²'.]")
+_POSSESSIVE = re.compile(r"(\w)'s\b")
+_ZONE_PLACES = frozenset({"ftz", "bri"})
+
+
+@dataclass
+class Analysis:
+    """A question turned into terms."""
+
+    concepts: list[str] = field(default_factory=list)
+    places: set[str] = field(default_factory=set)
+    unknown: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    oov: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+class Matcher:
+    """A fact base indexed for matching. Build once (a few milliseconds), then call `match` per question."""
+
+    def __init__(self, fact_base: FactBase, thresholds: Thresholds = DEFAULT_THRESHOLDS):
+        self.fact_base = fact_base
+        self.thresholds = thresholds
+        lexicon = fact_base.lexicon
+        self._stemmer = Stemmer.Stemmer("english")
+        self._words: dict[str, tuple[str, str]] = {}
+        self._phrases: dict[str, tuple[str, str]] = {}
+        self._zh_terms: dict[str, tuple[str, str]] = {}
+        # Lower layers first: later entries override, so places beat refusal cues beat concepts beat stopwords.
+        for word in lexicon.stopwords_en:
+            self._add_en(word, (STOP, word))
+        for word in lexicon.stopwords_zh:
+            self._zh_terms[word] = (STOP, word)
+        for concept, words in lexicon.concepts.items():
+            for word in words:
+                self._add_term(word, (CONCEPT, concept))
+        for word in lexicon.unknown_attributes_en:
+            self._add_en(word, (UNKNOWN_ATTRIBUTE, word))
+        for word in lexicon.unknown_attributes_zh:
+            self._zh_terms[word] = (UNKNOWN_ATTRIBUTE, word)
+        for word in lexicon.outside_entities_en:
+            self._add_en(word, (OUTSIDE, word))
+        for word in lexicon.outside_entities_zh:
+            self._zh_terms[word] = (OUTSIDE, word)
+        for place in lexicon.places:
+            for name in place.names:
+                self._add_en(name, (PLACE, place.id))
+            for name in place.names_zh:
+                self._zh_terms[name] = (PLACE, place.id)
+        self._phrase_pattern = re.compile(
+            r"(?<![^\W_])(" + "|".join(re.escape(p) for p in sorted(self._phrases, key=len, reverse=True)) + r")(?![^\W_])"
+        ) if self._phrases else None
+        self._phrase_list = list(self._phrases)
+        self._phrase_index = {p: i for i, p in enumerate(self._phrase_list)}
+        # Words the facts use that the lexicon does not define are terms of their own (by stem).
+        for fact in fact_base.facts:
+            for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
+                for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(text))):
+                    if token[0] != _MARK and not token[0].isdigit() and token not in self._words and not has_cjk(token):
+                        stem = self._stemmer.stemWord(token)
+                        self._words.setdefault(token, self._words.get(stem, (WORD, stem)))
+            for keyword in fact.keywords:
+                if has_cjk(keyword):
+                    self._zh_terms.setdefault(fold(keyword), (CONCEPT, "zh:" + fold(keyword)))
+        self._stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
+        self._vocabulary = [w for w in self._words if len(w) >= 4]
+        self._zh_max = max((len(t) for t in self._zh_terms), default=1)
+        self._typo_cache: dict[str, tuple[str, str] | None] = {}
+        self._small_talk = {fold(p): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
+        self._small_talk_keys = [_PUNCT.sub(" ", k).strip() for k in self._small_talk]
+        self._small_talk_kinds = list(self._small_talk.values())
+        self._index_facts()
+
+    # --- building ---------------------------------------------------------------------------------------------
+
+    def _add_term(self, word: str, term: tuple[str, str]) -> None:
+        if has_cjk(word):
+            self._zh_terms[word] = term
+        else:
+            self._add_en(word, term)
+
+    def _add_en(self, word: str, term: tuple[str, str]) -> None:
+        word = " ".join(self._prepare_en(word).split())
+        tokens = _TOKEN.findall(word)
+        if len(tokens) == 1 and tokens[0] == word:
+            self._words[word] = term
+        else:
+            self._phrases[word] = term
+
+    def _index_facts(self) -> None:
+        facts = self.fact_base.facts
+        self._weights: list[dict[str, float]] = []
+        for fact in facts:
+            weights: dict[str, float] = {}
+            questions = [*fact.questions_en, *fact.questions_zh]
+            counts: Counter[str] = Counter()
+            for question in questions:
+                counts.update(set(self._analyse(question, correct=False).concepts))
+            for concept, count in counts.items():
+                weights[concept] = 0.5 + 0.5 * min(1.0, 2 * count / len(questions))
+            for keyword in fact.keywords:
+                for concept in self._analyse(keyword, correct=False).concepts:
+                    weights[concept] = 1.0
+            for concept in self._analyse(fact.answer_en, correct=False).concepts:
+                weights.setdefault(concept, 0.4)
+            for entity in fact.entities:
+                weights["@" + entity] = 1.0
+            self._weights.append(weights)
+        document_frequency: Counter[str] = Counter()
+        for weights in self._weights:
+            document_frequency.update(weights)
+        total = len(facts)
+        self._idf = {c: math.log(1 + total / df) for c, df in document_frequency.items()}
+        self._oov_weight = max(self._idf.values(), default=1.0) * 0.8
+        self._key_mass = [
+            sum(self._idf[c] * w for c, w in weights.items() if w >= 0.75) or 1.0 for weights in self._weights
+        ]
+        # rapidfuzz choices: each alternate question as a sorted concept string, with the fact it belongs to.
+        self._choice_facts: list[int] = []
+        self._choices: list[str] = []
+        for index, fact in enumerate(facts):
+            for question in (*fact.questions_en, *fact.questions_zh):
+                self._choice_facts.append(index)
+                self._choices.append(" ".join(sorted(set(self._analyse(question, correct=False).concepts))))
+        self._place_first_fact: dict[str, int] = {}
+        for index, fact in sorted(enumerate(facts), key=lambda item: (len(item[1].entities), item[0])):
+            for entity in fact.entities:
+                self._place_first_fact.setdefault(entity, index)
+
+    # --- analysing --------------------------------------------------------------------------------------------
+
+    def _prepare_en(self, text: str) -> str:
+        text = _POSSESSIVE.sub(r"\1", fold(text)).replace("-", " ").replace("%", " percent ")
+        return _PUNCT.sub(" ", text)
+
+    def _mark_phrases(self, text: str) -> str:
+        if self._phrase_pattern is None:
+            return text
+        return self._phrase_pattern.sub(lambda m: f" {_MARK}{self._phrase_index[m.group(1)]} ", text)
+
+    def _term(self, token: str, correct: bool) -> tuple[str, str] | None:
+        if token[0] == _MARK:
+            return self._phrases[self._phrase_list[int(token[1:])]]
+        term = self._words.get(token)
+        if term is not None:
+            return term
+        if token[0].isdigit():
+            return (NUMBER, token)
+        term = self._stems.get(self._stemmer.stemWord(token))
+        if term is not None or not correct or len(token) < 4:
+            return term
+        if token in self._typo_cache:
+            return self._typo_cache[token]
+        cutoff = self.thresholds.typo_cutoff if len(token) >= 6 else self.thresholds.typo_cutoff + 5
+        best = process.extractOne(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        term = self._words[best[0]] if best else None
+        if len(self._typo_cache) > 50_000:
+            self._typo_cache.clear()
+        self._typo_cache[token] = term
+        return term
+
+    def _analyse(self, question: str, correct: bool = True) -> Analysis:
+        analysis = Analysis(text=question)
+        text = fold(question)
+        for span in _ZH_SPAN.findall(text):
+            if has_cjk(span):
+                self._analyse_zh(span, analysis)
+            else:
+                self._analyse_en(span, analysis, correct)
+        return analysis
+
+    def _analyse_en(self, text: str, analysis: Analysis, correct: bool) -> None:
+        for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(text))):
+            term = self._term(token, correct)
+            if term is None:
+                if token.isalpha() and len(token) > 1:
+                    analysis.oov.append(token)
+                continue
+            self._collect(term, analysis)
+
+    def _analyse_zh(self, text: str, analysis: Analysis) -> None:
+        # Greedy longest match of known terms; leftover characters count as unknown words.
+        position, leftover = 0, []
+        while position < len(text):
+            for length in range(min(self._zh_max, len(text) - position), 0, -1):
+                term = self._zh_terms.get(text[position:position + length])
+                if term is not None:
+                    if leftover:
+                        analysis.oov.append("".join(leftover))
+                        leftover = []
+                    self._collect(term, analysis)
+                    position += length
+                    break
+            else:
+                leftover.append(text[position])
+                position += 1
+        if leftover:
+            analysis.oov.append("".join(leftover))
+
+    @staticmethod
+    def _collect(term: tuple[str, str], analysis: Analysis) -> None:
+        kind, value = term
+        if kind == PLACE:
+            analysis.places.add(value)
+            analysis.concepts.append("@" + value)
+        elif kind in (CONCEPT, WORD, NUMBER):
+            analysis.concepts.append(value)
+        elif kind == UNKNOWN_ATTRIBUTE:
+            analysis.unknown.append(value)
+        elif kind == OUTSIDE:
+            analysis.outside.append(value)
+
+    # --- matching ---------------------------------------------------------------------------------------------
+
+    def small_talk_kind(self, question: str) -> str | None:
+        """The kind of small talk a whole message is (greeting, thanks, ...), or None."""
+        text = " ".join(_PUNCT.sub(" ", fold(question)).split())
+        if not text:
+            stripped = question.strip()
+            return "acknowledgement" if stripped and not any(ch.isalnum() for ch in stripped) else None
+        kind = self._small_talk.get(text)
+        if kind is None and len(text) >= 3 and len(text) <= 30:
+            best = process.extractOne(text, self._small_talk_keys, scorer=fuzz.ratio, score_cutoff=86)
+            if best is not None:
+                kind = self._small_talk_kinds[best[2]]
+        return kind
+
+    def _strip_small_talk(self, question: str) -> tuple[str, str | None]:
+        """Split a leading greeting or trailing thanks off a longer question ("hi, how big is it?")."""
+        words = question.split()
+        for cut in range(min(4, len(words) - 1), 0, -1):
+            kind = self._small_talk.get(" ".join(_PUNCT.sub(" ", fold(" ".join(words[:cut]))).split()))
+            if kind in ("greeting", "thanks", "acknowledgement"):
+                return " ".join(words[cut:]), kind
+        return question, None
+
+    def match(self, question: str) -> Match:
+        """Match one question; never raises for any text."""
+        language = "zh" if has_cjk(question) else "en"
+        kind = self.small_talk_kind(question)
+        if kind is not None:
+            return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
+        rest, greeting = self._strip_small_talk(question)
+        analysis = self._analyse(rest)
+        if analysis.outside:
+            return Match(question, Outcome.NO_MATCH, language, reason=f"outside the article: {analysis.outside[0]}")
+        if analysis.unknown:
+            return Match(question, Outcome.NO_MATCH, language, reason=f"not in the article: {analysis.unknown[0]}")
+        if not analysis.concepts:
+            if greeting or self.small_talk_kind(rest):
+                return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting", confidence=100)
+            return Match(question, Outcome.NO_MATCH, language, reason="no known words")
+        scores = self.score(analysis)
+        return self._decide(question, language, analysis, scores)
+
+    def score(self, analysis: Analysis) -> list[float]:
+        """A 0–100 score per fact (in fact-base order) for an analysed question."""
+        query = set(analysis.concepts)
+        idf = self._idf
+        query_mass = sum(idf.get(c, self._oov_weight) for c in query) + self._oov_weight * len(analysis.oov) * (
+            0.5 if any(has_cjk(w) for w in analysis.oov) else 1.0)
+        specific = {p for p in analysis.places if p not in _ZONE_PLACES}
+        scores = []
+        for index, weights in enumerate(self._weights):
+            matched = sum(idf[c] * weights[c] for c in query if c in weights)
+            coverage = 0.75 * matched / query_mass + 0.25 * min(1.0, matched / self._key_mass[index])
+            scores.append(coverage)
+        fuzzy = [0.0] * len(scores)
+        concept_string = " ".join(sorted(query))
+        for _, similarity, position in process.extract(
+                concept_string, self._choices, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=30):
+            fact_index = self._choice_facts[position]
+            fuzzy[fact_index] = max(fuzzy[fact_index], similarity / 100)
+        weight = self.thresholds.fuzzy_weight
+        result = []
+        for index, fact in enumerate(self.fact_base.facts):
+            value = (1 - weight) * scores[index] + weight * fuzzy[index] * min(1.0, scores[index] * 2)
+            if specific and not specific.intersection(fact.entities):
+                value *= 0.45  # the question names Kashgar; a fact about Horgos is not its answer
+            result.append(100 * value)
+        return result
+
+    def _decide(self, question: str, language: str, analysis: Analysis, scores: Sequence[float]) -> Match:
+        t = self.thresholds
+        facts = self.fact_base.facts
+        query = set(analysis.concepts)
+        if not analysis.oov and query and all(c.startswith("@") for c in query) and len(query) == 1:
+            # Only a place named ("Horgos", "the Xinjiang FTZ"): answer the first fact about it.
+            index = self._place_first_fact.get(next(iter(query))[1:])
+            if index is not None:
+                return Match(question, Outcome.ANSWER, language, facts[index], max(t.answer, round(scores[index])))
+        ranked = sorted(range(len(facts)), key=lambda i: -scores[i])
+        best, runner_up = ranked[0], ranked[1] if len(ranked) > 1 else None
+        top = scores[best]
+        gap = top - scores[runner_up] if runner_up is not None else 100.0
+        confidence = round(top)
+        if top >= t.answer and (gap >= t.margin or top >= t.sure):
+            return Match(question, Outcome.ANSWER, language, facts[best], confidence)
+        if top >= t.clarify:
+            picks = [i for i in ranked[:3] if scores[i] >= max(t.clarify, top - t.suggestion_window)]
+            if len(picks) == 1 and top >= t.answer:
+                return Match(question, Outcome.ANSWER, language, facts[best], confidence)
+            suggestions = tuple(
+                Suggestion(facts[i].id, self.display_question(facts[i], language), round(scores[i])) for i in picks)
+            return Match(question, Outcome.CLARIFY, language, confidence=confidence, suggestions=suggestions,
+                         reason="several facts fit" if len(picks) > 1 else "not confident enough")
+        return Match(question, Outcome.NO_MATCH, language, confidence=confidence, reason="no fact matches well enough")
+
+    @staticmethod
+    def display_question(fact: Fact, language: str) -> str:
+        """The question to show for a fact in a "did you mean" list."""
+        return fact.questions_zh[0] if language == "zh" else fact.questions_en[0]
+
+    def explain(self, question: str) -> dict[str, object]:
+        """The terms a question was reduced to, for curators debugging a miss."""
+        analysis = self._analyse(self._strip_small_talk(question)[0])
+        return {"concepts": analysis.concepts, "unknown": analysis.unknown, "outside": analysis.outside,
+                "oov": analysis.oov}
+
+
+_matchers: dict[int, Matcher] = {}
+
+
+def match_question(question: str, fact_base: FactBase, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Match:
+    """Match one question against a fact base (the index is built on first use and kept)."""
+    key = id(fact_base) ^ hash(thresholds)
+    matcher = _matchers.get(key)
+    if matcher is None or matcher.fact_base is not fact_base:
+        matcher = _matchers[key] = Matcher(fact_base, thresholds)
+    return matcher.match(question)
+
+
+def match_many(questions: Iterable[str], matcher: Matcher) -> list[Match]:
+    return [matcher.match(q) for q in questions]

@@ -1,0 +1,34 @@
+"""`ftz-bot run`: start the Telegram bot, or the console chat when no token is configured."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import SettingsError, load_settings
+from bot.console import run_console
+from bot.knowledge import load_fact_base
+from bot.matcher import Matcher
+
+NO_TOKEN_HINT = ("No TELEGRAM_BOT_TOKEN set: get one from @BotFather (/newbot), put it in .env "
+                 "(see .env.example), then run again. Meanwhile, here is the console chat:")
+
+
+def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> int:
+    """Run the bot with long polling; without a token, open the console chat. Returns an exit code."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"ftz-bot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level)
+    fact_base = load_fact_base(knowledge_dir or settings.knowledge_dir)
+    matcher = Matcher(fact_base)
+    if force_console or not settings.has_token:
+        if not force_console:
+            print(NO_TOKEN_HINT, file=sys.stderr)
+        return run_console(matcher)
+    from bot.telegram_bot import run_polling
+
+    return run_polling(settings, matcher)

@@ -1,0 +1,50 @@
+"""Text normalisation shared by the loader and the matcher: quotes, Unicode forms, accents, script detection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"',
+    "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
+})
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Characters that are never part of a word; control characters and bidi marks included so they cannot split
+# or hide a word from the matcher.
+_INVISIBLE = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def fold_quotes(text: str) -> str:
+    """Replace curly, angle and CJK quotes with their plain ASCII forms."""
+    return text.translate(_QUOTES)
+
+
+def fold(text: str) -> str:
+    """NFKC, plain quotes, no accents on Latin letters, casefolded, invisible characters removed, spaces squeezed."""
+    text = _INVISIBLE.sub(" ", unicodedata.normalize("NFKC", text))
+    text = fold_quotes(text).casefold()
+    if not text.isascii():
+        # Strip accents (ü → u) without touching CJK: decompose, drop combining marks, recompose.
+        decomposed = unicodedata.normalize("NFD", text)
+        text = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return " ".join(text.split())
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains at least one Chinese character."""
+    return _CJK.search(text) is not None
+
+
+def cjk_share(text: str) -> float:
+    """The share of non-space characters that are Chinese."""
+    letters = [c for c in text if not c.isspace()]
+    if not letters:
+        return 0.0
+    return sum(1 for c in letters if _CJK.match(c)) / len(letters)
+
+
+def strip_cjk(text: str) -> str:
+    """Replace every Chinese character with a space."""
+    return _CJK.sub(" ", text)

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,15 @@ class Place:
 
 
 @dataclass(frozen=True)
+class NotGiven:
+    """A combination of concepts that asks for something the article does not give (names behind a number)."""
+
+    concepts: frozenset[str]
+    why: str
+    unless: frozenset[str] = frozenset()  # concepts that make the question answerable after all
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Words the matcher needs: places, concepts (synonym groups), stopwords, small talk, refusal cues."""
 
@@ -103,6 +112,7 @@ class Lexicon:
     unknown_attributes_zh: tuple[str, ...]
     outside_entities_en: tuple[str, ...]
     outside_entities_zh: tuple[str, ...]
+    not_given: tuple[NotGiven, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +223,7 @@ def _strings(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None
     return tuple(items)
 
 
-_FACT_FIELDS = {"id", "topic", "entities", "answer_en", "answer_zh", "sources", "questions_en", "questions_zh", "keywords"}
+_FACT_FIELDS = {f.name for f in fields(Fact)}
 
 
 def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[Topic, ...], tuple[Fact, ...]]:
@@ -234,7 +244,8 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[T
     for index, raw in enumerate(raw_facts):
         fact_id = _string(raw, "id", path, f"#{index + 1}")
         if not _ID_PATTERN.match(fact_id):
-            raise KnowledgeError(path, "use lowercase letters, digits and underscores", fact_id=fact_id, field_name="id")
+            raise KnowledgeError(path, "use lowercase letters, digits and underscores",
+                                 fact_id=fact_id, field_name="id")
         if fact_id in seen:
             raise KnowledgeError(path, "duplicate id; every fact needs its own", fact_id=fact_id, field_name="id")
         seen.add(fact_id)
@@ -289,6 +300,16 @@ def _load_lexicon(path: Path) -> Lexicon:
         for key in keys:
             if key not in sections[section]:
                 raise KnowledgeError(path, f"is missing from [{section}]", field_name=key)
+    not_given = []
+    for index, raw in enumerate(data.get("not_given", [])):
+        label = f"not_given #{index + 1}"
+        concepts = _lower(_strings(raw, "concepts", path, label))
+        unless = _lower(_strings(raw, "unless", path, label)) if "unless" in raw else ()
+        for concept in (*concepts, *unless):
+            if concept not in sections["concepts"]:
+                raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
+                                     fact_id=label, field_name="concepts")
+        not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless)))
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],
@@ -299,6 +320,7 @@ def _load_lexicon(path: Path) -> Lexicon:
         unknown_attributes_zh=sections["unknown_attributes"]["zh"],
         outside_entities_en=sections["outside_entities"]["en"],
         outside_entities_zh=sections["outside_entities"]["zh"],
+        not_given=tuple(not_given),
     )
 
 

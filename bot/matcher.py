@@ -18,6 +18,8 @@ from enum import StrEnum
 
 import Stemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from text_to_num import alpha2digit
 
 from bot.knowledge import Fact, FactBase
 from bot.text import fold, has_cjk
@@ -61,9 +63,9 @@ class Match:
 class Thresholds:
     """Calibrated on tests/eval/dev.tsv; see README "How the matcher decides"."""
 
-    answer: int = 52  # at or above: answer, if clearly ahead of the runner-up
-    clarify: int = 34  # at or above (and below answer, or too close to the runner-up): "did you mean"
-    margin: int = 7  # how far ahead of the runner-up the best fact must be to be answered outright
+    answer: int = 50  # at or above: answer, if clearly ahead of the runner-up
+    clarify: int = 40  # at or above (and below answer, or too close to the runner-up): "did you mean"
+    margin: int = 6  # how far ahead of the runner-up the best fact must be to be answered outright
     sure: int = 80  # at or above: answered even when the runner-up is close
     suggestion_window: int = 15  # suggestions within this many points of the best
     typo_cutoff: int = 80  # rapidfuzz ratio a word needs to count as a misspelling of a known word
@@ -73,14 +75,20 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 
 # Term kinds. A term is (kind, value).
-PLACE, CONCEPT, UNKNOWN_ATTRIBUTE, OUTSIDE, STOP, WORD, NUMBER = "place", "concept", "unknown", "outside", "stop", "word", "number"
-_SPECIFIC = "specific"  # marker in the entity check: the query names a place more specific than the zone
+PLACE, CONCEPT, UNKNOWN_ATTRIBUTE, OUTSIDE = "place", "concept", "unknown", "outside"
+STOP, WORD, NUMBER = "stop", "word", "number"
 _MARK = "\ue000"
 _TOKEN = re.compile(_MARK + r"\d+|\d+(?:\.\d+)?|[^\W_]+")
 _ZH_SPAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b")
+_HALF = re.compile(r"\b(\d+) and a half\b")
+_SPLIT_YEAR = re.compile(r"\b(19|20) (\d\d)\b")
+_WORD = re.compile(r"[^\W\d_]+")
 _PUNCT = re.compile(r"[^\w\s%&²'.]")
 _POSSESSIVE = re.compile(r"(\w)'s\b")
-_ZONE_PLACES = frozenset({"ftz", "bri"})
+_ZONE_PLACES = frozenset({"ftz"})
 
 
 @dataclass
@@ -127,26 +135,40 @@ class Matcher:
                 self._add_en(name, (PLACE, place.id))
             for name in place.names_zh:
                 self._zh_terms[name] = (PLACE, place.id)
+        longest_first = sorted(self._phrases, key=len, reverse=True)
         self._phrase_pattern = re.compile(
-            r"(?<![^\W_])(" + "|".join(re.escape(p) for p in sorted(self._phrases, key=len, reverse=True)) + r")(?![^\W_])"
+            r"(?<![^\W_])(" + "|".join(re.escape(p) for p in longest_first) + r")(?![^\W_])"
         ) if self._phrases else None
         self._phrase_list = list(self._phrases)
         self._phrase_index = {p: i for i, p in enumerate(self._phrase_list)}
         # Words the facts use that the lexicon does not define are terms of their own (by stem).
+        lexicon_stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
         for fact in fact_base.facts:
             for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
                 for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(text))):
                     if token[0] != _MARK and not token[0].isdigit() and token not in self._words and not has_cjk(token):
                         stem = self._stemmer.stemWord(token)
-                        self._words.setdefault(token, self._words.get(stem, (WORD, stem)))
+                        self._words.setdefault(token, lexicon_stems.get(stem, (WORD, stem)))
             for keyword in fact.keywords:
                 if has_cjk(keyword):
                     self._zh_terms.setdefault(fold(keyword), (CONCEPT, "zh:" + fold(keyword)))
+        self._numbers: list[tuple[str, float]] = []
+        for fact in fact_base.facts:
+            for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
+                for number in re.findall(r"\d+(?:\.\d+)?", self._prepare_en(text)):
+                    if (number, float(number)) not in self._numbers:
+                        self._numbers.append((number, float(number)))
         self._stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
-        self._vocabulary = [w for w in self._words if len(w) >= 4]
+        # Every word the lexicon or the facts use, phrases included, is a target for typo correction.
+        self._known = set(self._words) | {w for p in self._phrases for w in _WORD.findall(p)}
+        self._vocabulary_by_initial: dict[str, list[str]] = {}
+        for word in sorted(self._known):
+            if len(word) >= 3 and word.isalpha():
+                self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
         self._typo_cache: dict[str, tuple[str, str] | None] = {}
         self._small_talk = {fold(p): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
+        self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
         self._small_talk_keys = [_PUNCT.sub(" ", k).strip() for k in self._small_talk]
         self._small_talk_kinds = list(self._small_talk.values())
         self._index_facts()
@@ -170,6 +192,7 @@ class Matcher:
     def _index_facts(self) -> None:
         facts = self.fact_base.facts
         self._weights: list[dict[str, float]] = []
+        self._required: list[set[str]] = []
         for fact in facts:
             weights: dict[str, float] = {}
             questions = [*fact.questions_en, *fact.questions_zh]
@@ -177,7 +200,9 @@ class Matcher:
             for question in questions:
                 counts.update(set(self._analyse(question, correct=False).concepts))
             for concept, count in counts.items():
-                weights[concept] = 0.5 + 0.5 * min(1.0, 2 * count / len(questions))
+                weights[concept] = 0.3 + 0.7 * count / len(questions)
+            # What nearly every alternate question asks about is what the fact is about: "largest", "share".
+            self._required.append({c for c, n in counts.items() if n >= 0.8 * len(questions) and c != "@ftz"})
             for keyword in fact.keywords:
                 for concept in self._analyse(keyword, correct=False).concepts:
                     weights[concept] = 1.0
@@ -210,34 +235,60 @@ class Matcher:
     # --- analysing --------------------------------------------------------------------------------------------
 
     def _prepare_en(self, text: str) -> str:
-        text = _POSSESSIVE.sub(r"\1", fold(text)).replace("-", " ").replace("%", " percent ")
-        return _PUNCT.sub(" ", text)
+        text = _POSSESSIVE.sub(r"\1", fold(text)).replace("%", " percent ")
+        if _NUMBER_WORD.search(text):
+            # "one hundred and thirty-five" → 135, "twenty twenty-three" → 2023, "sixteen and a half" → 16.5
+            text = alpha2digit(text, "en")
+            text = _SPLIT_YEAR.sub(r"\1\2", _HALF.sub(lambda m: f"{m.group(1)}.5", text))
+        return _PUNCT.sub(" ", text.replace("-", " "))
 
     def _mark_phrases(self, text: str) -> str:
         if self._phrase_pattern is None:
             return text
         return self._phrase_pattern.sub(lambda m: f" {_MARK}{self._phrase_index[m.group(1)]} ", text)
 
-    def _term(self, token: str, correct: bool) -> tuple[str, str] | None:
+    def _term(self, token: str) -> tuple[str, str] | None:
         if token[0] == _MARK:
             return self._phrases[self._phrase_list[int(token[1:])]]
         term = self._words.get(token)
         if term is not None:
             return term
         if token[0].isdigit():
-            return (NUMBER, token)
-        term = self._stems.get(self._stemmer.stemWord(token))
-        if term is not None or not correct or len(token) < 4:
-            return term
-        if token in self._typo_cache:
-            return self._typo_cache[token]
-        cutoff = self.thresholds.typo_cutoff if len(token) >= 6 else self.thresholds.typo_cutoff + 5
-        best = process.extractOne(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
-        term = self._words[best[0]] if best else None
+            return (NUMBER, self._nearest_number(token))
+        return self._stems.get(self._stemmer.stemWord(token))
+
+    def _nearest_number(self, token: str) -> str:
+        """A number close to one the facts state (180 for 179.66) stands for it; others stay as they are."""
+        try:
+            value = float(token)
+        except ValueError:
+            return token
+        for number, known in self._numbers:
+            if value == known or (known > 10 and abs(value - known) <= 0.03 * known):
+                return number
+        return token
+
+    def _correct(self, word: str) -> str:
+        """The known word a misspelt word stands for, or the word itself."""
+        if word in self._known or len(word) < 3 or not word.isalpha() or self._stemmer.stemWord(word) in self._stems:
+            return word
+        cached = self._typo_cache.get(word)
+        if cached is not None:
+            return cached
+        # Misspellings keep the first letter and are one edit away (two in long words); real words that merely
+        # resemble a known one ("account" / "count") differ more, so they stay unknown and lower the confidence.
+        limit = 1 if len(word) < 7 else 2
+        found = process.extract(word, self._vocabulary_by_initial.get(word[0], ()), scorer=OSA.distance,
+                                score_cutoff=limit, limit=None)
+        # Among equally close words prefer a longer one: typing drops letters more often than it adds them.
+        # Then a word that means something on its own ("when") over one that only occurs inside a phrase ("went").
+        best = min(found, key=lambda f: (f[1], len(f[0]) < len(word), f[0] not in self._words,
+                                         -_common_prefix(f[0], word), abs(len(f[0]) - len(word))), default=None)
+        result = best[0] if best is not None else word
         if len(self._typo_cache) > 50_000:
             self._typo_cache.clear()
-        self._typo_cache[token] = term
-        return term
+        self._typo_cache[word] = result
+        return result
 
     def _analyse(self, question: str, correct: bool = True) -> Analysis:
         analysis = Analysis(text=question)
@@ -250,8 +301,11 @@ class Matcher:
         return analysis
 
     def _analyse_en(self, text: str, analysis: Analysis, correct: bool) -> None:
-        for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(text))):
-            term = self._term(token, correct)
+        text = self._prepare_en(text)
+        if correct:
+            text = _WORD.sub(lambda m: self._correct(m.group(0)), text)
+        for token in _TOKEN.findall(self._mark_phrases(text)):
+            term = self._term(token)
             if term is None:
                 if token.isalpha() and len(token) > 1:
                     analysis.oov.append(token)
@@ -305,6 +359,11 @@ class Matcher:
                 kind = self._small_talk_kinds[best[2]]
         return kind
 
+    def _only_small_talk_words(self, text: str) -> bool:
+        """True for the tail of "thanks, that was really helpful": nothing but stopwords and small-talk words."""
+        words = _WORD.findall(fold(text))
+        return all(w in self._small_talk_words or self._words.get(w, ("",))[0] == STOP for w in words)
+
     def _strip_small_talk(self, question: str) -> tuple[str, str | None]:
         """Split a leading greeting or trailing thanks off a longer question ("hi, how big is it?")."""
         words = question.split()
@@ -321,11 +380,17 @@ class Matcher:
         if kind is not None:
             return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
         rest, greeting = self._strip_small_talk(question)
+        if greeting and self._only_small_talk_words(rest):
+            return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
         analysis = self._analyse(rest)
         if analysis.outside:
             return Match(question, Outcome.NO_MATCH, language, reason=f"outside the article: {analysis.outside[0]}")
         if analysis.unknown:
             return Match(question, Outcome.NO_MATCH, language, reason=f"not in the article: {analysis.unknown[0]}")
+        query = set(analysis.concepts)
+        for rule in self.fact_base.lexicon.not_given:
+            if rule.concepts <= query and not rule.unless & query:
+                return Match(question, Outcome.NO_MATCH, language, reason=f"not in the article: {rule.why}")
         if not analysis.concepts:
             if greeting or self.small_talk_kind(rest):
                 return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting", confidence=100)
@@ -357,6 +422,7 @@ class Matcher:
             value = (1 - weight) * scores[index] + weight * fuzzy[index] * min(1.0, scores[index] * 2)
             if specific and not specific.intersection(fact.entities):
                 value *= 0.45  # the question names Kashgar; a fact about Horgos is not its answer
+            value *= 0.7 ** len(self._required[index] - query)
             result.append(100 * value)
         return result
 
@@ -376,6 +442,10 @@ class Matcher:
         confidence = round(top)
         if top >= t.answer and (gap >= t.margin or top >= t.sure):
             return Match(question, Outcome.ANSWER, language, facts[best], confidence)
+        if top >= t.answer and runner_up is not None and set(facts[best].sources) & set(facts[runner_up].sources):
+            # Two facts from the same sentence tie ("established?": the date or the year): the earlier, more
+            # general fact answers, and the quoted sentence is right either way.
+            return Match(question, Outcome.ANSWER, language, facts[min(best, runner_up)], confidence)
         if top >= t.clarify:
             picks = [i for i in ranked[:3] if scores[i] >= max(t.clarify, top - t.suggestion_window)]
             if len(picks) == 1 and top >= t.answer:
@@ -412,3 +482,12 @@ def match_question(question: str, fact_base: FactBase, thresholds: Thresholds = 
 
 def match_many(questions: Iterable[str], matcher: Matcher) -> list[Match]:
     return [matcher.match(q) for q in questions]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -19,15 +19,16 @@ _SMALL_TALK = {
         "greeting": "Hello! 👋 Ask me anything about the Xinjiang Pilot Free Trade Zone — for example, how big it is.",
         "thanks": "You're welcome! Ask me another one any time.",
         "goodbye": "Goodbye! Come back with more questions about the Xinjiang FTZ.",
-        "about_bot": "I'm FTZ Facts: I answer quick questions about the Xinjiang Pilot Free Trade Zone from one news "
-                     "article, and quote the sentence each answer comes from. Try “When was it established?”",
+        "about_bot": "I'm FTZ Facts: I answer quick questions about the Xinjiang Pilot Free Trade Zone from one "
+                     "news article, and quote the sentence each answer comes from. Try “When was it established?”",
         "acknowledgement": "👍 Anything else about the Xinjiang FTZ?",
     },
     "zh": {
         "greeting": "你好！👋 关于新疆自贸试验区，有什么想问的？比如：它有多大？",
         "thanks": "不客气！欢迎随时提问。",
         "goodbye": "再见！有关于新疆自贸区的问题欢迎再来。",
-        "about_bot": "我是 FTZ Facts：根据一篇新闻报道回答关于新疆自贸试验区的问题，并引用原文出处。试试问“什么时候成立的？”",
+        "about_bot": "我是 FTZ Facts：根据一篇新闻报道回答关于新疆自贸试验区的问题，并引用原文出处。"
+                     "试试问“什么时候成立的？”",
         "acknowledgement": "👍 还想了解新疆自贸区的什么？",
     },
 }

@@ -1,0 +1,545 @@
+"""Question log: what people asked, what the bot made of it, and their 👍/👎 on answers, in one SQLite file.
+
+What is stored, per question: the UTC time, the chat type (private, group, inline or console), the language, the
+question text as typed, the matcher's outcome, the fact answered and its confidence, the suggestions offered, and
+the matcher's reason when nothing was answered ("not in the article: tourism").
+Per vote: the question's row id, +1 or -1, the time, and a *voter key*.
+
+What is never stored: Telegram user ids, names, usernames or chat ids. The voter key exists only so that a second
+press on the same answer changes the vote instead of adding one. It is an HMAC-SHA256 of the answer's row id and the
+user id, keyed with a random salt made for each database (kept in its `meta` table). Because the row id is part of
+the hash, one person's votes on different answers cannot be linked to each other, and the key cannot be compared
+with any other database. It is pseudonymous rather than anonymous: someone holding the file (and so the salt) could
+test guessed user ids against one vote, one guess at a time; nothing in the file lists who voted.
+
+Writes never block answering. `QuestionLog.log_match` and `QuestionLog.record_vote` only put a small job on a
+bounded queue and return (microseconds, no I/O, safe to call straight from async handlers). One background thread
+owns the only writing connection and writes the queue in batches, one transaction per batch. Why a single writer
+thread rather than `asyncio.to_thread` per write:
+  * SQLite admits one writer at a time; a pool of threads would only queue on the database lock while occupying
+    executor threads the Telegram library also uses;
+  * a burst of 200 questions becomes one or a few transactions (one fsync each), not 200;
+  * callers need no `await`, so the console, the CLI and tests use the same calls;
+  * jobs are written in order, so a vote always lands after the question row it refers to;
+  * the bounded queue caps memory if the disk stalls: overflow is dropped with one warning, never an exception.
+If the database cannot be opened or written (missing or unwritable directory, read-only file, disk full, not a
+database, a newer schema), the log writes ONE warning, keeps dropping rows quietly, retries now and then, and says
+so again at INFO level when it recovers. No exception from the database ever reaches a caller.
+
+Row ids are allocated by the caller's thread (time-ordered integers, unique in this process and past those already
+in the file), so `log_match` can return the id for the answer's buttons before the row is written.
+
+The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS` lists the steps from each version to the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import os
+import queue
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from hashlib import sha256
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import platformdirs
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.matcher import Match, Outcome, Suggestion
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "ftz-facts"
+DB_FILE_NAME = "questions.sqlite3"
+DB_PATH_VARIABLE = "BOT_DB_PATH"
+SCHEMA_VERSION = 1
+MAX_QUESTION_CHARS = 4096  # Telegram's own message limit; anything longer is not a question worth keeping whole
+
+# Each entry upgrades the schema from version i to i + 1 (the first from an empty file to version 1).
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+        """CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            asked_at TEXT NOT NULL,            -- UTC, 'YYYY-MM-DDTHH:MM:SS.mmmZ', so text order is time order
+            chat_type TEXT NOT NULL,           -- private | group | inline | console
+            language TEXT NOT NULL,
+            question TEXT NOT NULL,
+            outcome TEXT NOT NULL,             -- answer | clarify | no_match | small_talk
+            fact_id TEXT,                      -- the fact answered, if any
+            confidence INTEGER NOT NULL,
+            suggestions TEXT NOT NULL DEFAULT '[]',  -- JSON: [{fact_id, question, confidence}, ...]
+            reason TEXT                        -- the matcher's note on why nothing was answered
+        )""",
+        "CREATE INDEX questions_by_time ON questions (asked_at)",
+        """CREATE TABLE feedback (
+            question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
+            voter TEXT NOT NULL,               -- salted hash, see the module docstring; never a user id
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            voted_at TEXT NOT NULL,
+            PRIMARY KEY (question_id, voter)
+        ) WITHOUT ROWID""",
+    ),
+)
+assert len(_MIGRATIONS) == SCHEMA_VERSION
+
+_BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough to keep transactions short
+_RETRY_OPEN_SECONDS = 30.0
+_BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    INLINE = "inline"
+    CONSOLE = "console"
+
+
+# Telegram's own chat types, folded onto ours: a supergroup or channel is a group for reporting purposes.
+_CHAT_TYPE_ALIASES = {"supergroup": ChatType.GROUP, "channel": ChatType.GROUP, "sender": ChatType.PRIVATE}
+
+
+class Vote(IntEnum):
+    DOWN = -1
+    UP = 1
+
+
+class QuestionLogError(Exception):
+    """The question log cannot be read; the message says which file and what to do."""
+
+
+def default_db_path() -> Path:
+    """`questions.sqlite3` in the user's data directory (e.g. ~/.local/share/ftz-facts on Linux)."""
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DB_FILE_NAME
+
+
+def resolve_db_path(path: Path | str | None = None, settings: Settings | None = None) -> Path:
+    """The database to use: an explicit path, else `Settings.db_path`, else `$BOT_DB_PATH`, else the default."""
+    if path is not None and str(path).strip():
+        return Path(path).expanduser()
+    if settings is not None and settings.db_path is not None:
+        return settings.db_path
+    configured = os.environ.get(DB_PATH_VARIABLE, "").strip()
+    return Path(configured).expanduser() if configured else default_db_path()
+
+
+def utc_timestamp(moment: dt.datetime | None = None) -> str:
+    """The stored form of a time: UTC with milliseconds and a Z. Naive datetimes are taken to be UTC already."""
+    moment = moment or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def open_for_reading(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection to an existing question log, for reports. Raises `QuestionLogError` if it is not one."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise QuestionLogError(f"no question log at {path}: the bot creates it when it answers its first question "
+                               f"(set {DB_PATH_VARIABLE} or pass --db to read another file)")
+    if path.is_dir():
+        raise QuestionLogError(f"{path} is a directory, not a question log database")
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_MS / 1000)
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise QuestionLogError(f"{path} cannot be read as an SQLite database ({exc})") from exc
+    if version == 0:
+        connection.close()
+        raise QuestionLogError(f"{path} is not a question log (no schema version; is it another program's file?)")
+    if version > SCHEMA_VERSION:
+        connection.close()
+        raise QuestionLogError(f"{path} has schema version {version}, newer than this ftz-bot understands "
+                               f"({SCHEMA_VERSION}); upgrade ftz-bot to read it")
+    if version < SCHEMA_VERSION:
+        connection.close()
+        raise QuestionLogError(f"{path} has the older schema version {version}; start the bot once to upgrade it")
+    return connection
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """How the log is doing, for an admin's /stats and for tests. Counts are since this process started."""
+
+    path: Path
+    available: bool  # the last attempt to open or write the database worked
+    written: int  # rows (questions and votes) committed
+    dropped: int  # rows lost: database unavailable, queue full, or a bad row
+    pending: int  # rows waiting in the queue
+
+
+@dataclass(frozen=True)
+class _QuestionJob:
+    id: int
+    asked_at: str
+    chat_type: str
+    language: str
+    question: str
+    outcome: str
+    fact_id: str | None
+    confidence: int
+    suggestions: tuple[Suggestion, ...] | tuple[dict[str, object], ...]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class _VoteJob:
+    question_id: int
+    voter_id: str = field(repr=False)  # hashed on the writer thread, where the salt is; never written as is
+    vote: int
+    voted_at: str
+
+
+@dataclass(frozen=True)
+class _FlushJob:
+    done: threading.Event
+
+
+class _StopJob:
+    pass
+
+
+_Job = _QuestionJob | _VoteJob | _FlushJob | _StopJob
+
+
+class _IdAllocator:
+    """Time-ordered row ids: milliseconds since the epoch shifted left 16 bits, never repeating in this process.
+
+    Ordered ids keep inserts at the end of the table's B-tree, and the writer raises the floor past the largest
+    id already in the file so that a clock set back between runs cannot reuse one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def next(self) -> int:
+        with self._lock:
+            self._last = max(self._last + 1, (time.time_ns() // 1_000_000) << 16)
+            return self._last
+
+    def advance_past(self, value: int) -> None:
+        with self._lock:
+            self._last = max(self._last, value)
+
+
+def _clean(text: str, limit: int) -> str:
+    # A lone surrogate (possible in JSON from a client) cannot be encoded as UTF-8 and would fail the whole row.
+    return text[:limit].encode("utf-8", "replace").decode("utf-8")
+
+
+def _chat_type(value: ChatType | str) -> str:
+    text = str(value).strip().lower()
+    alias = _CHAT_TYPE_ALIASES.get(text)
+    return str(alias) if alias else _clean(text, 20) or "unknown"
+
+
+def _suggestions_json(suggestions: Sequence[Suggestion] | Sequence[dict[str, object]]) -> str:
+    items = []
+    for s in suggestions:
+        if isinstance(s, dict):
+            items.append({key: s.get(key) for key in ("fact_id", "question", "confidence")})
+        else:
+            items.append({"fact_id": s.fact_id, "question": s.question, "confidence": s.confidence})
+    return json.dumps(items, ensure_ascii=False)
+
+
+class QuestionLog:
+    """The question log of one bot process. Create once at start-up, `close()` at shutdown (or use `with`).
+
+    Every method is safe to call from any thread or from async code and none of them raises on a database problem.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, settings: Settings | None = None,
+                 queue_size: int = 10_000) -> None:
+        self.path = resolve_db_path(path, settings)
+        self._queue: queue.Queue[_Job] = queue.Queue(maxsize=queue_size)
+        self._ids = _IdAllocator()
+        self._state_lock = threading.Lock()
+        self._warned = False
+        self._available = True
+        self._written = 0
+        self._dropped = 0
+        self._closed = False
+        self._connection: sqlite3.Connection | None = None
+        self._salt: bytes = b""
+        self._retry_at = 0.0
+        # The connection is opened on the writer thread too, so a slow disk cannot hold up start-up either.
+        self._thread = threading.Thread(target=self._run, name="question-log-writer", daemon=True)
+        self._thread.start()
+
+    # --- the calls the bot makes ----------------------------------------------------------------------------
+
+    def log_match(self, match: Match, chat_type: ChatType | str, *, at: dt.datetime | None = None) -> int:
+        """Queue one handled question; returns its row id for the answer's 👍/👎 buttons. Never blocks or raises."""
+        fact = match.fact
+        return self.log_question(match.question, match.outcome, chat_type=chat_type, language=match.language,
+                                 fact_id=fact.id if fact is not None else None, confidence=match.confidence,
+                                 suggestions=match.suggestions, reason=match.reason, at=at)
+
+    def log_question(self, question: str, outcome: Outcome | str, *, chat_type: ChatType | str, language: str,
+                     fact_id: str | None = None, confidence: int = 0,
+                     suggestions: Sequence[Suggestion] | Sequence[dict[str, object]] = (),
+                     reason: str | None = None, at: dt.datetime | None = None) -> int:
+        """Queue one question from its parts (what `log_match` does with a `Match`); returns its row id."""
+        row_id = self._ids.next()
+        try:
+            job = _QuestionJob(row_id, utc_timestamp(at), _chat_type(chat_type), _clean(str(language), 20),
+                               _clean(str(question), MAX_QUESTION_CHARS), str(outcome),
+                               _clean(str(fact_id), 200) if fact_id else None, int(confidence), tuple(suggestions),
+                               _clean(str(reason), 500) if reason else None)
+        except (TypeError, ValueError) as exc:  # a caller's bad value must cost the row, not the answer
+            logger.debug("question log: row not queued: %s", exc)
+            self._count_dropped(1)
+            return row_id
+        self._put(job)
+        return row_id
+
+    def record_vote(self, question_id: int, voter_id: int | str, vote: Vote | int, *,
+                    at: dt.datetime | None = None) -> bool:
+        """Queue a 👍 (+1) or 👎 (-1) by one person on one answer; a later vote by them on it replaces this one.
+
+        `voter_id` (the Telegram user id) is hashed with the database's salt before it is written; see the module
+        docstring. Returns False, without raising, when the vote is not +1/-1 or the id is not a number (forged
+        callback data, say); True once queued. A vote for a row id the database does not hold is ignored.
+        """
+        try:
+            value = Vote(int(vote))
+            job = _VoteJob(int(question_id), str(voter_id), int(value), utc_timestamp(at))
+        except (TypeError, ValueError):
+            logger.debug("question log: ignored a vote with a bad value")
+            return False
+        return self._put(job)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far is written (or dropped); False if that took longer than `timeout`."""
+        if self._closed or not self._thread.is_alive():
+            return True
+        done = threading.Event()
+        try:
+            self._queue.put(_FlushJob(done), timeout=timeout)
+        except queue.Full:
+            return False
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the writer thread and close the database. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._queue.put(_StopJob(), timeout=timeout)
+        except queue.Full:
+            logger.warning("question log: could not finish writing within %.0f s; some rows are lost", timeout)
+            return
+        self._thread.join(timeout)
+
+    def status(self) -> LogStatus:
+        with self._state_lock:
+            return LogStatus(self.path, self._available, self._written, self._dropped, self._queue.qsize())
+
+    def __enter__(self) -> QuestionLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- the caller's side of the queue ---------------------------------------------------------------------
+
+    def _put(self, job: _Job) -> bool:
+        if self._closed:
+            self._count_dropped(1)
+            return False
+        try:
+            self._queue.put_nowait(job)
+            return True
+        except queue.Full:
+            self._count_dropped(1)
+            self._warn(f"question log: the write queue is full ({self._queue.maxsize} rows; is the disk stalled?); "
+                       "dropping rows until it drains. Answers are not affected.")
+            return False
+
+    def _count_dropped(self, count: int) -> None:
+        with self._state_lock:
+            self._dropped += count
+
+    def _warn(self, message: str) -> None:
+        """One warning per outage; repeats go to DEBUG so a full disk cannot flood the log."""
+        with self._state_lock:
+            first, self._warned, self._available = not self._warned, True, False
+        if first:
+            logger.warning(message)
+        else:
+            logger.debug(message)
+
+    def _recovered(self, written: int) -> None:
+        with self._state_lock:
+            self._written += written
+            was_warned, self._warned, self._available = self._warned, False, True
+        if was_warned:
+            logger.info("question log: writing to %s again", self.path)
+
+    # --- the writer thread ----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH_LIMIT and not isinstance(batch[-1], _StopJob):
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            writes = [job for job in batch if isinstance(job, _QuestionJob | _VoteJob)]
+            try:
+                if writes:
+                    self._write(writes)
+            except Exception as exc:  # the thread must outlive any surprise, or the queue would fill for good
+                self._count_dropped(len(writes))
+                self._warn(f"question log: unexpected error, rows dropped: {exc!r}")
+            for job in batch:
+                if isinstance(job, _FlushJob):
+                    job.done.set()
+                stop = stop or isinstance(job, _StopJob)
+        self._disconnect()
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._connection is not None:
+            return self._connection
+        if time.monotonic() < self._retry_at:
+            return None
+        try:
+            self._connection = self._open()
+        except (OSError, sqlite3.Error, QuestionLogError) as exc:
+            self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
+            self._warn(f"question log: cannot use {self.path} ({_reason(exc)}); answers continue, but questions "
+                       f"are not being logged. Check {DB_PATH_VARIABLE} and the directory's permissions and space.")
+            return None
+        return self._connection
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) so a batch is all-or-nothing.
+        connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                     check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block the writer
+            connection.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last batch
+            connection.execute("PRAGMA foreign_keys = ON")
+            _migrate(connection, self.path)
+            connection.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('voter_salt', ?)",
+                               (secrets.token_hex(32),))
+            self._salt = bytes.fromhex(
+                connection.execute("SELECT value FROM meta WHERE key = 'voter_salt'").fetchone()[0])
+            largest = connection.execute("SELECT max(id) FROM questions").fetchone()[0]
+            if largest is not None:
+                self._ids.advance_past(largest)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
+
+    def _write(self, writes: list[_QuestionJob | _VoteJob]) -> None:
+        connection = self._connect()
+        if connection is None:
+            self._count_dropped(len(writes))
+            return
+        try:
+            self._transaction(connection, writes)
+            self._recovered(len(writes))
+            return
+        except sqlite3.Error:
+            pass
+        # The batch failed: write row by row, so that one bad row (say an id that clashes) costs only itself.
+        written, error = 0, None
+        for job in writes:
+            try:
+                self._transaction(connection, [job])
+                written += 1
+            except sqlite3.Error as exc:
+                error = exc
+        self._count_dropped(len(writes) - written)
+        if written:
+            self._recovered(written)
+        if error is not None:
+            self._warn(f"question log: cannot write to {self.path} ({_reason(error)}); answers continue, but "
+                       f"{len(writes) - written} row(s) were not logged.")
+            if not written:  # nothing goes through: reopen later rather than hammer a broken file
+                self._disconnect()
+                self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
+
+    def _transaction(self, connection: sqlite3.Connection, jobs: Iterable[_QuestionJob | _VoteJob]) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for job in jobs:
+                if isinstance(job, _QuestionJob):
+                    connection.execute(
+                        "INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, fact_id, "
+                        "confidence, suggestions, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (job.id, job.asked_at, job.chat_type, job.language, job.question, job.outcome, job.fact_id,
+                         job.confidence, _suggestions_json(job.suggestions), job.reason))
+                else:
+                    # Insert-or-update on (question, voter): a second press changes the vote, never adds one.
+                    # The SELECT ... WHERE EXISTS skips votes for rows this database does not hold.
+                    connection.execute(
+                        "INSERT INTO feedback (question_id, voter, vote, voted_at) "
+                        "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
+                        "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
+                        "voted_at = excluded.voted_at",
+                        (job.question_id, self._voter_key(job.question_id, job.voter_id), job.vote, job.voted_at,
+                         job.question_id))
+            connection.execute("COMMIT")
+        except BaseException:
+            # SQLite may have rolled back already (a full disk does), leaving nothing to roll back.
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            raise
+
+    def _voter_key(self, question_id: int, voter_id: str) -> str:
+        message = f"{question_id}:{voter_id}".encode()
+        return hmac.new(self._salt, message, sha256).hexdigest()[:32]
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise QuestionLogError(f"schema version {version} is newer than this ftz-bot's {SCHEMA_VERSION}; "
+                               "upgrade ftz-bot or point it at another file")
+    if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise QuestionLogError("the file holds another program's tables, not a question log")
+    for step in range(version, SCHEMA_VERSION):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _MIGRATIONS[step]:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {step + 1}")  # transactional: part of the file header
+            connection.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            raise
+        logger.info("question log: %s %s schema version %d", path, "created with" if step == 0 else "upgraded to",
+                    step + 1)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__

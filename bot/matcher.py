@@ -193,6 +193,7 @@ class Matcher:
         facts = self.fact_base.facts
         self._weights: list[dict[str, float]] = []
         self._required: list[set[str]] = []
+        self._key_numbers: list[set[str]] = []
         for fact in facts:
             weights: dict[str, float] = {}
             questions = [*fact.questions_en, *fact.questions_zh]
@@ -210,6 +211,7 @@ class Matcher:
                 weights.setdefault(concept, 0.4)
             for entity in fact.entities:
                 weights["@" + entity] = 1.0
+            self._key_numbers.append({c for c, w in weights.items() if w == 1.0 and c[:1].isdigit()})
             self._weights.append(weights)
         document_frequency: Counter[str] = Counter()
         for weights in self._weights:
@@ -422,7 +424,8 @@ class Matcher:
             value = (1 - weight) * scores[index] + weight * fuzzy[index] * min(1.0, scores[index] * 2)
             if specific and not specific.intersection(fact.entities):
                 value *= 0.45  # the question names Kashgar; a fact about Horgos is not its answer
-            value *= 0.7 ** len(self._required[index] - query)
+            if not query & self._key_numbers[index]:  # "16.58 km²" names the Horgos area as surely as "Horgos"
+                value *= 0.7 ** len(self._required[index] - query)
             result.append(100 * value)
         return result
 

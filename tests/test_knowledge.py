@@ -1,0 +1,139 @@
+"""The knowledge loader accepts the bundled files and rejects broken ones, naming file, fact and field."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeError, load_fact_base
+from tests.conftest import KNOWLEDGE, REPO
+
+SEED = REPO.parent / "shared" / "seeds" / "000_256a41285a598912.txt"
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old!r}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_bundled_article_is_the_seed_article_byte_for_byte():
+    if not SEED.exists():
+        pytest.skip("../shared/seeds is not beside this checkout")
+    assert (KNOWLEDGE / "article.txt").read_bytes() == SEED.read_bytes()
+
+
+def test_the_bundled_knowledge_loads_with_every_fact_bilingual_and_sourced(fact_base):
+    assert len(fact_base.facts) >= 20
+    for fact in fact_base.facts:
+        assert fact.answer_en and fact.answer_zh and fact.sources and fact.questions_en and fact.questions_zh
+        for source in fact.sources:
+            assert fact_base.article.contains(source)
+
+
+def test_article_metadata_gives_title_and_date(fact_base):
+    assert fact_base.article.title.startswith("Xinjiang Pilot Free Trade Zone")
+    assert fact_base.article.date.isoformat() == "2023-11-02"
+
+
+def test_every_article_sentence_with_a_claim_is_cited_by_some_fact(fact_base):
+    cited = " ".join(s for f in fact_base.facts for s in f.sources)
+    body = "\n".join(line for line in fact_base.article.text.splitlines() if "Title:" not in line)
+    sentences = [s.strip() for s in re.split(r"(?<=[.])\s+|\n+", body) if len(s.strip()) > 40]
+    uncited = [s for s in sentences if s.rstrip(".") not in cited and s not in cited]
+    assert uncited == []
+
+
+def test_derived_area_facts_agree_with_the_article_numbers(fact_base):
+    total, urumqi, kashgar, horgos = 179.66, 134.6, 28.48, 16.58
+    assert round(urumqi + kashgar + horgos, 2) == total
+    for fact_id, part in (("urumqi_share", urumqi), ("kashgar_share", kashgar), ("horgos_share", horgos)):
+        assert f"{100 * part / total:.1f}%" in fact_base.fact(fact_id).answer_en
+    assert "Urumqi" in fact_base.fact("largest_area").answer_en
+    assert "Horgos" in fact_base.fact("smallest_area").answer_en
+    assert "2023" in fact_base.fact("establishment_year").answer_en
+
+
+def test_a_misquoted_source_sentence_is_rejected_naming_fact_and_field(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", "Covering an expansive area of 179.66", "Covering a vast area of 179.66")
+    with pytest.raises(KnowledgeError) as error:
+        load_fact_base(knowledge_copy)
+    assert error.value.fact_id == "overview" and error.value.field_name == "sources"
+    assert "facts.toml" in str(error.value) and "not found verbatim" in str(error.value)
+
+
+def test_curly_and_straight_quotes_count_as_the_same_sentence(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", "favorable “hardware” environment", 'favorable \\"hardware\\" environment')
+    assert load_fact_base(knowledge_copy).fact("bank_infrastructure_support") is not None
+
+
+def test_a_duplicate_fact_id_is_rejected(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", 'id = "establishment_year"', 'id = "establishment_date"')
+    with pytest.raises(KnowledgeError, match="duplicate id") as error:
+        load_fact_base(knowledge_copy)
+    assert error.value.fact_id == "establishment_date" and error.value.field_name == "id"
+
+
+def test_a_missing_answer_is_rejected_naming_the_field(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", 'answer_zh = "乌鲁木齐片区面积为134.6平方公里。"\n', "")
+    with pytest.raises(KnowledgeError, match="is missing") as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.fact_id, error.value.field_name) == ("urumqi_area", "answer_zh")
+
+
+def test_an_empty_question_list_is_rejected(knowledge_copy):
+    text = (knowledge_copy / "facts.toml").read_text(encoding="utf-8")
+    start = text.index("questions_zh = [", text.index('id = "kashgar_area"'))
+    end = text.index("]", start)
+    (knowledge_copy / "facts.toml").write_text(text[:start] + "questions_zh = [" + text[end:], encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="non-empty list") as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.fact_id, error.value.field_name) == ("kashgar_area", "questions_zh")
+
+
+def test_a_toml_syntax_error_names_the_file_and_line(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", 'id = "total_area"', 'id = "total_area')
+    with pytest.raises(KnowledgeError) as error:
+        load_fact_base(knowledge_copy)
+    assert "facts.toml" in str(error.value) and re.search(r"line \d+", str(error.value))
+
+
+def test_an_unknown_topic_or_entity_is_rejected(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", 'entities = ["horgos"]', 'entities = ["hainan"]')
+    with pytest.raises(KnowledgeError, match="unknown entity 'hainan'") as error:
+        load_fact_base(knowledge_copy)
+    assert error.value.field_name == "entities"
+
+
+def test_an_unknown_field_is_rejected_so_typos_do_not_pass_silently(knowledge_copy):
+    kashgar = 'answer_en = "The Kashgar area'
+    _edit(knowledge_copy / "facts.toml", kashgar, 'answr_en = "x"\n' + kashgar)
+    with pytest.raises(KnowledgeError, match="unknown field") as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.fact_id, error.value.field_name) == ("kashgar_area", "answr_en")
+
+
+def test_a_missing_article_file_says_what_to_do(knowledge_copy):
+    (knowledge_copy / "article.txt").unlink()
+    with pytest.raises(KnowledgeError, match=r"article\.txt: file not found"):
+        load_fact_base(knowledge_copy)
+
+
+def test_a_missing_knowledge_folder_is_reported(tmp_path):
+    with pytest.raises(KnowledgeError, match="no such knowledge folder"):
+        load_fact_base(tmp_path / "nowhere")
+
+
+def test_a_not_given_rule_with_an_unknown_concept_is_rejected(knowledge_copy):
+    _edit(knowledge_copy / "lexicon.toml", 'concepts = ["list", "port"]', 'concepts = ["list", "harbour"]')
+    with pytest.raises(KnowledgeError, match="unknown concept 'harbour'"):
+        load_fact_base(knowledge_copy)
+
+
+def test_the_knowledge_folder_can_be_chosen_by_environment_variable(knowledge_copy, monkeypatch):
+    _edit(knowledge_copy / "facts.toml", "It covers 179.66 square kilometres (km²) in total.",
+          "Replaced answer for the test.")
+    monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(knowledge_copy))
+    assert load_fact_base().fact("total_area").answer_en == "Replaced answer for the test."

@@ -393,6 +393,10 @@ class QuestionLog:
     # --- the writer thread ----------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._connect()  # at once, so that a problem is reported at start-up rather than at the first question
+        except Exception as exc:
+            self._warn(f"question log: unexpected error opening {self.path}: {exc!r}")
         stop = False
         while not stop:
             batch = [self._queue.get()]

@@ -1,0 +1,394 @@
+"""The question log: rows and votes on a real SQLite file, privacy of voters, failures that never reach callers,
+and bursts of concurrent writers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+import struct
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+import bot.questionlog as questionlog
+from bot.config import Settings
+from bot.matcher import Match, Outcome, Suggestion
+from bot.questionlog import ChatType, QuestionLog, Vote, default_db_path, resolve_db_path
+
+LOGGER = "bot.questionlog"
+CAN_CHMOD_AWAY_ACCESS = sys.platform != "win32" and hasattr(os, "geteuid") and os.geteuid() != 0
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "questions.sqlite3"
+
+
+@pytest.fixture
+def log(db_path: Path) -> Iterator[QuestionLog]:
+    question_log = QuestionLog(db_path)
+    yield question_log
+    question_log.close()
+
+
+def rows(path: Path, sql: str, *params: object) -> list[tuple]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(sql, params).fetchall()
+    finally:
+        connection.close()
+
+
+def warnings_in(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == LOGGER and r.levelno >= logging.WARNING]
+
+
+def log_a_few(question_log: QuestionLog, count: int = 3) -> list[int]:
+    return [question_log.log_question(f"question {i}", Outcome.NO_MATCH, chat_type="private", language="en")
+            for i in range(count)]
+
+
+# --- rows -------------------------------------------------------------------------------------------------------
+
+
+def test_a_logged_match_is_stored_with_every_field_the_curator_needs(log: QuestionLog, db_path: Path) -> None:
+    match = Match("How big is Horgos?", Outcome.CLARIFY, "en", confidence=44,
+                  suggestions=(Suggestion("horgos_area", "How big is Horgos?", 44),
+                               Suggestion("total_area", "How big is the zone?", 40)),
+                  reason="several facts fit")
+    asked = dt.datetime(2025, 11, 20, 8, 30, 15, 250_000, tzinfo=dt.UTC)
+    row_id = log.log_match(match, ChatType.GROUP, at=asked)
+    assert log.flush()
+
+    [row] = rows(db_path, "SELECT id, asked_at, chat_type, language, question, outcome, fact_id, confidence, "
+                          "suggestions, reason FROM questions")
+    assert row[:8] == (row_id, "2025-11-20T08:30:15.250Z", "group", "en", "How big is Horgos?", "clarify", None, 44)
+    assert json.loads(row[8]) == [
+        {"fact_id": "horgos_area", "question": "How big is Horgos?", "confidence": 44},
+        {"fact_id": "total_area", "question": "How big is the zone?", "confidence": 40},
+    ]
+    assert row[9] == "several facts fit"
+
+
+def test_row_ids_are_returned_at_once_and_are_unique_and_increasing(log: QuestionLog) -> None:
+    ids = log_a_few(log, 50)
+    assert ids == sorted(ids) and len(set(ids)) == 50
+
+
+def test_telegram_chat_types_are_folded_onto_the_logs_own(log: QuestionLog, db_path: Path) -> None:
+    for chat_type in ("private", "supergroup", "channel", ChatType.INLINE, "console"):
+        log.log_question("q", "answer", chat_type=chat_type, language="en", fact_id="overview", confidence=90)
+    log.flush()
+    assert [r[0] for r in rows(db_path, "SELECT chat_type FROM questions ORDER BY id")] == \
+        ["private", "group", "group", "inline", "console"]
+
+
+def test_the_database_and_its_missing_directories_are_created_on_first_use(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "questions.sqlite3"
+    with QuestionLog(path) as question_log:
+        log_a_few(question_log)
+        question_log.flush()
+    assert path.is_file()
+    assert rows(path, "PRAGMA user_version") == [(questionlog.SCHEMA_VERSION,)]
+    assert rows(path, "PRAGMA journal_mode") == [("wal",)]
+    assert rows(path, "SELECT count(*) FROM questions") == [(3,)]
+
+
+def test_reopening_a_database_keeps_its_rows_and_salt_and_issues_larger_ids(db_path: Path) -> None:
+    with QuestionLog(db_path) as first:
+        first_ids = log_a_few(first)
+    salt = rows(db_path, "SELECT value FROM meta WHERE key = 'voter_salt'")
+    with QuestionLog(db_path) as second:
+        second.flush()  # the writer has opened the file and raised the id floor past what it holds
+        second_ids = log_a_few(second)
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'voter_salt'") == salt
+    assert min(second_ids) > max(first_ids)
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(6,)]
+
+
+def test_the_path_comes_from_the_argument_then_settings_then_BOT_DB_PATH_then_the_data_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_DB_PATH", str(tmp_path / "from-env.sqlite3"))
+    settings = Settings(db_path=tmp_path / "from-settings.sqlite3")
+    assert resolve_db_path(tmp_path / "given.sqlite3", settings) == tmp_path / "given.sqlite3"
+    assert resolve_db_path(None, settings) == tmp_path / "from-settings.sqlite3"
+    assert resolve_db_path(None, Settings()) == tmp_path / "from-env.sqlite3"
+    monkeypatch.delenv("BOT_DB_PATH")
+    assert resolve_db_path() == default_db_path()
+    assert default_db_path().parent == platformdirs.user_data_path("ftz-facts", appauthor=False)
+
+
+# --- votes ------------------------------------------------------------------------------------------------------
+
+
+def test_a_second_press_by_the_same_person_changes_the_vote_instead_of_adding_one(
+        log: QuestionLog, db_path: Path) -> None:
+    [answer] = log_a_few(log, 1)
+    assert log.record_vote(answer, 123456789, Vote.UP)
+    assert log.record_vote(answer, 123456789, Vote.UP)  # the same button twice
+    log.flush()
+    assert rows(db_path, "SELECT vote FROM feedback") == [(1,)]
+    log.record_vote(answer, 123456789, -1)  # changed their mind
+    log.flush()
+    assert rows(db_path, "SELECT vote FROM feedback") == [(-1,)]
+
+
+def test_votes_by_different_people_or_on_different_answers_count_separately(log: QuestionLog, db_path: Path) -> None:
+    first, second = log_a_few(log, 2)
+    log.record_vote(first, 1001, Vote.UP)
+    log.record_vote(first, 1002, Vote.DOWN)
+    log.record_vote(second, 1001, Vote.DOWN)
+    log.flush()
+    assert sorted(rows(db_path, "SELECT question_id, vote FROM feedback")) == sorted(
+        [(first, 1), (first, -1), (second, -1)])
+
+
+def test_a_vote_for_an_unknown_answer_or_with_a_forged_value_is_ignored(log: QuestionLog, db_path: Path) -> None:
+    [answer] = log_a_few(log, 1)
+    assert log.record_vote(answer + 10**9, 42, Vote.UP)  # queued, but no such row: skipped by the writer
+    assert not log.record_vote(answer, 42, 5)
+    assert not log.record_vote("not a number", 42, Vote.UP)  # type: ignore[arg-type]
+    log.flush()
+    assert rows(db_path, "SELECT count(*) FROM feedback") == [(0,)]
+
+
+def test_no_raw_user_id_appears_anywhere_in_the_database_files(tmp_path: Path) -> None:
+    path = tmp_path / "questions.sqlite3"
+    voters = [739182736451, 5550123987, 987654321]
+    with QuestionLog(path) as question_log:
+        for answer in log_a_few(question_log, 5):
+            for voter in voters:
+                question_log.record_vote(answer, voter, Vote.DOWN)
+                question_log.record_vote(answer, voter, Vote.UP)
+        question_log.flush()
+        # Look at the files while the WAL is live, and again after close (checkpointed into the main file).
+        live = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    closed = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert rows(path, "SELECT count(*) FROM feedback") == [(15,)]
+    for data in (live, closed):
+        for voter in voters:
+            for form in (str(voter).encode(), struct.pack(">q", voter), struct.pack("<q", voter)):
+                assert form not in data, f"user id {voter} stored as {form!r}"
+
+
+def test_each_database_has_its_own_salt_so_voter_keys_cannot_be_matched_across_files(tmp_path: Path) -> None:
+    keys = []
+    for name in ("one.sqlite3", "two.sqlite3"):
+        with QuestionLog(tmp_path / name) as question_log:
+            [answer] = log_a_few(question_log, 1)
+            question_log.record_vote(answer, 77, Vote.UP)
+        keys.append(rows(tmp_path / name, "SELECT voter FROM feedback")[0][0])
+        assert len(rows(tmp_path / name, "SELECT value FROM meta WHERE key = 'voter_salt'")[0][0]) == 64
+    assert keys[0] != keys[1]
+
+
+# --- failures never reach the caller ------------------------------------------------------------------------------
+
+
+def assert_keeps_working_with_one_warning(path: Path, caplog: pytest.LogCaptureFixture) -> QuestionLog:
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    question_log = QuestionLog(path)
+    for _ in range(3):
+        ids = log_a_few(question_log, 5)
+        assert len(set(ids)) == 5
+        question_log.record_vote(ids[0], 99, Vote.UP)
+        assert question_log.flush()
+    assert len(warnings_in(caplog)) == 1, [r.getMessage() for r in warnings_in(caplog)]
+    assert str(path) in warnings_in(caplog)[0].getMessage()
+    assert not question_log.status().available
+    question_log.close()
+    return question_log
+
+
+def test_a_directory_that_cannot_be_created_gives_one_warning_and_logging_calls_keep_working(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    assert_keeps_working_with_one_warning(tmp_path / "a-file" / "questions.sqlite3", caplog)
+
+
+def test_a_path_that_is_a_directory_gives_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "questions.sqlite3").mkdir()
+    assert_keeps_working_with_one_warning(tmp_path / "questions.sqlite3", caplog)
+
+
+def test_a_file_that_is_not_a_database_gives_one_warning_and_is_left_alone(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "questions.sqlite3"
+    path.write_bytes(b"these are someone's notes, not a database" * 100)
+    before = path.read_bytes()
+    assert_keeps_working_with_one_warning(path, caplog)
+    assert path.read_bytes() == before
+
+
+def test_a_database_from_a_newer_version_gives_one_warning_and_is_left_alone(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "questions.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version = {questionlog.SCHEMA_VERSION + 1}")
+    connection.close()
+    assert_keeps_working_with_one_warning(path, caplog)
+    assert rows(path, "SELECT name FROM sqlite_master") == []
+
+
+@pytest.mark.skipif(not CAN_CHMOD_AWAY_ACCESS, reason="needs a POSIX user that file permissions apply to (not root)")
+def test_a_read_only_directory_gives_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        assert_keeps_working_with_one_warning(folder / "questions.sqlite3", caplog)
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.skipif(not CAN_CHMOD_AWAY_ACCESS, reason="needs a POSIX user that file permissions apply to (not root)")
+def test_a_read_only_database_file_gives_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "questions.sqlite3"
+    with QuestionLog(path) as question_log:
+        log_a_few(question_log)
+    path.chmod(0o444)
+    try:
+        assert_keeps_working_with_one_warning(path, caplog)
+    finally:
+        path.chmod(0o644)
+
+
+def test_a_full_disk_gives_one_warning_and_logging_calls_keep_working(
+        log: QuestionLog, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    log_a_few(log, 1)
+    log.flush()
+    # Cap the file at its current size on the writer's own connection (idle after flush): SQLite then reports
+    # "database or disk is full" exactly as on a full disk.
+    connection = log._connection
+    assert connection is not None
+    pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    connection.execute(f"PRAGMA max_page_count = {pages}")
+    for _ in range(3):
+        for _ in range(20):
+            log.log_question("x" * 3000, "no_match", chat_type="private", language="en")
+        assert log.flush()
+    assert len(warnings_in(caplog)) == 1
+    assert "full" in warnings_in(caplog)[0].getMessage()
+    assert log.status().dropped > 0
+
+
+def test_the_log_recovers_once_the_problem_is_fixed_and_says_so(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    monkeypatch.setattr(questionlog, "_RETRY_OPEN_SECONDS", 0.0)
+    blocker = tmp_path / "data"
+    blocker.write_text("in the way")
+    path = blocker / "questions.sqlite3"
+    with QuestionLog(path) as question_log:
+        log_a_few(question_log)
+        question_log.flush()
+        blocker.unlink()  # the administrator clears the way
+        log_a_few(question_log, 2)
+        question_log.flush()
+        assert question_log.status().available
+    assert rows(path, "SELECT count(*) FROM questions") == [(2,)]
+    assert len(warnings_in(caplog)) == 1
+    assert any("again" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
+
+
+def test_a_full_queue_drops_rows_with_one_warning_instead_of_waiting(
+        db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    QuestionLog(db_path).close()  # create the file
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock, so the writer thread waits
+    question_log = QuestionLog(db_path, queue_size=2)
+    try:
+        started = time.perf_counter()
+        ids = log_a_few(question_log, 50)
+        assert time.perf_counter() - started < 0.5
+        assert len(set(ids)) == 50
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    question_log.close()
+    assert len(warnings_in(caplog)) == 1 and "queue is full" in warnings_in(caplog)[0].getMessage()
+    written = rows(db_path, "SELECT count(*) FROM questions")[0][0]
+    assert 1 <= written < 50 and question_log.status().dropped == 50 - written
+
+
+def test_logging_returns_at_once_while_the_database_is_locked_and_catches_up_afterwards(db_path: Path) -> None:
+    QuestionLog(db_path).close()
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with QuestionLog(db_path) as question_log:
+        try:
+            started = time.perf_counter()
+            log_a_few(question_log, 200)
+            elapsed = time.perf_counter() - started
+            assert holder.execute("SELECT count(*) FROM questions").fetchone() == (0,)  # nothing written yet
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert elapsed < 0.5
+        assert question_log.flush()
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(200,)]
+
+
+def test_close_writes_everything_queued_and_later_calls_are_harmless(db_path: Path) -> None:
+    question_log = QuestionLog(db_path)
+    ids = log_a_few(question_log, 100)
+    question_log.close()
+    question_log.close()
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(100,)]
+    assert question_log.log_question("late", "answer", chat_type="private", language="en") > max(ids)
+    assert not question_log.record_vote(ids[0], 1, Vote.UP)
+    assert question_log.flush()
+
+
+# --- bursts ------------------------------------------------------------------------------------------------------
+
+
+def test_a_burst_of_200_concurrent_threads_loses_no_row(log: QuestionLog, db_path: Path) -> None:
+    start = threading.Barrier(200)
+    ids: list[int] = []
+    lock = threading.Lock()
+
+    def user(number: int) -> None:
+        start.wait()
+        row_id = log.log_question(f"question from user {number}", "answer", chat_type="private", language="en",
+                                  fact_id="overview", confidence=90)
+        log.record_vote(row_id, 10_000 + number, Vote.UP if number % 2 else Vote.DOWN)
+        with lock:
+            ids.append(row_id)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert log.flush()
+    assert len(set(ids)) == 200
+    assert rows(db_path, "SELECT count(*), count(DISTINCT question) FROM questions") == [(200, 200)]
+    assert rows(db_path, "SELECT count(*), sum(vote) FROM feedback") == [(200, 0)]
+    assert log.status().dropped == 0
+
+
+def test_a_burst_of_200_async_handlers_logs_every_question_without_awaiting_the_database(
+        log: QuestionLog, db_path: Path) -> None:
+    async def handler(number: int) -> int:
+        await asyncio.sleep(0)
+        return log.log_question(f"async question {number}", "no_match", chat_type="group", language="en")
+
+    async def burst() -> list[int]:
+        return await asyncio.gather(*(handler(n) for n in range(200)))
+
+    ids = asyncio.run(burst())
+    assert log.flush()
+    assert len(set(ids)) == 200
+    assert rows(db_path, "SELECT count(*) FROM questions WHERE chat_type = 'group'") == [(200,)]

@@ -1,6 +1,6 @@
-"""Command line: `ftz-bot run | ask | check | eval` (and `python -m bot`, which runs the bot).
+"""Command line: `ftz-bot run | ask | check | eval | report` (and `python -m bot`, which runs the bot).
 
-Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar), 2 usage error.
+Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar, no question log), 2 usage error.
 """
 
 from __future__ import annotations
@@ -45,6 +45,30 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--min-accuracy", type=float, metavar="X", help="exit 1 if overall accuracy is below X")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    report = commands.add_parser(
+        "report", help="summarise the question log for curators", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Summarise the question log: outcome counts and rates, the most frequent unanswered\n"
+                    "questions (near-duplicates grouped, each with its closest fact), the facts with the\n"
+                    "most 👎, and daily counts. Exits 1 when the log cannot be read.",
+        epilog="examples:\n"
+               "  ftz-bot report                                   last 7 days, for people\n"
+               "  ftz-bot report --since 24h --json                last 24 hours, as JSON\n"
+               "  ftz-bot report --since 2025-11-01 --csv > r.csv  since a date (UTC), for a spreadsheet\n"
+               "  ftz-bot report --since all --chart daily.png     everything, plus a chart of daily counts")
+    report.add_argument("--since", default="7d", metavar="PERIOD",
+                        help="period to cover: 30m, 24h, 7d, 2w back from now, an ISO date such as 2025-11-01 "
+                             "(UTC), or 'all' (default: 7d)")
+    output = report.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the report as JSON")
+    output.add_argument("--csv", action="store_true", help="print the report as CSV (one table, a section column)")
+    report.add_argument("--chart", metavar="FILE.png", type=Path,
+                        help="also draw the daily outcome counts into a PNG (needs the 'chart' extra: matplotlib)")
+    report.add_argument("--db", metavar="PATH", type=Path,
+                        help="question log database (default: $BOT_DB_PATH, else questions.sqlite3 in the "
+                             "user data directory)")
+    report.add_argument("--top", metavar="N", type=int, default=20,
+                        help="how many unanswered question groups to list (default: 20)")
+
     return parser
 
 
@@ -60,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.runner import run
 
             return run(args.knowledge, force_console=getattr(args, "console", False))
+        if command == "report":
+            return _report(args)
         fact_base = load_fact_base(args.knowledge)
         if command == "ask":
             return _ask(args, fact_base)
@@ -155,4 +181,65 @@ def _eval(args: argparse.Namespace, fact_base: FactBase) -> int:
     if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
         print(f"accuracy {report.accuracy:.3f} is below --min-accuracy {args.min_accuracy}", file=sys.stderr)
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.config import SettingsError, load_settings
+    from bot.questionlog import QuestionLogError, resolve_db_path
+    from bot.report import (
+        ChartUnavailable,
+        build_report,
+        parse_since,
+        render_chart,
+        render_csv,
+        render_json,
+        render_text,
+    )
+
+    if args.top < 1:
+        print("ftz-bot report: --top must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        period = parse_since(args.since)
+    except ValueError as exc:
+        print(f"ftz-bot report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"ftz-bot report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    db_path = resolve_db_path(args.db, settings)
+    matcher = None
+    try:
+        from bot.matcher import Matcher
+
+        # With the fact base, the report can name the closest fact for questions nobody could answer.
+        matcher = Matcher(load_fact_base(args.knowledge or settings.knowledge_dir))
+    except KnowledgeError as exc:
+        print(f"ftz-bot report: note: closest facts come only from the log, as the knowledge folder did not load: "
+              f"{exc}", file=sys.stderr)
+    try:
+        report = build_report(db_path, period, matcher=matcher, top=args.top)
+    except QuestionLogError as exc:
+        print(f"ftz-bot report: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.json:
+        print(render_json(report))
+    elif args.csv:
+        sys.stdout.write(render_csv(report))
+    else:
+        print(render_text(report))
+    if args.chart is not None:
+        try:
+            written = render_chart(report, args.chart)
+        except ChartUnavailable as exc:
+            print(f"ftz-bot report: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        except OSError as exc:
+            print(f"ftz-bot report: cannot write the chart to {args.chart}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        # On stderr, so that --json/--csv output on stdout stays clean.
+        print(f"chart written to {written}", file=sys.stderr)
     return EXIT_OK

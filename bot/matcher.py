@@ -145,7 +145,7 @@ class Matcher:
         lexicon_stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
         for fact in fact_base.facts:
             for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
-                for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(text))):
+                for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(fold(text)))):
                     if token[0] != _MARK and not token[0].isdigit() and token not in self._words and not has_cjk(token):
                         stem = self._stemmer.stemWord(token)
                         self._words.setdefault(token, lexicon_stems.get(stem, (WORD, stem)))
@@ -155,7 +155,7 @@ class Matcher:
         self._numbers: list[tuple[str, float]] = []
         for fact in fact_base.facts:
             for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
-                for number in re.findall(r"\d+(?:\.\d+)?", self._prepare_en(text)):
+                for number in re.findall(r"\d+(?:\.\d+)?", self._prepare_en(fold(text))):
                     if (number, float(number)) not in self._numbers:
                         self._numbers.append((number, float(number)))
         self._stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
@@ -169,7 +169,8 @@ class Matcher:
         self._typo_cache: dict[str, tuple[str, str] | None] = {}
         self._small_talk = {fold(p): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
-        self._small_talk_keys = [_PUNCT.sub(" ", k).strip() for k in self._small_talk]
+        self._small_talk = {_plain(k): kind for k, kind in self._small_talk.items()}
+        self._small_talk_keys = list(self._small_talk)
         self._small_talk_kinds = list(self._small_talk.values())
         self._index_facts()
 
@@ -182,7 +183,7 @@ class Matcher:
             self._add_en(word, term)
 
     def _add_en(self, word: str, term: tuple[str, str]) -> None:
-        word = " ".join(self._prepare_en(word).split())
+        word = " ".join(self._prepare_en(fold(word)).split())
         tokens = _TOKEN.findall(word)
         if len(tokens) == 1 and tokens[0] == word:
             self._words[word] = term
@@ -213,6 +214,11 @@ class Matcher:
                 weights["@" + entity] = 1.0
             self._key_numbers.append({c for c, w in weights.items() if w == 1.0 and c[:1].isdigit()})
             self._weights.append(weights)
+        self._entities = [frozenset(fact.entities) for fact in facts]
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, weights in enumerate(self._weights):
+            for concept, weight in weights.items():
+                self._postings.setdefault(concept, []).append((index, weight))
         document_frequency: Counter[str] = Counter()
         for weights in self._weights:
             document_frequency.update(weights)
@@ -223,12 +229,13 @@ class Matcher:
             sum(self._idf[c] * w for c, w in weights.items() if w >= 0.75) or 1.0 for weights in self._weights
         ]
         # rapidfuzz choices: each alternate question as a sorted concept string, with the fact it belongs to.
-        self._choice_facts: list[int] = []
-        self._choices: list[str] = []
+        choices: dict[str, set[int]] = {}
         for index, fact in enumerate(facts):
             for question in (*fact.questions_en, *fact.questions_zh):
-                self._choice_facts.append(index)
-                self._choices.append(" ".join(sorted(set(self._analyse(question, correct=False).concepts))))
+                concepts = " ".join(sorted(set(self._analyse(question, correct=False).concepts)))
+                choices.setdefault(concepts, set()).add(index)
+        self._choices = list(choices)
+        self._choice_facts = [sorted(indexes) for indexes in choices.values()]
         self._place_first_fact: dict[str, int] = {}
         for index, fact in sorted(enumerate(facts), key=lambda item: (len(item[1].entities), item[0])):
             for entity in fact.entities:
@@ -237,7 +244,8 @@ class Matcher:
     # --- analysing --------------------------------------------------------------------------------------------
 
     def _prepare_en(self, text: str) -> str:
-        text = _POSSESSIVE.sub(r"\1", fold(text)).replace("%", " percent ")
+        """English text (already folded) ready for phrase matching: numbers as digits, no stray punctuation."""
+        text = _POSSESSIVE.sub(r"\1", text).replace("%", " percent ")
         if _NUMBER_WORD.search(text):
             # "one hundred and thirty-five" → 135, "twenty twenty-three" → 2023, "sixteen and a half" → 16.5
             text = alpha2digit(text, "en")
@@ -293,8 +301,10 @@ class Matcher:
         return result
 
     def _analyse(self, question: str, correct: bool = True) -> Analysis:
-        analysis = Analysis(text=question)
-        text = fold(question)
+        return self._analyse_folded(fold(question), correct)
+
+    def _analyse_folded(self, text: str, correct: bool = True) -> Analysis:
+        analysis = Analysis(text=text)
         for span in _ZH_SPAN.findall(text):
             if has_cjk(span):
                 self._analyse_zh(span, analysis)
@@ -350,7 +360,9 @@ class Matcher:
 
     def small_talk_kind(self, question: str) -> str | None:
         """The kind of small talk a whole message is (greeting, thanks, ...), or None."""
-        text = " ".join(_PUNCT.sub(" ", fold(question)).split())
+        return self._small_talk_kind(_plain(fold(question)), question)
+
+    def _small_talk_kind(self, text: str, question: str) -> str | None:
         if not text:
             stripped = question.strip()
             return "acknowledgement" if stripped and not any(ch.isalnum() for ch in stripped) else None
@@ -363,28 +375,29 @@ class Matcher:
 
     def _only_small_talk_words(self, text: str) -> bool:
         """True for the tail of "thanks, that was really helpful": nothing but stopwords and small-talk words."""
-        words = _WORD.findall(fold(text))
+        words = _WORD.findall(text)
         return all(w in self._small_talk_words or self._words.get(w, ("",))[0] == STOP for w in words)
 
-    def _strip_small_talk(self, question: str) -> tuple[str, str | None]:
-        """Split a leading greeting or trailing thanks off a longer question ("hi, how big is it?")."""
-        words = question.split()
+    def _strip_small_talk(self, text: str) -> tuple[str, str | None]:
+        """Split a leading greeting or thanks off a longer question ("hi, how big is it?"); text is plain."""
+        words = text.split()
         for cut in range(min(4, len(words) - 1), 0, -1):
-            kind = self._small_talk.get(" ".join(_PUNCT.sub(" ", fold(" ".join(words[:cut]))).split()))
+            kind = self._small_talk.get(" ".join(words[:cut]))
             if kind in ("greeting", "thanks", "acknowledgement"):
                 return " ".join(words[cut:]), kind
-        return question, None
+        return text, None
 
     def match(self, question: str) -> Match:
         """Match one question; never raises for any text."""
         language = "zh" if has_cjk(question) else "en"
-        kind = self.small_talk_kind(question)
+        plain = _plain(fold(question))
+        kind = self._small_talk_kind(plain, question)
         if kind is not None:
             return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
-        rest, greeting = self._strip_small_talk(question)
+        rest, greeting = self._strip_small_talk(plain)
         if greeting and self._only_small_talk_words(rest):
             return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
-        analysis = self._analyse(rest)
+        analysis = self._analyse_folded(rest)
         if analysis.outside:
             return Match(question, Outcome.NO_MATCH, language, reason=f"outside the article: {analysis.outside[0]}")
         if analysis.unknown:
@@ -394,7 +407,7 @@ class Matcher:
             if rule.concepts <= query and not rule.unless & query:
                 return Match(question, Outcome.NO_MATCH, language, reason=f"not in the article: {rule.why}")
         if not analysis.concepts:
-            if greeting or self.small_talk_kind(rest):
+            if greeting or self._small_talk_kind(rest, rest):
                 return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting", confidence=100)
             return Match(question, Outcome.NO_MATCH, language, reason="no known words")
         scores = self.score(analysis)
@@ -407,26 +420,29 @@ class Matcher:
         query_mass = sum(idf.get(c, self._oov_weight) for c in query) + self._oov_weight * len(analysis.oov) * (
             0.5 if any(has_cjk(w) for w in analysis.oov) else 1.0)
         specific = {p for p in analysis.places if p not in _ZONE_PLACES}
-        scores = []
-        for index, weights in enumerate(self._weights):
-            matched = sum(idf[c] * weights[c] for c in query if c in weights)
-            coverage = 0.75 * matched / query_mass + 0.25 * min(1.0, matched / self._key_mass[index])
-            scores.append(coverage)
-        fuzzy = [0.0] * len(scores)
+        matched = [0.0] * len(self._weights)
+        for concept in query:
+            for index, weight in self._postings.get(concept, ()):
+                matched[index] += idf[concept] * weight
+        candidates = [index for index, value in enumerate(matched) if value > 0]
+        fuzzy = [0.0] * len(matched)
         concept_string = " ".join(sorted(query))
+        # Choices are sorted concept strings already, so plain ratio is token_sort_ratio without re-sorting.
         for _, similarity, position in process.extract(
-                concept_string, self._choices, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=30):
-            fact_index = self._choice_facts[position]
-            fuzzy[fact_index] = max(fuzzy[fact_index], similarity / 100)
+                concept_string, self._choices, scorer=fuzz.ratio, limit=None, score_cutoff=30):
+            for fact_index in self._choice_facts[position]:
+                if similarity > fuzzy[fact_index]:
+                    fuzzy[fact_index] = similarity
         weight = self.thresholds.fuzzy_weight
-        result = []
-        for index, fact in enumerate(self.fact_base.facts):
-            value = (1 - weight) * scores[index] + weight * fuzzy[index] * min(1.0, scores[index] * 2)
-            if specific and not specific.intersection(fact.entities):
+        result = [0.0] * len(matched)
+        for index in candidates:
+            coverage = 0.75 * matched[index] / query_mass + 0.25 * min(1.0, matched[index] / self._key_mass[index])
+            value = (1 - weight) * coverage + weight * fuzzy[index] / 100 * min(1.0, coverage * 2)
+            if specific and specific.isdisjoint(self._entities[index]):
                 value *= 0.45  # the question names Kashgar; a fact about Horgos is not its answer
-            if not query & self._key_numbers[index]:  # "16.58 km²" names the Horgos area as surely as "Horgos"
+            if query.isdisjoint(self._key_numbers[index]):  # "16.58 km²" names the Horgos area as surely as "Horgos"
                 value *= 0.7 ** len(self._required[index] - query)
-            result.append(100 * value)
+            result[index] = 100 * value
         return result
 
     def _decide(self, question: str, language: str, analysis: Analysis, scores: Sequence[float]) -> Match:
@@ -466,7 +482,7 @@ class Matcher:
 
     def explain(self, question: str) -> dict[str, object]:
         """The terms a question was reduced to, for curators debugging a miss."""
-        analysis = self._analyse(self._strip_small_talk(question)[0])
+        analysis = self._analyse_folded(self._strip_small_talk(_plain(fold(question)))[0])
         return {"concepts": analysis.concepts, "unknown": analysis.unknown, "outside": analysis.outside,
                 "oov": analysis.oov}
 
@@ -485,6 +501,11 @@ def match_question(question: str, fact_base: FactBase, thresholds: Thresholds = 
 
 def match_many(questions: Iterable[str], matcher: Matcher) -> list[Match]:
     return [matcher.match(q) for q in questions]
+
+
+def _plain(text: str) -> str:
+    """Folded text without punctuation, single-spaced: what small talk is compared on."""
+    return " ".join(_PUNCT.sub(" ", text).split())
 
 
 def _common_prefix(a: str, b: str) -> int:

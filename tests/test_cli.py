@@ -1,0 +1,133 @@
+"""The ftz-bot command line: ask, check, eval and run behave as documented, with exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+JSON_FIELDS = {"question", "answered", "outcome", "fact_id", "confidence", "answer", "source", "language",
+               "suggestions"}
+
+
+def ftz(*args: str, stdin: str | None = None, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    base["PYTHONPATH"] = str(REPO)
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env={**base, **(env or {})}, timeout=60)
+
+
+def test_ask_json_prints_one_object_with_exactly_the_documented_fields():
+    result = ftz("ask", "--json", "How big is the Horgos area?")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == JSON_FIELDS
+    assert answer["answered"] is True and answer["outcome"] == "answer" and answer["fact_id"] == "horgos_area"
+    assert "16.58" in answer["answer"] and "16.58 square kilometers" in answer["source"]
+    assert answer["language"] == "en" and answer["suggestions"] == []
+
+
+def test_ask_json_reads_questions_from_stdin_and_answers_them_in_order():
+    questions = ["When was it established?", "hello", "What is the GDP of Kashgar?", "foreign", "新疆自贸区有多大"]
+    result = ftz("ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in rows] == questions
+    assert [r["outcome"] for r in rows] == ["answer", "small_talk", "no_match", "clarify", "answer"]
+    assert [r["answered"] for r in rows] == [True, False, False, False, True]
+    assert rows[2]["source"] is None and rows[2]["fact_id"] is None
+    assert all(set(s) == {"fact_id", "question", "confidence"} for s in rows[3]["suggestions"])
+    assert rows[4]["language"] == "zh" and "179.66" in rows[4]["answer"]
+
+
+def test_ask_for_people_shows_the_answer_the_quoted_source_and_the_confidence():
+    result = ftz("ask", "when", "was", "it", "established")
+    assert result.returncode == 0
+    assert "November 1, 2023" in result.stdout
+    assert "“On November 1, a significant milestone" in result.stdout
+    assert "confidence" in result.stdout
+
+
+def test_check_summarises_a_valid_knowledge_folder():
+    result = ftz("check")
+    assert result.returncode == 0
+    assert "facts: " in result.stdout and "languages: en, zh" in result.stdout
+
+
+def test_check_fails_with_exit_1_naming_fact_and_field_of_a_misquoted_source(knowledge_copy):
+    facts = knowledge_copy / "facts.toml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("Banks are also urged", "Banks are urged"),
+                     encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check")
+    assert result.returncode == 1
+    assert "fact 'bank_infrastructure_support'" in result.stderr and "field 'sources'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_reports_the_line_of_a_toml_syntax_error(knowledge_copy):
+    lexicon = knowledge_copy / "lexicon.toml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n[broken\n", encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check")
+    assert result.returncode == 1 and "lexicon.toml" in result.stderr and "line" in result.stderr
+
+
+def test_eval_prints_accuracy_by_category_and_fails_below_the_bar(tmp_path):
+    labelled = tmp_path / "set.tsv"
+    labelled.write_text("category\texpected\tquestion\nshort\ttotal_area\tsize?\n"
+                        "short\turumqi_area\tHorgos size\n", encoding="utf-8")
+    result = ftz("eval", str(labelled))
+    assert result.returncode == 0
+    assert "short" in result.stdout and "0.500" in result.stdout and "Horgos size" in result.stdout
+    assert ftz("eval", str(labelled), "--min-accuracy", "0.9").returncode == 1
+    assert ftz("eval", str(tmp_path / "missing.tsv")).returncode == 2
+
+
+def test_eval_rejects_a_label_that_names_no_fact(tmp_path):
+    labelled = tmp_path / "set.tsv"
+    labelled.write_text("category\texpected\tquestion\nshort\ttotal_aera\tsize?\n", encoding="utf-8")
+    result = ftz("eval", str(labelled))
+    assert result.returncode == 2 and "total_aera" in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["ask"], ["check"], ["eval"]])
+def test_every_command_has_help(command):
+    result = ftz(*command, "--help")
+    assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_a_usage_error_exits_2():
+    assert ftz("frobnicate").returncode == 2
+    assert ftz("eval").returncode == 2
+
+
+def test_running_without_a_token_explains_how_to_get_one_and_opens_the_console_chat(tmp_path):
+    result = ftz(stdin="how big is kashgar?\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "@BotFather" in result.stderr
+    assert "28.48" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_the_knowledge_folder_ships_inside_the_wheel_and_loads_from_anywhere(tmp_path):
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(tmp_path.glob("ftz_facts-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        assert {"bot/_knowledge/facts.toml", "bot/_knowledge/article.txt", "bot/_knowledge/lexicon.toml"} <= set(names)
+        archive.extractall(tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "how big is horgos"], capture_output=True,
+                            text=True, cwd=elsewhere, env={**env, "PYTHONPATH": str(tmp_path / "site")}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["fact_id"] == "horgos_area"

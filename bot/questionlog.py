@@ -275,7 +275,7 @@ class QuestionLog:
         self._connection: sqlite3.Connection | None = None
         self._salt: bytes = b""
         self._retry_at = 0.0
-        # The connection is opened on the writer thread too, so a slow disk cannot hold up start-up either.
+        # The writer thread opens the connection itself, so a slow or broken disk cannot hold up start-up either.
         self._thread = threading.Thread(target=self._run, name="question-log-writer", daemon=True)
         self._thread.start()
 
@@ -299,7 +299,7 @@ class QuestionLog:
                                _clean(str(question), MAX_QUESTION_CHARS), str(outcome),
                                _clean(str(fact_id), 200) if fact_id else None, int(confidence), tuple(suggestions),
                                _clean(str(reason), 500) if reason else None)
-        except (TypeError, ValueError) as exc:  # a caller's bad value must cost the row, not the answer
+        except (TypeError, ValueError, AttributeError) as exc:  # a caller's bad value costs the row, not the answer
             logger.debug("question log: row not queued: %s", exc)
             self._count_dropped(1)
             return row_id
@@ -317,7 +317,7 @@ class QuestionLog:
         try:
             value = Vote(int(vote))
             job = _VoteJob(int(question_id), str(voter_id), int(value), utc_timestamp(at))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError):
             logger.debug("question log: ignored a vote with a bad value")
             return False
         return self._put(job)

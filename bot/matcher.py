@@ -144,7 +144,7 @@ class Matcher:
         if kind is not None:
             return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
         rest, greeting = terms.split_greeting(plain)
-        if greeting and terms.only_small_talk_words(rest):
+        if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
             return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
         analysis = terms.analyse_folded(rest)
         if analysis.outside:

@@ -102,10 +102,16 @@ class TermAnalyser:
                     if (number, float(number)) not in self._numbers:
                         self._numbers.append((number, float(number)))
         self._stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
-        # Every word the lexicon or the facts use, phrases included, is a target for typo correction.
+        # Typo targets: words the lexicon or the facts use, and longer words inside phrases ("kilometres"). Never a
+        # refusal cue: a question is refused for what it says, not for what a misspelling resembles
+        # ("whether" is not "weather").
         self._known = set(self._words) | {w for p in self._phrases for w in _WORD.findall(p)}
+        refusals = {w for w, term in (*self._words.items(), *self._phrases.items())
+                    for w in _WORD.findall(w) if term[0] in (UNKNOWN_ATTRIBUTE, OUTSIDE)}
+        targets = {w for w, term in self._words.items() if term[0] not in (UNKNOWN_ATTRIBUTE, OUTSIDE)}
+        targets |= {w for p in self._phrases for w in _WORD.findall(p) if len(w) >= 5} - refusals
         self._vocabulary_by_initial: dict[str, list[str]] = {}
-        for word in sorted(self._known):
+        for word in sorted(targets):
             if len(word) >= 3 and word.isalpha():
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
@@ -163,7 +169,8 @@ class TermAnalyser:
         except ValueError:
             return token
         for number, known in self._numbers:
-            if value == known or (known > 10 and abs(value - known) <= 0.03 * known):
+            # "about 130 km²" means 134.6; but a year must be exact (2020 is not 2023)
+            if value == known or (10 < known < 1000 and abs(value - known) <= 0.05 * known):
                 return number
         return token
 
@@ -176,7 +183,7 @@ class TermAnalyser:
             return cached
         # Misspellings keep the first letter and are one edit away (two in long words); real words that merely
         # resemble a known one ("account" / "count") differ more, so they stay unknown and lower the confidence.
-        limit = 1 if len(word) < 7 else 2
+        limit = 1 if len(word) < 9 else 2
         found = process.extract(word, self._vocabulary_by_initial.get(word[0], ()), scorer=OSA.distance,
                                 score_cutoff=limit, limit=None)
         # Among equally close words prefer a longer one: typing drops letters more often than it adds them.

@@ -1,0 +1,132 @@
+"""The formatting module: Telegram HTML with everything escaped, within Telegram's length limit, in both languages."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.formatting import (
+    TELEGRAM_MESSAGE_LIMIT,
+    help_html,
+    message_length,
+    notice,
+    notice_html,
+    render_fact_html,
+    render_html,
+    snippet,
+    source_html,
+    topic_html,
+    topics_prompt_html,
+    truncate_html,
+)
+from bot.knowledge import FactBase, load_fact_base
+from bot.matcher import Match, Outcome, Suggestion
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+HOSTILE = "<script>alert('x')</script> & <b>bold</b> &amp; </blockquote> <a href=\"javascript:x\">"
+_TAG = re.compile(r"</?(b|i|blockquote)>")
+
+
+@pytest.fixture(scope="module")
+def facts() -> FactBase:
+    return load_fact_base(KNOWLEDGE)
+
+
+@pytest.fixture(scope="module")
+def hostile(facts: FactBase) -> FactBase:
+    """The fact base with markup-like text in every field the bot shows."""
+    fact = dataclasses.replace(facts.facts[0], answer_en=HOSTILE, answer_zh=HOSTILE, sources=(HOSTILE, HOSTILE),
+                               questions_en=(HOSTILE,), questions_zh=(HOSTILE,))
+    topic = dataclasses.replace(facts.topics[0], title_en=HOSTILE, title_zh=HOSTILE)
+    article = dataclasses.replace(facts.article, title=HOSTILE, publisher_line=HOSTILE)
+    return dataclasses.replace(facts, article=article, topics=(topic, *facts.topics[1:]),
+                               facts=(fact, *facts.facts[1:]), _by_id={**facts._by_id, fact.id: fact})
+
+
+def assert_safe_html(text: str) -> None:
+    """Only the bot's own tags, balanced, and no stray `<` or `&` left once they are removed."""
+    stack = []
+    for tag in _TAG.finditer(text):
+        if tag.group(0).startswith("</"):
+            assert stack and stack.pop() == tag.group(1), text
+        else:
+            stack.append(tag.group(1))
+    assert not stack, text
+    rest = _TAG.sub("", text)
+    assert "<" not in rest and ">" not in rest, rest
+    assert not re.search(r"&(?!amp;|lt;|gt;|quot;|#x27;)", rest), rest
+    assert message_length(text) <= TELEGRAM_MESSAGE_LIMIT
+
+
+def test_an_answer_escapes_the_answer_the_source_quote_and_the_citation(hostile: FactBase) -> None:
+    for language in ("en", "zh"):
+        text = render_fact_html(hostile.facts[0], hostile, language)
+        assert_safe_html(text)
+        assert html.unescape(_TAG.sub("", text)).count(HOSTILE) == 4  # answer, two sources, title in the citation
+        assert "<blockquote>" in text
+
+
+def test_every_reply_kind_is_safe_html(hostile: FactBase) -> None:
+    fact = hostile.facts[0]
+    matches = [
+        Match(HOSTILE, Outcome.ANSWER, "en", fact=fact, confidence=90),
+        Match(HOSTILE, Outcome.CLARIFY, "en", suggestions=(Suggestion(fact.id, HOSTILE, 40),)),
+        Match(HOSTILE, Outcome.NO_MATCH, "zh"),
+        Match(HOSTILE, Outcome.SMALL_TALK, "en", small_talk="thanks"),
+    ]
+    for match in matches:
+        assert_safe_html(render_html(match, hostile))
+    for language in ("en", "zh"):
+        assert_safe_html(help_html(hostile, "bot<&>", [HOSTILE, HOSTILE], language))
+        assert_safe_html(topic_html(hostile, hostile.topics[0], language))
+        assert_safe_html(source_html(hostile.article, language))
+        assert_safe_html(topics_prompt_html(language))
+        assert_safe_html(notice_html("not_text", language, example=HOSTILE))
+
+
+def test_an_oversized_source_is_cut_to_telegrams_limit_and_stays_valid_html(facts: FactBase) -> None:
+    huge = dataclasses.replace(facts.facts[0], sources=("A very long sentence & more. " * 400,))
+    text = render_fact_html(huge, facts, "en")
+    assert_safe_html(text)
+    assert message_length(text) == TELEGRAM_MESSAGE_LIMIT
+    assert text.endswith("…</blockquote>")
+
+
+def test_every_topic_listing_and_help_text_fits_in_one_message(facts: FactBase) -> None:
+    for language in ("en", "zh"):
+        for topic in facts.topics:
+            assert_safe_html(topic_html(facts, topic, language))
+        assert_safe_html(help_html(facts, "ftz_bot", ["How big is it?"] * 3, language))
+
+
+def test_truncation_never_cuts_inside_a_tag_or_an_entity_and_closes_what_is_open() -> None:
+    text = "<b>" + "a&amp;b " * 2000 + "</b>"
+    for limit in (1, 2, 5, 6, 7, 50, 4096):
+        cut = truncate_html(text, limit)
+        assert message_length(cut) <= limit
+        assert cut.startswith("<b>") and cut.endswith("…</b>")
+        assert not re.search(r"&[a-z]*…", cut)
+
+
+def test_short_html_is_left_alone_and_length_counts_what_telegram_counts() -> None:
+    assert truncate_html("<b>hi</b> &amp; bye") == "<b>hi</b> &amp; bye"
+    assert message_length("<b>hi</b> &amp; bye") == len("hi & bye")
+    assert message_length("😀") == 2  # outside the Basic Multilingual Plane: two UTF-16 code units
+    emoji = truncate_html("😀" * 3000)
+    assert message_length(emoji) <= TELEGRAM_MESSAGE_LIMIT and emoji.endswith("…")
+
+
+def test_chinese_replies_use_chinese_wording(facts: FactBase) -> None:
+    assert "在群组中" in help_html(facts, "ftz_bot", [], "zh")
+    assert "发布日期" in source_html(facts.article, "zh")
+    assert "基本情况" in topic_html(facts, facts.topics[0], "zh")
+    assert notice("stale_button", "zh") != notice("stale_button", "en")
+
+
+def test_snippets_are_one_line_and_cut_with_an_ellipsis() -> None:
+    assert snippet("a\nb  c", 10) == "a b c"
+    assert snippet("x" * 100, 10) == "x" * 9 + "…"

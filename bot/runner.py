@@ -29,6 +29,6 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
         if not force_console:
             print(NO_TOKEN_HINT, file=sys.stderr)
         return run_console(matcher)
-    from bot.telegram_bot import run_polling
+    from bot.telegram import run_polling
 
     return run_polling(settings, matcher)

@@ -1,0 +1,392 @@
+"""Telegram handlers: one small async function per kind of update, each turning it into matcher calls and replies.
+
+Which updates get an answer:
+
+* private chats: every text message (or a caption) is a question; other messages get a one-line hint;
+* groups and supergroups: only messages that mention the bot, reply to one of its messages, or are `/ask`
+  (`/ask@botname`); the mention is stripped before matching, and the reply quotes the asking message;
+* inline queries, button presses, and the commands /start, /help, /topics, /ask and /source anywhere.
+
+Everything else — edited messages, channel posts, other people's service messages, unaddressed group chatter, other
+bots — is ignored on purpose: no handler matches it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass, field
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.formatting import (
+    help_html,
+    notice,
+    notice_html,
+    render_fact_html,
+    render_html,
+    snippet,
+    source_html,
+    topic_html,
+    topic_title,
+    topics_prompt_html,
+)
+from bot.knowledge import FactBase
+from bot.matcher import Match, Matcher, Outcome
+from bot.telegram.delivery import MaybeDelivered, describe
+from bot.telegram.keyboards import (
+    FACT,
+    TOPIC,
+    callback_data,
+    parse_press,
+    suggestions_keyboard,
+    topic_facts_keyboard,
+    topics_keyboard,
+)
+from bot.text import has_cjk
+
+_LOGGER = logging.getLogger(__name__)
+
+STATE_KEY = "ftz_facts"
+MAX_QUESTION_CHARS = 1000  # longer messages are not questions; they get a hint instead of an answer
+INLINE_CACHE_SECONDS = 300  # inline results depend only on the query text, so Telegram may reuse them a while
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass
+class BotState:
+    """What the handlers share, kept in `application.bot_data`. Replace `matcher` to serve a new fact base."""
+
+    matcher: Matcher
+    _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def fact_base(self) -> FactBase:
+        return self.matcher.fact_base
+
+    def examples(self, language: str, count: int = 3) -> tuple[str, ...]:
+        """Example questions for /help: the first question of each topic's first fact that the matcher answers
+        with that very fact."""
+        key = (id(self.matcher), language)
+        if key not in self._examples:
+            picked = []
+            for topic in self.fact_base.topics:
+                facts = self.fact_base.facts_in_topic(topic.id)
+                if not facts:
+                    continue
+                question = Matcher.display_question(facts[0], language)
+                if self.matcher.match(question).fact == facts[0]:
+                    picked.append(question)
+            if not picked:  # a matcher that answers none of them still gets examples to show
+                picked = [Matcher.display_question(f, language) for f in self.fact_base.facts[:count]]
+            self._examples[key] = tuple(picked[:count])
+        return self._examples[key]
+
+
+def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return context.bot_data[STATE_KEY]
+
+
+# --- reading updates ------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _mention_pattern(username: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w@])@{re.escape(username)}(?!\w)", re.IGNORECASE)
+
+
+def mentions_bot(message: Message, username: str) -> bool:
+    text = message.text or message.caption or ""
+    return bool(username) and _mention_pattern(username).search(text) is not None
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """A group message meant for this bot: it mentions @botname or replies to one of the bot's messages."""
+
+    def filter(self, message: Message) -> bool:
+        if message.from_user is not None and message.from_user.is_bot:
+            return False  # never talk to other bots: two bots could answer each other for ever
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+            return True
+        return mentions_bot(message, bot.username)
+
+
+ADDRESSED_TO_BOT = _AddressedToBot(name="AddressedToBot")
+
+
+def clean_question(text: str, username: str = "") -> str:
+    """The question in a message: the bot's @mention removed, control characters dropped, spaces squeezed."""
+    if username:
+        text = _mention_pattern(username).sub(" ", text)
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text.lstrip(",:;.-–— ").strip()
+
+
+def user_language(update: Update, text: str = "") -> str:
+    """"zh" when the text is Chinese or the user's Telegram is set to Chinese, else "en"."""
+    if text:
+        return "zh" if has_cjk(text) else "en"
+    user = update.effective_user
+    return "zh" if user is not None and (user.language_code or "").lower().startswith("zh") else "en"
+
+
+# --- sending --------------------------------------------------------------------------------------------------
+
+
+async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, *,
+               markup: InlineKeyboardMarkup | None = None, reply_to: Message | None = None) -> None:
+    """Send one HTML message; in groups it replies to `reply_to` (still sent if that message is gone)."""
+    await context.bot.send_message(
+        chat_id=chat_id,
+        text=text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        link_preview_options=_NO_PREVIEW,
+        reply_parameters=ReplyParameters(reply_to.message_id, allow_sending_without_reply=True) if reply_to else None,
+        message_thread_id=reply_to.message_thread_id if reply_to is not None and reply_to.is_topic_message else None,
+    )
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer the message of `update`: a plain message in a private chat, a reply to it in a group."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    await send(context, chat.id, text, markup=markup, reply_to=None if chat.type == ChatType.PRIVATE else message)
+
+
+def keyboard_for(match: Match, fact_base: FactBase) -> InlineKeyboardMarkup | None:
+    if match.outcome is Outcome.CLARIFY:
+        return suggestions_keyboard(match)
+    if match.outcome is Outcome.NO_MATCH:
+        return topics_keyboard(fact_base, match.language)
+    return None
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Match one question and reply with the answer, a "did you mean", a no-match line or a small-talk reply."""
+    bot_state = state(context)
+    language = user_language(update, question)
+    example = next(iter(bot_state.examples(language)), "")
+    if not question:
+        await reply(update, context, notice_html("empty", language, example=example))
+        return
+    if len(question) > MAX_QUESTION_CHARS:
+        await reply(update, context, notice_html("too_long", language, example=example))
+        return
+    match = bot_state.matcher.match(question)
+    await reply(update, context, render_html(match, bot_state.fact_base), keyboard_for(match, bot_state.fact_base))
+
+
+# --- handlers -------------------------------------------------------------------------------------------------
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start and /help: what the bot knows, examples, and how to ask in groups and inline."""
+    language = user_language(update)
+    bot_state = state(context)
+    await reply(update, context,
+                help_html(bot_state.fact_base, context.bot.username, bot_state.examples(language), language))
+
+
+async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics: the topics as buttons."""
+    language = user_language(update)
+    await reply(update, context, topics_prompt_html(language), topics_keyboard(state(context).fact_base, language))
+
+
+async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/source: the article's title, date and publisher line."""
+    await reply(update, context, source_html(state(context).fact_base.article, user_language(update)))
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <question> (or /ask@botname <question>), in any chat."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    parts = message.text.split(maxsplit=1)
+    question = clean_question(parts[1] if len(parts) > 1 else "", context.bot.username)
+    if not question:
+        language = user_language(update)
+        example = next(iter(state(context).examples(language)), "")
+        await reply(update, context, notice_html("ask_usage", language, example=example))
+        return
+    await answer_question(update, context, question)
+
+
+async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text (or caption) in a private chat, or a group message addressed to the bot."""
+    message = update.effective_message
+    if message is None:
+        return
+    await answer_question(update, context, clean_question(message.text or message.caption or "",
+                                                          context.bot.username))
+
+
+async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo, voice message, location… in a private chat: say that only text is read."""
+    language = user_language(update)
+    example = next(iter(state(context).examples(language)), "")
+    await reply(update, context, notice_html("not_text", language, example=example))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, in a private chat (in groups it may be another bot's)."""
+    await reply(update, context, notice_html("unknown_command", user_language(update)))
+
+
+async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Introduce the bot when it is added to a group; other people joining are left alone."""
+    message = update.effective_message
+    if message is None or not any(member.id == context.bot.id for member in message.new_chat_members):
+        return
+    await reply(update, context, notice_html("added_to_group", user_language(update),
+                                             bot_username=context.bot.username))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press on a topic or fact button: answer the press, then show the topic or the fact."""
+    query = update.callback_query
+    if query is None:
+        return
+    fact_base = state(context).fact_base
+    press = parse_press(query.data, fact_base)
+    if press is None or query.message is None:
+        await _answer_press(query, notice("stale_button", user_language(update)))
+        return
+    await _answer_press(query)
+    if press.kind == TOPIC:
+        topic = fact_base.topic(press.target)
+        assert topic is not None  # parse_press checked it
+        text, markup = topic_html(fact_base, topic, press.language), topic_facts_keyboard(fact_base, topic,
+                                                                                           press.language)
+    else:
+        fact = fact_base.fact(press.target)
+        assert fact is not None
+        text, markup = render_fact_html(fact, fact_base, press.language), None
+    chat = query.message.chat
+    in_group = chat.type != ChatType.PRIVATE and isinstance(query.message, Message)
+    await send(context, chat.id, text, markup=markup, reply_to=query.message if in_group else None)
+
+
+async def _answer_press(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner. A press that can no longer be answered (too old) is not worth failing over."""
+    try:
+        await query.answer(text=text)
+    except BadRequest as error:
+        _LOGGER.debug("could not answer a button press: %s", error)
+
+
+async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@botname <question>` in any chat: the best facts as results; an empty query offers the topics."""
+    query = update.inline_query
+    if query is None:
+        return
+    bot_state = state(context)
+    fact_base = bot_state.fact_base
+    text = clean_question(query.query, context.bot.username)
+    results: list[InlineQueryResultArticle] = []
+    if not text:
+        language = user_language(update)
+        for topic in fact_base.topics:
+            result_id = callback_data(TOPIC, topic.id, language)
+            facts = fact_base.facts_in_topic(topic.id)
+            if result_id and facts:
+                results.append(InlineQueryResultArticle(
+                    id=result_id, title=topic_title(topic, language),
+                    description=snippet(" · ".join(f.answer(language) for f in facts), 120),
+                    input_message_content=InputTextMessageContent(
+                        topic_html(fact_base, topic, language, buttons=False), parse_mode=ParseMode.HTML,
+                        link_preview_options=_NO_PREVIEW)))
+    else:
+        language = user_language(update, text)
+        match = bot_state.matcher.match(text[:MAX_QUESTION_CHARS])
+        facts = []
+        if match.outcome is Outcome.ANSWER and match.fact is not None:
+            related = [f for f in fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
+            facts = [match.fact, *related[:4]]
+        elif match.outcome is Outcome.CLARIFY:
+            facts = [f for f in (fact_base.fact(s.fact_id) for s in match.suggestions) if f is not None]
+        for fact in facts:
+            result_id = callback_data(FACT, fact.id, language)
+            if result_id:
+                results.append(InlineQueryResultArticle(
+                    id=result_id, title=snippet(Matcher.display_question(fact, language), 64),
+                    description=snippet(fact.answer(language), 120),
+                    input_message_content=InputTextMessageContent(
+                        render_fact_html(fact, fact_base, language), parse_mode=ParseMode.HTML,
+                        link_preview_options=_NO_PREVIEW)))
+    button = None if results else InlineQueryResultsButton(text=notice("inline_private", language),
+                                                           start_parameter="inline")
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False, button=button)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log one readable line per failure; a traceback only for errors that are bugs, not Telegram's weather."""
+    error = context.error
+    if update is None and isinstance(error, TelegramError):
+        _LOGGER.warning("getUpdates failed, polling again: %s", describe(error))
+    elif isinstance(error, MaybeDelivered):
+        _LOGGER.warning("%s: %s", _describe_update(update), error)
+    elif isinstance(error, TelegramError):
+        _LOGGER.warning("%s: %s", _describe_update(update), describe(error))
+    else:
+        where = "polling" if update is None else _describe_update(update)
+        _LOGGER.error("%s: unexpected %s: %s", where, type(error).__name__, error, exc_info=error)
+
+
+def _describe_update(update: object) -> str:
+    if not isinstance(update, Update):
+        return "update"
+    chat = update.effective_chat
+    return f"update {update.update_id}" + (f" (chat {chat.id})" if chat is not None else "")
+
+
+# --- registration ---------------------------------------------------------------------------------------------
+
+
+def register_handlers(application: Application, matcher: Matcher) -> None:
+    """Put the shared state in `bot_data` and register every handler (first match wins, in this order)."""
+    application.bot_data[STATE_KEY] = BotState(matcher)
+    new_message = filters.UpdateType.MESSAGE  # not edits, not channel posts
+    for names, callback in ((("start", "help"), on_help), (("topics",), on_topics), (("ask",), on_ask),
+                            (("source",), on_source)):
+        application.add_handler(CommandHandler(names, callback, filters=new_message))
+    private = filters.ChatType.PRIVATE
+    question = new_message & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND & (
+        private | (filters.ChatType.GROUPS & ADDRESSED_TO_BOT))
+    application.add_handler(MessageHandler(question, on_question))
+    application.add_handler(MessageHandler(new_message & private & filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(new_message & filters.StatusUpdate.NEW_CHAT_MEMBERS, on_members_joined))
+    application.add_handler(MessageHandler(
+        new_message & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL, on_not_text))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(InlineQueryHandler(on_inline_query))
+    application.add_error_handler(on_error)

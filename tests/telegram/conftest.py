@@ -1,0 +1,81 @@
+"""Fixtures for the end-to-end tests: the Bot API stand-in on 127.0.0.1, the real bot running against it, and a
+capture of every log record.
+
+Keep this folder without an `__init__.py`: as a package it would be imported as `telegram`, the name of
+python-telegram-bot itself. Modules here import each other by their plain names (`standin`, `harness`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import RunningBot
+from standin import BotAPIStandIn
+
+from bot.knowledge import Fact, FactBase, load_fact_base
+from bot.matcher import Matcher
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def telegram_fact_base() -> FactBase:
+    return load_fact_base(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def telegram_matcher(telegram_fact_base: FactBase) -> Matcher:
+    return Matcher(telegram_fact_base)
+
+
+@pytest.fixture
+def standin() -> Iterator[BotAPIStandIn]:
+    with BotAPIStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def bot(standin: BotAPIStandIn, telegram_matcher: Matcher) -> Iterator[RunningBot]:
+    with RunningBot(standin, telegram_matcher) as running:
+        yield running
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def lines(self, level: int = logging.DEBUG) -> list[str]:
+        """Every record at `level` or above, formatted with its traceback as a handler would write it."""
+        return [self.format(r) for r in self.records if r.levelno >= level]
+
+
+@pytest.fixture
+def all_logs() -> Iterator[_Collect]:
+    """Every log record of every logger, DEBUG and up, with tracebacks — and no token masking."""
+    root = logging.getLogger()
+    handler, level = _Collect(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def answerable(matcher: Matcher, language: str = "en", skip: int = 0) -> tuple[Fact, str]:
+    """A fact and a question the matcher answers with it (its own first question), whatever the knowledge holds."""
+    found = 0
+    for fact in matcher.fact_base.facts:
+        question = Matcher.display_question(fact, language)
+        if matcher.match(question).fact == fact:
+            if found == skip:
+                return fact, question
+            found += 1
+    raise AssertionError("the matcher answers none of the facts' own questions")

@@ -1,0 +1,77 @@
+"""Run the real bot — python-telegram-bot's Application and HTTP stack, built by `build_application` and run by
+`serve`, exactly as in production — in a background thread against the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+from standin import BotAPIStandIn
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.matcher import Matcher
+from bot.telegram import build_application, serve
+
+
+class RunningBot:
+    """`with RunningBot(standin, matcher):` — the bot is polling inside the block and stopped cleanly after it."""
+
+    def __init__(self, standin: BotAPIStandIn, matcher: Matcher, *, token: str | None = None,
+                 poll_timeout: float = 5.0, **build_options: Any):
+        self.standin = standin
+        self.settings = Settings(token=token or standin.token, base_url=standin.base_url)
+        self.matcher = matcher
+        self.poll_timeout = poll_timeout
+        self.build_options = build_options
+        self.application: Application | None = None
+        self.error: BaseException | None = None
+        self.stop_seconds: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="bot-under-test", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as error:  # handed to the test thread by start() / stop()
+            self.error = error
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self.application = build_application(self.settings, self.matcher, **self.build_options)
+        await serve(self.application, self._stop, poll_timeout=self.poll_timeout)
+
+    def start(self, timeout: float = 10.0) -> RunningBot:
+        """Start the bot and return once it polls for updates; raises whatever stopped it from starting."""
+        polls_before = len(self.standin.poll_offsets)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while len(self.standin.poll_offsets) <= polls_before:
+            if not self._thread.is_alive():
+                raise self.error or RuntimeError("the bot stopped while starting")
+            if time.monotonic() > deadline:
+                raise AssertionError("the bot did not start polling")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the bot to stop as SIGTERM would, wait for it, and re-raise anything it died of."""
+        started = time.monotonic()
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+        self.stop_seconds = time.monotonic() - started
+        if self._thread.is_alive():
+            raise AssertionError(f"the bot did not stop within {timeout} s")
+        if self.error is not None:
+            raise self.error
+
+    def __enter__(self) -> RunningBot:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,115 @@
+"""Running the bot: `python -m bot` with and without a token, a rejected token, stopping on Ctrl-C / SIGTERM, and
+the token never appearing in any output."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import answerable
+from harness import RunningBot
+from standin import BotAPIStandIn
+
+from bot.knowledge import FactBase
+from bot.matcher import Match, Matcher
+from bot.telegram import StartupError
+
+REPO = Path(__file__).resolve().parents[2]
+USER = 801
+
+
+def bot_process(standin: BotAPIStandIn, tmp_path: Path, token: str, *args: str) -> subprocess.Popen[str]:
+    """`python -m bot` in an empty folder (no .env), configured only through the environment."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("TELEGRAM_", "BOT_", "LOG_LEVEL", "PYTHON"))}
+    env.update(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=token, TELEGRAM_BASE_URL=standin.base_url,
+               LOG_LEVEL="INFO", BOT_DB_PATH=str(tmp_path / "questions.sqlite3"))
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_rejected_token_stops_python_m_bot_with_one_clear_line_and_no_traceback(
+        standin: BotAPIStandIn, tmp_path: Path) -> None:
+    wrong = "1111111111:AAH-a-revoked-token-that-must-not-leak"
+    process = bot_process(standin, tmp_path, wrong)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("ftz-bot: Telegram rejected the bot token")
+    assert "Traceback" not in err + out
+    assert wrong not in err + out and wrong.split(":")[1] not in err + out
+    assert [c.outcome for c in standin.calls] == ["401"]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_python_m_bot_answers_and_stops_cleanly_within_a_few_seconds_on_a_signal(
+        standin: BotAPIStandIn, tmp_path: Path, telegram_matcher: Matcher, stop_signal: int) -> None:
+    process = bot_process(standin, tmp_path, standin.token)
+    try:
+        standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=20, what="the bot to poll")
+        fact, question = answerable(telegram_matcher)
+        standin.private_text(USER, question)
+        [answer] = standin.wait_for_sent(1, USER)
+        assert fact.answer_en in answer["visible_text"]
+        started = time.monotonic()
+        process.send_signal(stop_signal)
+        out, err = process.communicate(timeout=10)
+        assert time.monotonic() - started < 5
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert "Traceback" not in err + out
+    assert standin.token not in err + out
+    assert "HTTP Request" not in err  # httpx's request lines (which hold the URL, and so the token) stay quiet
+
+
+def test_without_a_token_python_m_bot_says_how_to_get_one_and_opens_the_console_chat(
+        standin: BotAPIStandIn, tmp_path: Path, telegram_matcher: Matcher) -> None:
+    process = bot_process(standin, tmp_path, "")
+    fact, question = answerable(telegram_matcher)
+    out, err = process.communicate(question + "\n", timeout=30)
+    assert process.returncode == 0
+    assert "@BotFather" in err and len(err.strip().splitlines()) == 1
+    assert fact.answer_en in out
+    assert standin.calls == []
+
+
+def test_a_rejected_token_raises_a_startup_error_that_does_not_contain_the_token(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+    wrong = "2222222222:AAH-another-token-that-must-not-leak"
+    with pytest.raises(StartupError) as raised:
+        RunningBot(standin, telegram_matcher, token=wrong).start()
+    assert wrong not in str(raised.value)
+    assert not [line for line in all_logs.lines() if wrong in line or wrong.split(":")[1] in line]
+
+
+def test_the_token_never_appears_in_any_log_line_or_traceback_even_when_things_fail(
+        standin: BotAPIStandIn, telegram_fact_base: FactBase, all_logs) -> None:
+    class Faulty(Matcher):
+        def match(self, question: str) -> Match:
+            if question == "crash":
+                raise RuntimeError("a bug in the matcher")
+            return super().match(question)
+
+    secret = standin.token.split(":")[1]
+    with RunningBot(standin, Faulty(telegram_fact_base)):
+        for fault in ("500", "reset", "drop", "403", "429"):
+            standin.fail_next("sendMessage", fault)
+        standin.fail_next("getUpdates", "500")
+        standin.fail_next("getUpdates", "reset")
+        updates = [standin.private_text(USER + n, "How big is the zone?") for n in range(6)]
+        updates.append(standin.private_text(USER, "crash"))
+        standin.wait_for(lambda: len(standin.calls_to("sendMessage")) >= 8, timeout=15, what="the sends")
+        standin.wait_until_handled(max(updates), settle=0.5)
+    lines = all_logs.lines()
+    assert any("a bug in the matcher" in line and "Traceback" in line for line in lines)  # bugs keep tracebacks
+    assert len(lines) > 50  # debug logging was on throughout
+    assert not [line for line in lines if secret in line]
+    assert not [r for r in all_logs.records if r.name.startswith(("httpx", "httpcore")) and r.levelno < logging.WARNING]

@@ -1,0 +1,200 @@
+"""Benchmark the Telegram bot: 1,000 questions from 200 users through the real bot and the Bot API stand-in.
+
+Each run starts the bot in its own process (`build_application` + `serve`, exactly as `python -m bot` does, but
+with the flood limits of `AIORateLimiter` switched off: Telegram caps a bot at about 30 messages a second, and the
+point here is to show the bot itself is never the bottleneck). This process serves the stand-in on 127.0.0.1 and
+plays the users:
+
+* burst — all questions queued at once; updates/s = questions ÷ (last reply − first question);
+* paced — the same number of questions offered at a steady --rate (default 300/s, the goal), one at a time per
+  user; p50 / p99 of the time from an update becoming available to getUpdates to its reply arriving at sendMessage.
+
+Peak RSS is the bot process's own. Every question must get exactly one reply, or the run fails.
+
+Usage: python bench/telegram_bench.py [--runs 3] [--questions 1000] [--users 200] [--rate 300] [--json]
+Goals: ≥ 300 updates/s, p99 < 100 ms, peak RSS < 120 MB. Timings on shared machines are noisy: quote medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import logging
+import os
+import platform
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "telegram"))
+
+from standin import BotAPIStandIn  # noqa: E402
+
+WARM_UP = 50
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def questions(count: int) -> list[str]:
+    """Real questions of every kind (answers, clarifications, refusals, small talk, Chinese, typos)."""
+    pool = []
+    for name in ("dev.tsv", "dev2.tsv"):
+        path = REPO / "tests" / "eval" / name
+        if path.is_file():
+            rows = path.read_text(encoding="utf-8").splitlines()[1:]
+            pool += [row.split("\t")[2] for row in rows if row.count("\t") >= 2]
+    pool = pool or ["How big is the Xinjiang FTZ?", "When was it set up?", "新疆自贸区有多大？", "hello"]
+    return list(itertools.islice(itertools.cycle(pool), count))
+
+
+# --- the bot's side (a child process) -------------------------------------------------------------------------
+
+
+def bot_main(base_url: str, token: str, concurrency: int) -> None:
+    """Run the bot until SIGTERM, then print its peak RSS as JSON."""
+    from telegram.ext import AIORateLimiter
+
+    from bot.config import Settings
+    from bot.knowledge import load_fact_base
+    from bot.matcher import Matcher
+    from bot.telegram import build_application, serve
+    from bot.telegram.app import CONCURRENT_UPDATES
+
+    logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
+    settings = Settings(token=token, base_url=base_url)
+    application = build_application(settings, Matcher(load_fact_base()),
+                                    rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3),
+                                    concurrent_updates=concurrency or CONCURRENT_UPDATES)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await serve(application, stop)
+
+    asyncio.run(main())
+    print(json.dumps({"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+
+
+# --- the users' side ------------------------------------------------------------------------------------------
+
+
+def latencies(standin: BotAPIStandIn, update_ids: list[int], chat_of: dict[int, int]) -> list[float]:
+    """Update → reply times, pairing each chat's replies with its questions in order."""
+    replies: dict[int, list[float]] = {}
+    for chat_id, at in standin.stats.sent_at:
+        replies.setdefault(chat_id, []).append(at)
+    asked: dict[int, list[float]] = {}
+    for update_id in update_ids:
+        asked.setdefault(chat_of[update_id], []).append(standin.stats.available_at[update_id])
+    result = []
+    for chat_id, times in asked.items():
+        answered = replies.get(chat_id, [])[-len(times):]
+        result += [reply - question for question, reply in zip(times, answered, strict=True)]
+    return result
+
+
+def phase(standin: BotAPIStandIn, texts: list[str], users: int, rate: float | None, first_user: int) -> dict:
+    """Send `texts` from `users` users (all at once, or at `rate` per second); wait for every reply."""
+    standin.stats.sent_at.clear()
+    chat_of: dict[int, int] = {}
+    update_ids = []
+    started = time.perf_counter()
+    for number, text in enumerate(texts):
+        if rate:
+            delay = started + number / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        user = first_user + number % users
+        update_id = standin.private_text(user, text)
+        chat_of[update_id] = user
+        update_ids.append(update_id)
+    standin.wait_for(lambda: len(standin.stats.sent_at) >= len(texts), timeout=120, what="every reply")
+    standin.wait_until_handled(update_ids[-1], settle=0.3)
+    if len(standin.stats.sent_at) != len(texts):
+        raise SystemExit(f"{len(standin.stats.sent_at)} replies to {len(texts)} questions: not exactly once")
+    first_available = standin.stats.available_at[update_ids[0]]
+    last_reply = max(at for _, at in standin.stats.sent_at)
+    times = sorted(latencies(standin, update_ids, chat_of))
+    return {
+        "updates_per_s": len(texts) / (last_reply - first_available),
+        "p50_ms": 1000 * statistics.median(times),
+        "p99_ms": 1000 * times[min(len(times) - 1, int(0.99 * len(times)))],
+    }
+
+
+def one_run(count: int, users: int, rate: float, concurrency: int) -> dict:
+    with BotAPIStandIn() as standin:
+        bot = subprocess.Popen([sys.executable, __file__, "--bot", standin.base_url, standin.token, str(concurrency)],
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=30, what="the bot to poll")
+            phase(standin, questions(WARM_UP), WARM_UP, None, 10_000)
+            texts = questions(count)
+            burst = phase(standin, texts, users, None, 20_000)
+            paced = phase(standin, texts, users, rate, 30_000)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            out, _ = bot.communicate(timeout=30)
+    rss = json.loads(out.strip().splitlines()[-1])["max_rss_mb"]
+    return {"burst_updates_per_s": burst["updates_per_s"], "burst_p50_ms": burst["p50_ms"],
+            "burst_p99_ms": burst["p99_ms"], "paced_updates_per_s": paced["updates_per_s"],
+            "p50_ms": paced["p50_ms"], "p99_ms": paced["p99_ms"], "peak_rss_mb": rss}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="independent runs, each with a fresh bot (default 3)")
+    parser.add_argument("--questions", type=int, default=1000, help="questions per phase (default 1000)")
+    parser.add_argument("--users", type=int, default=200, help="distinct users asking (default 200)")
+    parser.add_argument("--rate", type=float, default=300.0, help="offered load of the paced phase, per second")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="updates the bot handles at once (default: the bot's own setting)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--bot", nargs=3, metavar=("BASE_URL", "TOKEN", "CONCURRENCY"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.bot:
+        bot_main(args.bot[0], args.bot[1], int(args.bot[2]))
+        return 0
+
+    runs = []
+    for number in range(1, args.runs + 1):
+        result = one_run(args.questions, args.users, args.rate, args.concurrency)
+        runs.append(result)
+        if not args.json:
+            print(f"run {number}: burst {result['burst_updates_per_s']:.0f} updates/s "
+                  f"(p50 {result['burst_p50_ms']:.0f} ms, p99 {result['burst_p99_ms']:.0f} ms while queued); "
+                  f"at {args.rate:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+                  f"peak RSS {result['peak_rss_mb']:.1f} MB", flush=True)
+    median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    if args.json:
+        print(json.dumps({"machine": machine(), "questions": args.questions, "users": args.users,
+                          "rate": args.rate, "runs": runs, "median": median}, indent=2))
+        return 0
+    print(f"\n{args.questions} questions from {args.users} users, median of {len(runs)} runs on {machine()}:")
+    print(f"  throughput (burst)         {median['burst_updates_per_s']:8.0f} updates/s   (goal ≥ 300)")
+    print(f"  latency p50 at {args.rate:.0f}/s       {median['p50_ms']:8.1f} ms")
+    print(f"  latency p99 at {args.rate:.0f}/s       {median['p99_ms']:8.1f} ms          (goal < 100)")
+    print(f"  peak RSS of the bot        {median['peak_rss_mb']:8.1f} MB          (goal < 120)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

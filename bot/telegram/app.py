@@ -93,12 +93,6 @@ def mask_token_in_logs(token: str) -> None:
     _masked_secrets.add(secret)
 
 
-def configure_logging(settings: Settings) -> None:
-    """Keep the token out of every log line: quiet the HTTP loggers and mask the token in all records."""
-    quiet_http_loggers()
-    mask_token_in_logs(settings.token)
-
-
 def build_application(settings: Settings, matcher: Matcher, *, rate_limiter: BaseRateLimiter | None = None,
                       concurrent_updates: int = CONCURRENT_UPDATES) -> Application:
     """The Telegram application with every handler registered, talking to `settings.base_url`.
@@ -192,8 +186,7 @@ async def _serve_until_signalled(application: Application) -> None:
 
 def run_polling(settings: Settings, matcher: Matcher) -> int:
     """Run the bot until Ctrl-C or SIGTERM; returns an exit code (1 when it cannot start, with one line why)."""
-    configure_logging(settings)
-    application = build_application(settings, matcher)
+    application = build_application(settings, matcher)  # also quiets httpx and masks the token in logs
     try:
         asyncio.run(_serve_until_signalled(application))
     except StartupError as error:

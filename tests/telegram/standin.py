@@ -189,7 +189,8 @@ class BotAPIStandIn:
         with self._lock:
             self._closed = True
             self._lock.notify_all()
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
 
     def __enter__(self) -> BotAPIStandIn:

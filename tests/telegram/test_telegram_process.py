@@ -90,6 +90,16 @@ def test_a_rejected_token_raises_a_startup_error_that_does_not_contain_the_token
     assert not [line for line in all_logs.lines() if wrong in line or wrong.split(":")[1] in line]
 
 
+def test_an_unreachable_bot_api_stops_the_bot_with_one_line_naming_the_host_after_a_few_tries(
+        telegram_matcher: Matcher) -> None:
+    closed = BotAPIStandIn()
+    closed.close()  # nothing listens on its port any more
+    started = time.monotonic()
+    with pytest.raises(StartupError, match=r"cannot reach the Telegram Bot API at 127\.0\.0\.1") as raised:
+        RunningBot(closed, telegram_matcher).start()
+    assert 1 < time.monotonic() - started < 10 and "\n" not in str(raised.value)
+
+
 def test_the_token_never_appears_in_any_log_line_or_traceback_even_when_things_fail(
         standin: BotAPIStandIn, telegram_fact_base: FactBase, all_logs) -> None:
     class Faulty(Matcher):

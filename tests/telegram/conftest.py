@@ -15,7 +15,7 @@ import pytest
 from harness import RunningBot
 from standin import BotAPIStandIn
 
-from bot.knowledge import Fact, FactBase, load_fact_base
+from bot.knowledge import FactBase, load_fact_base
 from bot.matcher import Matcher
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
@@ -67,15 +67,3 @@ def all_logs() -> Iterator[_Collect]:
     yield handler
     root.removeHandler(handler)
     root.setLevel(level)
-
-
-def answerable(matcher: Matcher, language: str = "en", skip: int = 0) -> tuple[Fact, str]:
-    """A fact and a question the matcher answers with it (its own first question), whatever the knowledge holds."""
-    found = 0
-    for fact in matcher.fact_base.facts:
-        question = Matcher.display_question(fact, language)
-        if matcher.match(question).fact == fact:
-            if found == skip:
-                return fact, question
-            found += 1
-    raise AssertionError("the matcher answers none of the facts' own questions")

@@ -12,6 +12,7 @@ from standin import BotAPIStandIn
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.knowledge import Fact
 from bot.matcher import Matcher
 from bot.telegram import build_application, serve
 
@@ -75,3 +76,15 @@ class RunningBot:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def answerable(matcher: Matcher, language: str = "en", skip: int = 0) -> tuple[Fact, str]:
+    """A fact and a question the matcher answers with it (its own first question), whatever the knowledge holds."""
+    found = 0
+    for fact in matcher.fact_base.facts:
+        question = Matcher.display_question(fact, language)
+        if matcher.match(question).fact == fact:
+            if found == skip:
+                return fact, question
+            found += 1
+    raise AssertionError("the matcher answers none of the facts' own questions")

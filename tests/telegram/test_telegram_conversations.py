@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import html
 
-from conftest import answerable
-from harness import RunningBot
+from harness import RunningBot, answerable
 from standin import BotAPIStandIn
 
 from bot.formatting import citation

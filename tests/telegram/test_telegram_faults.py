@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import answerable
-from harness import RunningBot
+from harness import RunningBot, answerable
 from standin import BotAPIStandIn
 
 from bot.matcher import Matcher

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from conftest import answerable
-from harness import RunningBot
+from harness import RunningBot, answerable
 from standin import BotAPIStandIn
 
 from bot.matcher import Matcher

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import answerable
-from harness import RunningBot
+from harness import RunningBot, answerable
 from standin import BotAPIStandIn
 
 from bot.knowledge import FactBase

@@ -11,7 +11,8 @@ plays the users:
 
 Peak RSS is the bot process's own. Every question must get exactly one reply, or the run fails.
 
-Usage: python bench/telegram_bench.py [--runs 3] [--questions 1000] [--users 200] [--rate 300] [--json]
+Usage: python bench/telegram_bench.py [--runs 3] [--questions 1000] [--users 200] [--rate 300] [--concurrency N]
+       [--json]
 Goals: ≥ 300 updates/s, p99 < 100 ms, peak RSS < 120 MB. Timings on shared machines are noisy: quote medians.
 """
 

@@ -166,7 +166,9 @@ class Matcher:
         """A 0–100 score per fact (in fact-base order) for an analysed question."""
         query = set(analysis.concepts)
         idf = self._idf
-        query_mass = sum(idf.get(c, self._oov_weight) for c in query) + self._oov_weight * len(analysis.oov) * (
+        # A figure the article does not state ("bigger than 100 km²") is the question's yardstick, not its subject.
+        query_mass = sum(idf.get(c) or (0.2 if c[0].isdigit() else 1.0) * self._oov_weight for c in query)
+        query_mass += self._oov_weight * len(analysis.oov) * (
             0.5 if any(has_cjk(w) for w in analysis.oov) else 1.0)
         specific = {p for p in analysis.places if p not in _ZONE_PLACES}
         matched = [0.0] * len(self._weights)

@@ -132,3 +132,14 @@ def test_a_stricter_answer_threshold_turns_answers_into_suggestions(fact_base):
 
 def test_match_question_is_a_one_call_shortcut(fact_base):
     assert match_question("when was it established", fact_base).fact.id == "establishment_date"
+
+
+def test_comparing_two_areas_cites_the_sentence_with_both_sizes(matcher):
+    match = matcher.match("Is Horgos bigger than Kashgar?")
+    assert match.outcome is Outcome.ANSWER
+    assert "28.48" in match.fact.sources[0] and "16.58" in match.fact.sources[0]
+
+
+def test_a_figure_used_as_a_yardstick_still_finds_the_size(matcher):
+    assert answered(matcher, "is the zone bigger than 100 km2?") == "total_area"
+    assert answered(matcher, "my colleague reckons urumqi is about 130 km2, right?") == "urumqi_area"

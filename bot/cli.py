@@ -35,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--explain", action="store_true", help="also show the terms the question was reduced to")
 
-    commands.add_parser("check", help="validate the knowledge folder and summarise it",
-                        description="Validate the knowledge folder; exit 1 naming the file, fact and field on error.")
+    check = commands.add_parser("check", help="validate the knowledge folder and summarise it",
+                                description="Validate the knowledge folder; exit 1 naming the file, fact and field "
+                                            "on error.")
+    check.add_argument("--json", action="store_true", help="print the summary (or the error) as JSON")
 
     evaluate = commands.add_parser("eval", help="score a labelled question file",
                                    description="Score a labelled TSV file (category, expected, question) and "
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return run(args.knowledge, force_console=getattr(args, "console", False))
         if command == "report":
             return _report(args)
+        if command == "check" and args.json:
+            return _check_json(args.knowledge)
         fact_base = load_fact_base(args.knowledge)
         if command == "ask":
             return _ask(args, fact_base)
@@ -126,6 +130,23 @@ def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
             if args.explain:
                 print(f"  terms: {matcher.explain(question)}")
             print()
+    return EXIT_OK
+
+
+def _check_json(knowledge: Path | None) -> int:
+    try:
+        fact_base = load_fact_base(knowledge)
+    except KnowledgeError as exc:
+        print(json.dumps({"ok": False, "file": str(exc.path), "fact_id": exc.fact_id, "field": exc.field_name,
+                          "problem": exc.problem}, ensure_ascii=False))
+        return EXIT_FAILURE
+    facts = fact_base.facts
+    print(json.dumps({
+        "ok": True, "directory": str(fact_base.directory), "title": fact_base.article.title,
+        "date": fact_base.article.date.isoformat(), "facts": len(facts), "topics": len(fact_base.topics),
+        "questions": {"en": sum(len(f.questions_en) for f in facts), "zh": sum(len(f.questions_zh) for f in facts)},
+        "sources": len({s for f in facts for s in f.sources}), "languages": ["en", "zh"],
+    }, ensure_ascii=False))
     return EXIT_OK
 
 

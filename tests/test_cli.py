@@ -131,3 +131,15 @@ def test_the_knowledge_folder_ships_inside_the_wheel_and_loads_from_anywhere(tmp
                             text=True, cwd=elsewhere, env={**env, "PYTHONPATH": str(tmp_path / "site")}, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["fact_id"] == "horgos_area"
+
+
+def test_check_json_reports_the_summary_or_the_fault_for_machines(knowledge_copy):
+    summary = json.loads(ftz("check", "--json").stdout)
+    assert summary["ok"] is True and summary["facts"] >= 20 and summary["languages"] == ["en", "zh"]
+    facts = knowledge_copy / "facts.toml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace('id = "kashgar_share"', 'id = "kashgar_area"'),
+                     encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check", "--json")
+    fault = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert (fault["ok"], fault["fact_id"], fault["field"]) == (False, "kashgar_area", "id")

@@ -88,13 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             return run(args.knowledge, force_console=getattr(args, "console", False))
         if command == "report":
             return _report(args)
-        if command == "check" and args.json:
-            return _check_json(args.knowledge)
+        if command == "check":
+            return _check(args.knowledge, args.json)
         fact_base = load_fact_base(args.knowledge)
         if command == "ask":
             return _ask(args, fact_base)
-        if command == "check":
-            return _check(fact_base)
         if command == "eval":
             return _eval(args, fact_base)
     except KnowledgeError as exc:
@@ -133,32 +131,31 @@ def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
     return EXIT_OK
 
 
-def _check_json(knowledge: Path | None) -> int:
+def _check(knowledge: Path | None, as_json: bool) -> int:
     try:
         fact_base = load_fact_base(knowledge)
     except KnowledgeError as exc:
+        if not as_json:
+            raise
         print(json.dumps({"ok": False, "file": str(exc.path), "fact_id": exc.fact_id, "field": exc.field_name,
                           "problem": exc.problem}, ensure_ascii=False))
         return EXIT_FAILURE
     facts = fact_base.facts
-    print(json.dumps({
+    summary = {
         "ok": True, "directory": str(fact_base.directory), "title": fact_base.article.title,
         "date": fact_base.article.date.isoformat(), "facts": len(facts), "topics": len(fact_base.topics),
         "questions": {"en": sum(len(f.questions_en) for f in facts), "zh": sum(len(f.questions_zh) for f in facts)},
         "sources": len({s for f in facts for s in f.sources}), "languages": ["en", "zh"],
-    }, ensure_ascii=False))
-    return EXIT_OK
-
-
-def _check(fact_base: FactBase) -> int:
-    facts = fact_base.facts
-    questions_en = sum(len(f.questions_en) for f in facts)
-    questions_zh = sum(len(f.questions_zh) for f in facts)
-    print(f"ok: {fact_base.directory}")
-    print(f"  article: “{fact_base.article.title}” ({fact_base.article.date.isoformat()})")
-    print(f"  facts: {len(facts)} in {len(fact_base.topics)} topics")
-    print(f"  questions: {questions_en + questions_zh} ({questions_en} English, {questions_zh} Chinese)")
-    print(f"  sources: {len({s for f in facts for s in f.sources})} distinct article sentences")
+    }
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return EXIT_OK
+    questions = summary["questions"]
+    print(f"ok: {summary['directory']}")
+    print(f"  article: “{summary['title']}” ({summary['date']})")
+    print(f"  facts: {summary['facts']} in {summary['topics']} topics")
+    print(f"  questions: {questions['en'] + questions['zh']} ({questions['en']} English, {questions['zh']} Chinese)")
+    print(f"  sources: {summary['sources']} distinct article sentences")
     print("  languages: en, zh")
     return EXIT_OK
 

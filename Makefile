@@ -22,6 +22,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/matcher_bench.py
+	$(BIN)/python bench/telegram_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

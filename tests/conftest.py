@@ -1,4 +1,5 @@
-"""Shared fixtures: the bundled fact base, a matcher over it, and a writable copy of the knowledge folder."""
+"""Shared fixtures: the bundled fact base, a matcher over it, a writable copy of the knowledge folder, and a question
+log of each test's own."""
 
 from __future__ import annotations
 
@@ -30,3 +31,13 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def question_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the question log of anything a test starts (the bot, the console chat) goes: the test's own folder,
+    never the user's data directory. XDG_DATA_HOME covers subprocesses started without BOT_ variables."""
+    path = tmp_path / "questions.sqlite3"
+    monkeypatch.setenv("BOT_DB_PATH", str(path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    return path

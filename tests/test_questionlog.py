@@ -262,6 +262,29 @@ def test_a_read_only_database_file_gives_one_warning(tmp_path: Path, caplog: pyt
         path.chmod(0o644)
 
 
+# The two tests above need a user that permissions apply to, and CI runs as root. These two make the same failures
+# for root as well: one from the database file itself, one from the file system.
+
+
+def test_a_database_file_sqlite_must_only_read_gives_one_warning_even_for_root(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "questions.sqlite3"
+    with QuestionLog(path) as question_log:
+        log_a_few(question_log)
+    header = bytearray(path.read_bytes())
+    header[18] = 3  # the file format's write version: above 2, SQLite opens the file read-only, whoever asks
+    path.write_bytes(bytes(header))
+    assert_keeps_working_with_one_warning(path, caplog)
+    assert path.read_bytes() == bytes(header)
+    assert rows(path, "SELECT count(*) FROM questions") == [(3,)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_a_directory_that_refuses_new_files_even_to_root_gives_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # /proc/self cannot hold a folder of ours, for root too (the kernel answers "no such file or directory").
+    assert_keeps_working_with_one_warning(Path("/proc/self/ftz-facts/questions.sqlite3"), caplog)
+
+
 def test_a_full_disk_gives_one_warning_and_logging_calls_keep_working(
         log: QuestionLog, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger=LOGGER)

@@ -1,8 +1,16 @@
-"""Inline keyboards and their callback data: `<kind>:<id>:<language>`, at most 64 bytes, checked when it comes back.
+"""Inline keyboards and their callback data, at most 64 bytes, checked when it comes back.
 
-`t:size:en` shows a topic's facts, `f:total_area:zh` shows one fact. A payload that does not parse, is too long, or
-names a topic or fact the fact base does not have (an old button after the knowledge changed, or a forged one) is
-refused by `parse_press`, and the handler only answers the button press politely.
+Four kinds of payload:
+
+* `t:size:en` shows a topic's facts, `f:total_area:zh` shows one fact (browsing);
+* `c:total_area:en:<row>` answers a "did you mean" choice: the fact, plus the question log row of the clarification
+  it was offered for (base 36), so the choice can be logged with the question that was asked;
+* `v:<row>:u` / `v:<row>:d` is a 👍 / 👎 on the answer logged as `<row>` (base 36).
+
+A payload that does not parse, is too long, or names a topic or fact the fact base does not have (an old button
+after the knowledge changed, or a forged one) is refused by `parse_press` / `parse_vote`, and the handler only
+answers the button press politely. Payloads that write to the question log (`c`, `v`) must also be among the
+buttons of the message they were pressed on (`offered`), so a forged one cannot vote on someone else's answer.
 """
 
 from __future__ import annotations
@@ -10,38 +18,96 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Message
 
 from bot.formatting import TELEGRAM_CALLBACK_LIMIT, snippet, topic_title
 from bot.knowledge import FactBase, Topic
 from bot.matcher import Match, Matcher
 
-TOPIC, FACT = "t", "f"
+TOPIC, FACT, CHOICE, VOTE = "t", "f", "c", "v"
+UP, DOWN = 1, -1
 _PAYLOAD = re.compile(r"(t|f):([A-Za-z0-9_.-]{1,56}):(en|zh)", re.ASCII)
+_CHOICE = re.compile(r"c:([A-Za-z0-9_.-]{1,56}):(en|zh):([0-9a-z]{1,13})", re.ASCII)
+_VOTE = re.compile(r"v:([0-9a-z]{1,13}):([ud])", re.ASCII)
+_VOTE_CODES = {UP: "u", DOWN: "d"}
+_MAX_ROW = 2**63 - 1  # SQLite's largest integer key
 _BUTTON_TEXT = 60  # characters; longer questions are cut with an ellipsis
+FEEDBACK_LABELS = {UP: "👍", DOWN: "👎"}
 
 
 @dataclass(frozen=True)
 class Press:
-    """A valid button press: show topic or fact `target` in `language`."""
+    """A valid button press: show topic or fact `target` in `language` (for a choice, `row` is the clarification's
+    question log row)."""
 
     kind: str
     target: str
     language: str
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class VotePress:
+    """A valid 👍 (+1) or 👎 (-1) press on the answer logged as `row`."""
+
+    row: int
+    vote: int
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def _row(text: str) -> int | None:
+    value = int(text, 36)
+    return value if 0 < value <= _MAX_ROW else None
+
+
+def _fits(data: str) -> bool:
+    return len(data.encode("utf-8")) <= TELEGRAM_CALLBACK_LIMIT
 
 
 def callback_data(kind: str, target: str, language: str) -> str | None:
-    """The payload for a button, or None when it cannot be encoded within Telegram's 64 bytes."""
+    """The payload for a topic or fact button, or None when it cannot be encoded within Telegram's 64 bytes."""
     data = f"{kind}:{target}:{'zh' if language == 'zh' else 'en'}"
-    if len(data.encode("utf-8")) > TELEGRAM_CALLBACK_LIMIT or not _PAYLOAD.fullmatch(data):
+    if not _fits(data) or not _PAYLOAD.fullmatch(data):
         return None
     return data
 
 
+def choice_data(fact_id: str, language: str, row: int) -> str | None:
+    """The payload for a "did you mean" button that answers `fact_id` and logs the choice against clarification
+    `row`; None when it would not fit (the caller then falls back to a plain fact button)."""
+    if not 0 < row <= _MAX_ROW:
+        return None
+    data = f"{CHOICE}:{fact_id}:{'zh' if language == 'zh' else 'en'}:{_base36(row)}"
+    return data if _fits(data) and _CHOICE.fullmatch(data) else None
+
+
+def vote_data(row: int, vote: int) -> str | None:
+    """The payload of the 👍 (vote +1) or 👎 (vote -1) button under the answer logged as `row`."""
+    if not 0 < row <= _MAX_ROW or vote not in _VOTE_CODES:
+        return None
+    return f"{VOTE}:{_base36(row)}:{_VOTE_CODES[vote]}"
+
+
 def parse_press(data: object, fact_base: FactBase) -> Press | None:
-    """The press a payload stands for, or None for anything unknown, stale or forged."""
+    """The topic, fact or choice press a payload stands for, or None for anything unknown, stale or forged."""
     if not isinstance(data, str) or len(data) > TELEGRAM_CALLBACK_LIMIT:
         return None
+    choice = _CHOICE.fullmatch(data)
+    if choice is not None:
+        target, language, row_text = choice.groups()
+        row = _row(row_text)
+        if row is None or fact_base.fact(target) is None:
+            return None
+        return Press(CHOICE, target, language, row)
     parsed = _PAYLOAD.fullmatch(data)
     if parsed is None:
         return None
@@ -51,6 +117,36 @@ def parse_press(data: object, fact_base: FactBase) -> Press | None:
     if kind == FACT and fact_base.fact(target) is None:
         return None
     return Press(kind, target, language)
+
+
+def parse_vote(data: object) -> VotePress | None:
+    """The vote a payload stands for, or None when it is not a well-formed vote payload."""
+    if not isinstance(data, str) or len(data) > TELEGRAM_CALLBACK_LIMIT:
+        return None
+    parsed = _VOTE.fullmatch(data)
+    if parsed is None:
+        return None
+    row = _row(parsed.group(1))
+    if row is None:
+        return None
+    return VotePress(row, UP if parsed.group(2) == "u" else DOWN)
+
+
+def offered(message: MaybeInaccessibleMessage | None, data: str) -> bool:
+    """Whether the message a button was pressed on carries a button with this payload.
+
+    Telegram sends the message along with the press; a client that makes up callback data cannot make the bot's
+    message carry it. A message too old for Telegram to include (inaccessible) cannot be checked and is trusted:
+    the payload has been parsed already, and a vote for a row the log does not hold is ignored by the log.
+    """
+    if message is None:
+        return False
+    if not isinstance(message, Message):
+        return True
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    return any(button.callback_data == data for row in markup.inline_keyboard for button in row)
 
 
 def _keyboard(buttons: list[tuple[str, str | None]], per_row: int) -> InlineKeyboardMarkup | None:
@@ -71,6 +167,23 @@ def topic_facts_keyboard(fact_base: FactBase, topic: Topic, language: str) -> In
                       for f in fact_base.facts_in_topic(topic.id)], 1)
 
 
-def suggestions_keyboard(match: Match) -> InlineKeyboardMarkup | None:
-    """"Did you mean…": up to three buttons, each answering its fact."""
-    return _keyboard([(s.question, callback_data(FACT, s.fact_id, match.language)) for s in match.suggestions[:3]], 1)
+def suggestions_keyboard(match: Match, row: int | None = None) -> InlineKeyboardMarkup | None:
+    """"Did you mean…": up to three buttons, each answering its fact. With the clarification's log `row`, a press
+    is logged as the user's choice (see `choice_data`)."""
+    buttons = []
+    for suggestion in match.suggestions[:3]:
+        data = choice_data(suggestion.fact_id, match.language, row) if row is not None else None
+        buttons.append((suggestion.question, data or callback_data(FACT, suggestion.fact_id, match.language)))
+    return _keyboard(buttons, 1)
+
+
+def with_feedback(markup: InlineKeyboardMarkup | None, row: int | None) -> InlineKeyboardMarkup | None:
+    """`markup` with a last row of 👍 / 👎 buttons for the answer logged as `row` (unchanged when `row` is None:
+    with no log row there is nothing to vote on)."""
+    if row is None:
+        return markup
+    votes = [InlineKeyboardButton(label, callback_data=vote_data(row, vote)) for vote, label in FEEDBACK_LABELS.items()]
+    if any(button.callback_data is None for button in votes):
+        return markup
+    rows = list(markup.inline_keyboard) if markup is not None else []
+    return InlineKeyboardMarkup([*rows, votes])

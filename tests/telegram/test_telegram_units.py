@@ -1,19 +1,45 @@
-"""The pieces under the end-to-end tests: callback data, and which failed requests are sent again."""
+"""The pieces under the end-to-end tests: callback data (topics, facts, choices, votes), the question recorder's
+rules, and which failed requests are sent again."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
 import socket
+import sqlite3
+from pathlib import Path
 
 import httpx
 import pytest
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
 from bot.knowledge import FactBase
+from bot.matcher import Matcher
+from bot.questionlog import QuestionLog
 from bot.telegram.delivery import MaybeDelivered, ReliableRequest, creates_message, may_have_arrived
-from bot.telegram.keyboards import FACT, TOPIC, callback_data, parse_press
+from bot.telegram.keyboards import (
+    CHOICE,
+    DOWN,
+    FACT,
+    TOPIC,
+    UP,
+    VotePress,
+    callback_data,
+    choice_data,
+    offered,
+    parse_press,
+    parse_vote,
+    vote_data,
+    with_feedback,
+)
+from bot.telegram.recorder import QuestionRecorder, loggable_inline, redact
+
+NOW_ROW = (1_764_000_000_000 << 16) + 7  # a row id as the question log makes them: milliseconds << 16
+LARGEST_ROW = 2**63 - 1
 
 
 def test_every_topic_and_fact_fits_in_64_bytes_of_callback_data_and_parses_back(
@@ -36,6 +62,90 @@ def test_forged_or_stale_callback_data_is_refused(data: object, telegram_fact_ba
 def test_callback_data_that_would_not_fit_is_not_made() -> None:
     assert callback_data(TOPIC, "x" * 70, "en") is None
     assert callback_data(TOPIC, "has space", "en") is None
+
+
+@pytest.mark.parametrize("row", [1, NOW_ROW, LARGEST_ROW])
+def test_vote_payloads_fit_in_64_bytes_and_parse_back_to_the_same_row_and_vote(row: int) -> None:
+    for vote in (UP, DOWN):
+        data = vote_data(row, vote)
+        assert data is not None and len(data.encode()) <= 64
+        assert parse_vote(data) == VotePress(row, vote)
+
+
+@pytest.mark.parametrize("data", [None, 42, "", "v:", "v:abc", "v:abc:x", "v:0:u", "v:ABC:u", "v:-5:d", "v:a b:u",
+                                  "v:" + "z" * 14 + ":u", "v:1:u\n", "V:1:u", "v:1:u:1", "f:overview:en"])
+def test_forged_vote_payloads_are_refused(data: object) -> None:
+    assert parse_vote(data) is None
+
+
+def test_a_choice_payload_fits_in_64_bytes_even_for_the_longest_fact_id_and_parses_back(
+        telegram_fact_base: FactBase) -> None:
+    assert len(choice_data("x" * 41, "zh", LARGEST_ROW).encode()) <= 64  # 41: the longest id knowledge.py allows
+    fact = telegram_fact_base.facts[0]
+    press = parse_press(choice_data(fact.id, "zh", NOW_ROW), telegram_fact_base)
+    assert press is not None and (press.kind, press.target, press.language, press.row) == (CHOICE, fact.id, "zh",
+                                                                                         NOW_ROW)
+    assert parse_press(f"c:{fact.id}:en:0", telegram_fact_base) is None
+    assert parse_press(f"c:no_such_fact:en:{NOW_ROW}", telegram_fact_base) is None
+    assert choice_data(fact.id, "en", 0) is None
+
+
+def _message(markup: InlineKeyboardMarkup | None) -> Message:
+    return Message(1, dt.datetime.now(dt.UTC), Chat(5, Chat.PRIVATE), reply_markup=markup)
+
+
+def test_a_payload_counts_as_offered_only_when_the_pressed_message_carries_it() -> None:
+    markup = with_feedback(InlineKeyboardMarkup([[InlineKeyboardButton("Basics", callback_data="t:basics:en")]]), 99)
+    assert markup is not None and len(markup.inline_keyboard) == 2
+    assert [b.text for b in markup.inline_keyboard[-1]] == ["👍", "👎"]
+    up = vote_data(99, UP)
+    assert up is not None and offered(_message(markup), up)
+    assert not offered(_message(markup), vote_data(98, UP) or "")
+    assert not offered(_message(None), up)
+    assert not offered(None, up)
+
+
+def test_without_a_log_row_no_feedback_buttons_are_added() -> None:
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Basics", callback_data="t:basics:en")]])
+    assert with_feedback(markup, None) is markup
+    assert with_feedback(None, None) is None
+
+
+def test_mentions_emails_and_phone_numbers_are_redacted_but_ordinary_at_signs_are_not() -> None:
+    assert redact("@alice_w how big is it?") == "@user how big is it?"
+    assert redact("mail me@example.com or @bob_smith") == "mail me@example.com or @user"
+    assert redact("call 0991 123 4567 now", [("0991 123 4567", "[phone]")]) == "call [phone] now"
+    assert redact("size @ 5 km", []) == "size @ 5 km"
+
+
+def test_an_inline_query_needs_three_characters_or_two_chinese_ones_to_be_logged() -> None:
+    assert [loggable_inline(t) for t in ("h", "ho", "how", "面积", "面", "  ")] == [False, False, True, True, False,
+                                                                                     False]
+
+
+def test_a_keystroke_handled_after_a_newer_one_does_not_replace_it(tmp_path: Path,
+                                                                  telegram_matcher: Matcher) -> None:
+    path = tmp_path / "q.sqlite3"
+
+    async def typing() -> None:
+        recorder = QuestionRecorder(QuestionLog(path), inline_quiet=0.05)
+        recorder.inline_query(7, 12, telegram_matcher.match("how big is horgos"))
+        recorder.inline_query(7, 11, telegram_matcher.match("how big"))  # update 11, handled late
+        await asyncio.sleep(0.2)
+        await recorder.close()
+
+    asyncio.run(typing())
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("SELECT chat_type, question FROM questions").fetchall() == [
+            ("inline", "how big is horgos")]
+
+
+def test_a_recorder_without_a_log_logs_nothing_and_returns_no_row(telegram_matcher: Matcher) -> None:
+    recorder = QuestionRecorder(None)
+    match = telegram_matcher.match("how big is horgos")
+    assert recorder.question(match, "private") is None
+    assert recorder.choice(NOW_ROW, match.fact, "en", "private") is None
+    assert not recorder.vote(NOW_ROW, 1, UP)
 
 
 def _failure(cause: BaseException) -> NetworkError:

@@ -244,6 +244,8 @@ _NOTICES = {
                           "/help tells you more.",
         "stale_button": "Sorry, that button no longer works. Send /topics for a fresh list.",
         "inline_private": "Ask me in a private chat",
+        "vote_up": "Thanks! Glad it helped.",
+        "vote_down": "Thanks for telling us. We use this to fix answers.",
     },
     "zh": {
         "not_text": "我只能读文字。请用文字提问，比如：{example}",
@@ -255,6 +257,8 @@ _NOTICES = {
                           "或发送 /ask 加上问题。发送 /help 了解更多。",
         "stale_button": "抱歉，这个按钮已失效。发送 /topics 获取新的列表。",
         "inline_private": "在私聊中问我",
+        "vote_up": "谢谢！很高兴能帮上忙。",
+        "vote_down": "谢谢反馈，我们会据此改进答案。",
     },
 }
 
@@ -305,7 +309,7 @@ def source_html(article: Article, language: str) -> str:
 
 def notice(kind: str, language: str, *, example: str = "", bot_username: str = "") -> str:
     """A short fixed message (plain text) for the cases that are not questions: `not_text`, `too_long`, `empty`,
-    `ask_usage`, `unknown_command`, `added_to_group`, `stale_button`, `inline_private`."""
+    `ask_usage`, `unknown_command`, `added_to_group`, `stale_button`, `inline_private`, `vote_up`, `vote_down`."""
     return _NOTICES[_lang(language)][kind].format(example=example, bot=bot_username)
 
 

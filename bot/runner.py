@@ -10,13 +10,16 @@ from bot.config import SettingsError, load_settings
 from bot.console import run_console
 from bot.knowledge import load_fact_base
 from bot.matcher import Matcher
+from bot.questionlog import QuestionLog
 
 NO_TOKEN_HINT = ("No TELEGRAM_BOT_TOKEN set: get one from @BotFather (/newbot), put it in .env "
                  "(see .env.example), then run again. Meanwhile, here is the console chat:")
 
 
 def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> int:
-    """Run the bot with long polling; without a token, open the console chat. Returns an exit code."""
+    """Run the bot with long polling; without a token, open the console chat. Returns an exit code.
+
+    Both log questions to the question log (`BOT_DB_PATH`); the Telegram application opens and closes its own."""
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -28,7 +31,8 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
     if force_console or not settings.has_token:
         if not force_console:
             print(NO_TOKEN_HINT, file=sys.stderr)
-        return run_console(matcher)
+        with QuestionLog(settings=settings) as question_log:  # closing writes what is still queued
+            return run_console(matcher, question_log=question_log)
     from bot.telegram import run_polling
 
     return run_polling(settings, matcher)

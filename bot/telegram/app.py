@@ -7,6 +7,9 @@ for it contains the token) and Ctrl-C / SIGTERM stop the bot within a few second
 
 The token is in every request URL, so it must never reach a log: the `httpx` and `httpcore` loggers, which log
 URLs, are kept at WARNING, and every log record is made with the token masked (see `mask_token_in_logs`).
+
+The application owns the question log: `build_application` opens it (or takes one), and `serve` closes it when the
+bot stops, whichever way it stops, after logging the inline queries still waiting to be final.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.config import Settings
 from bot.formatting import COMMANDS
 from bot.matcher import Matcher
+from bot.questionlog import QuestionLog
 from bot.telegram.delivery import ReliableRequest
-from bot.telegram.handlers import register_handlers
+from bot.telegram.handlers import STATE_KEY, BotState, register_handlers
+from bot.telegram.recorder import INLINE_QUIET_SECONDS, QuestionRecorder
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,9 +98,15 @@ def mask_token_in_logs(token: str) -> None:
     _masked_secrets.add(secret)
 
 
-def build_application(settings: Settings, matcher: Matcher, *, rate_limiter: BaseRateLimiter | None = None,
+def build_application(settings: Settings, matcher: Matcher, *, question_log: QuestionLog | None = None,
+                      log_questions: bool = True, inline_quiet: float = INLINE_QUIET_SECONDS,
+                      rate_limiter: BaseRateLimiter | None = None,
                       concurrent_updates: int = CONCURRENT_UPDATES) -> Application:
     """The Telegram application with every handler registered, talking to `settings.base_url`.
+
+    Questions are logged to `question_log`, or to a `QuestionLog` opened here at `settings.db_path` /
+    `BOT_DB_PATH` / the default location; `log_questions=False` (and no `question_log`) logs nothing, and answers
+    then carry no 👍 / 👎 buttons. `serve` closes the log. `inline_quiet`: see `bot.telegram.recorder`.
 
     `rate_limiter` defaults to `AIORateLimiter` with Telegram's limits (30 messages a second, 20 a minute per group)
     and retries on 429; the benchmark passes one without limits to measure the bot itself.
@@ -115,8 +126,16 @@ def build_application(settings: Settings, matcher: Matcher, *, rate_limiter: Bas
         .concurrent_updates(concurrent_updates)
         .build()
     )
-    register_handlers(application, matcher)
+    if question_log is None and log_questions:
+        question_log = QuestionLog(settings=settings)  # its writer thread opens the file: start-up does not wait
+    register_handlers(application, matcher, recorder=QuestionRecorder(question_log, inline_quiet=inline_quiet),
+                      admin_ids=settings.admin_ids)
     return application
+
+
+def bot_state(application: Application) -> BotState:
+    """The handlers' shared state: the matcher being served and the question log."""
+    return application.bot_data[STATE_KEY]
 
 
 async def register_commands(application: Application) -> None:
@@ -132,8 +151,16 @@ async def register_commands(application: Application) -> None:
 async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: float = POLL_TIMEOUT) -> None:
     """Run `application` with long polling until `stop` is set, then shut it down cleanly.
 
-    Raises `StartupError` when Telegram rejects the token or cannot be reached at all.
+    Raises `StartupError` when Telegram rejects the token or cannot be reached at all. Either way, the question log
+    is closed on the way out (everything queued is written first).
     """
+    try:
+        await _serve(application, stop, poll_timeout)
+    finally:
+        await bot_state(application).recorder.close()
+
+
+async def _serve(application: Application, stop: asyncio.Event, poll_timeout: float) -> None:
     host = urlsplit(application.bot.base_url).hostname or "?"  # base_url ends with the token: show only the host
     try:
         await application.initialize()

@@ -7,12 +7,17 @@ Which updates get an answer:
   (`/ask@botname`); the mention is stripped before matching, and the reply quotes the asking message;
 * inline queries, button presses, and the commands /start, /help, /topics, /ask and /source anywhere.
 
+Every question the matcher handles is logged through `BotState.recorder` (see `bot.telegram.recorder` for what is
+logged when), and every reply to one — answer, "did you mean", no match; not small talk — carries 👍 / 👎 buttons
+for its log row. The admin commands live in `bot.telegram.admin`.
+
 Everything else — edited messages, channel posts, other people's service messages, unaddressed group chatter, other
 bots — is ignored on purpose: no handler matches it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -29,7 +34,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -55,16 +60,22 @@ from bot.formatting import (
 )
 from bot.knowledge import FactBase
 from bot.matcher import Match, Matcher, Outcome
+from bot.questionlog import ChatType as LogChatType
 from bot.telegram.delivery import MaybeDelivered, describe
 from bot.telegram.keyboards import (
+    CHOICE,
     FACT,
     TOPIC,
     callback_data,
+    offered,
     parse_press,
+    parse_vote,
     suggestions_keyboard,
     topic_facts_keyboard,
     topics_keyboard,
+    with_feedback,
 )
+from bot.telegram.recorder import MENTION_PLACEHOLDER, QuestionRecorder
 from bot.text import has_cjk
 
 _LOGGER = logging.getLogger(__name__)
@@ -78,14 +89,23 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 @dataclass
 class BotState:
-    """What the handlers share, kept in `application.bot_data`. Replace `matcher` to serve a new fact base."""
+    """What the handlers share, kept in `application.bot_data`. `use_matcher` swaps in a new fact base; a handler
+    reads `matcher` once, so an update in flight finishes with the fact base it started with."""
 
     matcher: Matcher
+    recorder: QuestionRecorder = field(default_factory=lambda: QuestionRecorder(None))
+    admin_ids: frozenset[int] = frozenset()
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def fact_base(self) -> FactBase:
         return self.matcher.fact_base
+
+    def use_matcher(self, matcher: Matcher) -> None:
+        """Serve `matcher` from now on (the examples cache is keyed by matcher, and ids can be reused)."""
+        self.matcher = matcher
+        self._examples.clear()
 
     def examples(self, language: str, count: int = 3) -> tuple[str, ...]:
         """Example questions for /help: the first question of each topic's first fact that the matcher answers
@@ -147,6 +167,24 @@ def clean_question(text: str, username: str = "") -> str:
     return text.lstrip(",:;.-–— ").strip()
 
 
+_PERSONAL_ENTITIES = {
+    MessageEntityType.MENTION: MENTION_PLACEHOLDER,
+    MessageEntityType.TEXT_MENTION: MENTION_PLACEHOLDER,  # a person's name, linked to their account
+    MessageEntityType.EMAIL: "[email]",
+    MessageEntityType.PHONE_NUMBER: "[phone]",
+}
+
+
+def personal_details(message: Message | None) -> list[tuple[str, str]]:
+    """The spans Telegram marked in a message as mentions, e-mail addresses or phone numbers, each with the
+    placeholder the question log stores instead."""
+    if message is None:
+        return []
+    types = list(_PERSONAL_ENTITIES)
+    found = message.parse_entities(types) if message.text else message.parse_caption_entities(types)
+    return [(text, _PERSONAL_ENTITIES[entity.type]) for entity, text in found.items()]
+
+
 def user_language(update: Update, text: str = "") -> str:
     """"zh" when the text is Chinese or the user's Telegram is set to Chinese, else "en"."""
     if text:
@@ -181,12 +219,16 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
     await send(context, chat.id, text, markup=markup, reply_to=None if chat.type == ChatType.PRIVATE else message)
 
 
-def keyboard_for(match: Match, fact_base: FactBase) -> InlineKeyboardMarkup | None:
+def keyboard_for(match: Match, fact_base: FactBase, row: int | None = None) -> InlineKeyboardMarkup | None:
+    """The buttons under a reply: suggestions or topics, then 👍 / 👎 for log row `row` (not under small talk:
+    a vote on "You're welcome!" would say nothing about the fact base)."""
     if match.outcome is Outcome.CLARIFY:
-        return suggestions_keyboard(match)
-    if match.outcome is Outcome.NO_MATCH:
-        return topics_keyboard(fact_base, match.language)
-    return None
+        markup = suggestions_keyboard(match, row)
+    elif match.outcome is Outcome.NO_MATCH:
+        markup = topics_keyboard(fact_base, match.language)
+    else:
+        markup = None
+    return markup if match.outcome is Outcome.SMALL_TALK else with_feedback(markup, row)
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
@@ -200,8 +242,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if len(question) > MAX_QUESTION_CHARS:
         await reply(update, context, notice_html("too_long", language, example=example))
         return
-    match = bot_state.matcher.match(question)
-    await reply(update, context, render_html(match, bot_state.fact_base), keyboard_for(match, bot_state.fact_base))
+    matcher = bot_state.matcher
+    match = matcher.match(question)
+    chat = update.effective_chat
+    row = bot_state.recorder.question(match, chat.type if chat is not None else LogChatType.PRIVATE,
+                                      personal_details(update.effective_message))
+    await reply(update, context, render_html(match, matcher.fact_base), keyboard_for(match, matcher.fact_base, row))
 
 
 # --- handlers -------------------------------------------------------------------------------------------------
@@ -272,16 +318,18 @@ async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A press on a topic or fact button: answer the press, then show the topic or the fact."""
+    """A press on a topic, fact or "did you mean" button: answer the press, then show the topic or the fact."""
     query = update.callback_query
     if query is None:
         return
-    fact_base = state(context).fact_base
+    bot_state = state(context)
+    fact_base = bot_state.fact_base
     press = parse_press(query.data, fact_base)
-    if press is None or query.message is None:
+    if press is None or query.message is None or (press.kind == CHOICE and not offered(query.message, query.data)):
         await _answer_press(query, notice("stale_button", user_language(update)))
         return
     await _answer_press(query)
+    chat = query.message.chat
     if press.kind == TOPIC:
         topic = fact_base.topic(press.target)
         assert topic is not None  # parse_press checked it
@@ -290,10 +338,29 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         fact = fact_base.fact(press.target)
         assert fact is not None
-        text, markup = render_fact_html(fact, fact_base, press.language), None
-    chat = query.message.chat
+        # A choice answers the question the clarification was for: logged, and open to 👍 / 👎. Browsing a
+        # topic's facts answers no question, so it is neither.
+        row = bot_state.recorder.choice(press.row, fact, press.language, chat.type) \
+            if press.kind == CHOICE and press.row is not None else None
+        text, markup = render_fact_html(fact, fact_base, press.language), with_feedback(None, row)
     in_group = chat.type != ChatType.PRIVATE and isinstance(query.message, Message)
     await send(context, chat.id, text, markup=markup, reply_to=query.message if in_group else None)
+
+
+async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A 👍 / 👎 press: record it against the answer's log row (the same person again changes their vote) and
+    thank them. A malformed payload, or one the pressed message does not carry, gets the stale-button answer."""
+    query = update.callback_query
+    if query is None:
+        return
+    language = user_language(update)
+    vote = parse_vote(query.data)
+    if vote is None or not offered(query.message, query.data or ""):
+        await _answer_press(query, notice("stale_button", language))
+        return
+    # Thanked whether or not the log could take it: a database problem is the curator's, not the voter's.
+    state(context).recorder.vote(vote.row, query.from_user.id, vote.vote)
+    await _answer_press(query, notice("vote_up" if vote.vote > 0 else "vote_down", language))
 
 
 async def _answer_press(query: CallbackQuery, text: str | None = None) -> None:
@@ -313,6 +380,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     fact_base = bot_state.fact_base
     text = clean_question(query.query, context.bot.username)
     results: list[InlineQueryResultArticle] = []
+    match: Match | None = None
     if not text:
         language = user_language(update)
         for topic in fact_base.topics:
@@ -343,6 +411,8 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                     input_message_content=InputTextMessageContent(
                         render_fact_html(fact, fact_base, language), parse_mode=ParseMode.HTML,
                         link_preview_options=_NO_PREVIEW)))
+    # Before the first await, so that keystrokes reach the recorder in the order they were typed.
+    bot_state.recorder.inline_query(query.from_user.id, update.update_id, match)
     button = None if results else InlineQueryResultsButton(text=notice("inline_private", language),
                                                            start_parameter="inline")
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False, button=button)
@@ -372,9 +442,10 @@ def _describe_update(update: object) -> str:
 # --- registration ---------------------------------------------------------------------------------------------
 
 
-def register_handlers(application: Application, matcher: Matcher) -> None:
+def register_handlers(application: Application, matcher: Matcher, *, recorder: QuestionRecorder | None = None,
+                      admin_ids: frozenset[int] = frozenset()) -> None:
     """Put the shared state in `bot_data` and register every handler (first match wins, in this order)."""
-    application.bot_data[STATE_KEY] = BotState(matcher)
+    application.bot_data[STATE_KEY] = BotState(matcher, recorder or QuestionRecorder(None), frozenset(admin_ids))
     new_message = filters.UpdateType.MESSAGE  # not edits, not channel posts
     for names, callback in ((("start", "help"), on_help), (("topics",), on_topics), (("ask",), on_ask),
                             (("source",), on_source)):
@@ -387,6 +458,7 @@ def register_handlers(application: Application, matcher: Matcher) -> None:
     application.add_handler(MessageHandler(new_message & filters.StatusUpdate.NEW_CHAT_MEMBERS, on_members_joined))
     application.add_handler(MessageHandler(
         new_message & private & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL, on_not_text))
+    application.add_handler(CallbackQueryHandler(on_vote, pattern=r"^v:"))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_handler(InlineQueryHandler(on_inline_query))
     application.add_error_handler(on_error)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from standin import BotAPIStandIn
@@ -15,15 +17,22 @@ from bot.config import Settings
 from bot.knowledge import Fact
 from bot.matcher import Matcher
 from bot.telegram import build_application, serve
+from bot.telegram.app import bot_state
+from bot.telegram.handlers import BotState
 
 
 class RunningBot:
-    """`with RunningBot(standin, matcher):` — the bot is polling inside the block and stopped cleanly after it."""
+    """`with RunningBot(standin, matcher):` — the bot is polling inside the block and stopped cleanly after it.
+
+    The question log goes to `db_path`, else to `BOT_DB_PATH` (each test's own, see tests/conftest.py); it is
+    closed, with every row written, once the bot has stopped."""
 
     def __init__(self, standin: BotAPIStandIn, matcher: Matcher, *, token: str | None = None,
-                 poll_timeout: float = 5.0, **build_options: Any):
+                 poll_timeout: float = 5.0, admin_ids: Iterable[int] = (), db_path: Path | None = None,
+                 **build_options: Any):
         self.standin = standin
-        self.settings = Settings(token=token or standin.token, base_url=standin.base_url)
+        self.settings = Settings(token=token or standin.token, base_url=standin.base_url,
+                                 admin_ids=frozenset(admin_ids), db_path=db_path)
         self.matcher = matcher
         self.poll_timeout = poll_timeout
         self.build_options = build_options
@@ -70,6 +79,12 @@ class RunningBot:
             raise AssertionError(f"the bot did not stop within {timeout} s")
         if self.error is not None:
             raise self.error
+
+    @property
+    def state(self) -> BotState:
+        """The handlers' shared state: the matcher being served and the question recorder."""
+        assert self.application is not None, "the bot has not started"
+        return bot_state(self.application)
 
     def __enter__(self) -> RunningBot:
         return self.start()

@@ -14,9 +14,18 @@ from bot.matcher import Match, Matcher, Outcome, Suggestion
 USER, OTHER_USER, GROUP = 501, 502, -100777
 
 
-def buttons(message: dict) -> list[tuple[str, str]]:
+def all_buttons(message: dict) -> list[tuple[str, str]]:
     return [(b["text"], b["callback_data"]) for row in message.get("reply_markup", {}).get("inline_keyboard", [])
             for b in row]
+
+
+def buttons(message: dict) -> list[tuple[str, str]]:
+    """The buttons that show something (topics, facts, choices): all but 👍 / 👎."""
+    return [(text, data) for text, data in all_buttons(message) if not data.startswith("v:")]
+
+
+def feedback_labels(message: dict) -> list[str]:
+    return [text for text, data in all_buttons(message) if data.startswith("v:")]
 
 
 def test_a_question_in_a_private_chat_gets_exactly_one_answer_with_its_source_and_citation(
@@ -29,6 +38,7 @@ def test_a_question_in_a_private_chat_gets_exactly_one_answer_with_its_source_an
     assert f"<blockquote>{html.escape(fact.sources[0])}" in answer["text"]
     assert citation(telegram_matcher.fact_base.article) in answer["visible_text"]
     assert "reply_parameters" not in answer  # in a private chat the answer needs no quote of the question
+    assert feedback_labels(answer) == ["👍", "👎"]
 
 
 def test_a_chinese_question_gets_the_chinese_answer_with_the_english_source(
@@ -125,6 +135,9 @@ def test_a_question_the_bot_cannot_answer_gets_a_friendly_line_and_topic_buttons
     [reply] = standin.wait_for_sent(1, USER)
     assert "Sorry" in reply["visible_text"]
     assert len(buttons(reply)) == len(telegram_fact_base.topics)
+    last_row = reply["reply_markup"]["inline_keyboard"][-1]
+    assert [b["text"] for b in last_row] == ["👍", "👎"]  # on a row of their own, under the topics
+    assert feedback_labels(reply) == ["👍", "👎"]
 
 
 def test_small_talk_gets_a_short_friendly_reply(bot: RunningBot, standin: BotAPIStandIn) -> None:
@@ -147,10 +160,13 @@ def test_did_you_mean_offers_up_to_three_buttons_and_a_press_answers_that_fact(
         standin.private_text(USER, vague.question)
         [clarify] = standin.wait_for_sent(1, USER)
         assert clarify["visible_text"].startswith("Did you mean")
-        assert buttons(clarify) == [(f.questions_en[0], f"f:{f.id}:en") for f in facts[:3]]
-        standin.press(USER, clarify, f"f:{facts[1].id}:en")
+        assert [text for text, _ in buttons(clarify)] == [f.questions_en[0] for f in facts[:3]]
+        assert [data.rpartition(":")[0] for _, data in buttons(clarify)] == [f"c:{f.id}:en" for f in facts[:3]]
+        assert feedback_labels(clarify) == ["👍", "👎"]
+        standin.press(USER, clarify, buttons(clarify)[1][1])
         answer = standin.wait_for_sent(2, USER)[1]
         assert facts[1].answer_en in answer["visible_text"]
+        assert feedback_labels(answer) == ["👍", "👎"]
 
 
 # --- groups ---------------------------------------------------------------------------------------------------

@@ -3,9 +3,11 @@ the token never appearing in any output."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -69,15 +71,20 @@ def test_python_m_bot_answers_and_stops_cleanly_within_a_few_seconds_on_a_signal
     assert "HTTP Request" not in err  # httpx's request lines (which hold the URL, and so the token) stay quiet
 
 
-def test_without_a_token_python_m_bot_says_how_to_get_one_and_opens_the_console_chat(
+def test_without_a_token_python_m_bot_says_how_to_get_one_and_opens_the_console_chat_which_logs_questions(
         standin: BotAPIStandIn, tmp_path: Path, telegram_matcher: Matcher) -> None:
     process = bot_process(standin, tmp_path, "")
     fact, question = answerable(telegram_matcher)
     out, err = process.communicate(question + "\n", timeout=30)
     assert process.returncode == 0
-    assert "@BotFather" in err and len(err.strip().splitlines()) == 1
+    hint, *others = err.strip().splitlines()
+    assert "@BotFather" in hint
+    assert all("INFO bot.questionlog" in line for line in others)  # "created" on first run, nothing else
     assert fact.answer_en in out
     assert standin.calls == []
+    with contextlib.closing(sqlite3.connect(tmp_path / "questions.sqlite3")) as db:
+        assert db.execute("SELECT chat_type, question, fact_id FROM questions").fetchall() == [
+            ("console", question, fact.id)]
 
 
 def test_a_rejected_token_raises_a_startup_error_that_does_not_contain_the_token(

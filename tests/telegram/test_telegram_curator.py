@@ -1,0 +1,341 @@
+"""End to end: the curator loop in the bot — the question log after real conversations, 👍 / 👎 votes, inline
+queries, a database that cannot be written, and a burst of 200 users — on a real SQLite file in the test's folder.
+(The admin commands and /reload are in test_telegram_admin.py.)"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import struct
+import time
+from pathlib import Path
+
+import pytest
+from harness import RunningBot, answerable
+from standin import BotAPIStandIn
+from telegram.ext import AIORateLimiter
+
+from bot.cli import main as ftz_bot
+from bot.knowledge import FactBase
+from bot.matcher import Match, Matcher, Outcome, Suggestion
+from bot.questionlog import QuestionLog
+from bot.telegram.recorder import CHOICE_REASON
+
+USER, OTHER_USER, GROUP = 901, 902, -100999
+NOT_IN_ARTICLE = "What is the population of Iceland?"
+
+
+def rows(path: Path, sql: str, *params: object) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def logged(path: Path) -> list[tuple]:
+    """(chat type, question, outcome, fact id) of every logged question, sorted (updates are handled at once, so
+    the order of rows is not the order of asking)."""
+    return sorted(rows(path, "SELECT chat_type, question, outcome, coalesce(fact_id, '') FROM questions"))
+
+
+def expected(matcher: Matcher, chat_type: str, question: str) -> tuple[str, str, str, str]:
+    match = matcher.match(question)
+    return chat_type, question, str(match.outcome), match.fact.id if match.fact else ""
+
+
+def votes_of(message: dict) -> dict[str, str]:
+    """The 👍 / 👎 buttons of a message: label -> callback data."""
+    return {b["text"]: b["callback_data"] for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for b in row if b["callback_data"].startswith("v:")}
+
+
+def press_answers(standin: BotAPIStandIn) -> list[str]:
+    return [c.params.get("text", "") for c in standin.calls_to("answerCallbackQuery")]
+
+
+def report_json(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    capsys.readouterr()
+    assert ftz_bot(["report", "--json", "--since", "all", "--top", "100", "--db", str(path)]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+# --- what is logged -------------------------------------------------------------------------------------------
+
+
+def test_after_a_scripted_conversation_every_handled_question_is_logged_and_ignored_messages_are_not(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, question = answerable(telegram_matcher)
+    _, other_question = answerable(telegram_matcher, skip=1)
+    _, third_question = answerable(telegram_matcher, skip=2)
+    with RunningBot(standin, telegram_matcher, inline_quiet=0.2):
+        standin.private_text(USER, question)
+        standin.private_text(USER, NOT_IN_ARTICLE)
+        standin.private_text(USER, "thanks!")
+        standin.group_text(GROUP, USER, f"@{standin.username} {other_question}")
+        [group_answer] = standin.wait_for_sent(1, GROUP)
+        standin.group_text(GROUP, OTHER_USER, "Who is the mayor of Kashgar?", reply_to=group_answer)
+        standin.group_text(GROUP, OTHER_USER, f"/ask {third_question}")
+        ignored = [standin.group_text(GROUP, USER, "How big is Horgos, do you think?"),
+                   standin.group_text(GROUP, USER, "@someone_else how big is Urumqi?"),
+                   standin.group_text(GROUP, USER, "/ask@some_other_bot when was it set up?")]
+        for keystrokes in ("h", "how big", "how big is horgos"):  # typing, one inline query per pause
+            standin.inline(USER, keystrokes)
+        standin.inline(OTHER_USER, "")  # the topics: nothing asked
+        standin.wait_for_sent(6)
+        standin.wait_for_calls("answerInlineQuery", 4)
+        standin.wait_until_handled(ignored[-1])
+
+    assert logged(question_db) == sorted([
+        expected(telegram_matcher, "private", question),
+        expected(telegram_matcher, "private", NOT_IN_ARTICLE),
+        expected(telegram_matcher, "private", "thanks!"),
+        expected(telegram_matcher, "group", other_question),
+        expected(telegram_matcher, "group", "Who is the mayor of Kashgar?"),
+        expected(telegram_matcher, "group", third_question),
+        expected(telegram_matcher, "inline", "how big is horgos"),
+    ])
+    assert {outcome for _, _, outcome, _ in logged(question_db)} >= {"answer", "no_match", "small_talk"}
+
+    report = report_json(question_db, capsys)
+    assert report["total"] == 7
+    for _, text, outcome, _ in logged(question_db):
+        assert report["outcomes"][outcome]["count"] >= 1
+        if outcome in ("no_match", "clarify"):  # the to-do list names each unanswered question
+            assert any(text == g["question"] or text in g["variants"] for g in report["unanswered"]), text
+
+
+def test_the_database_file_holds_no_user_id_chat_id_username_or_name(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+    user_id, chat_id = 739182736451, -1001234567890
+    person = {"id": user_id, "is_bot": False, "first_name": "Zebulon", "last_name": "Quackenbush",
+              "username": "zebulon_q", "language_code": "en"}
+    group = {"id": chat_id, "type": "supergroup", "title": "Sekrit Planning Circle"}
+    private = {"id": user_id, "type": "private", "first_name": "Zebulon", "username": "zebulon_q"}
+    _, question = answerable(telegram_matcher)
+    secrets = [b"zebulon_q", b"Zebulon", b"Quackenbush", b"Sekrit", b"ottoline_v", b"+4915112345678"]
+    with RunningBot(standin, telegram_matcher, inline_quiet=0.1) as running:
+        standin.push(message=standin.message(private, person, question))
+        standin.push(message=standin.message(group, person, f"@{standin.username} @ottoline_v says: {question}"))
+        standin.push(message=standin.message(private, person, f"call me on +4915112345678: {NOT_IN_ARTICLE}",
+                                             entities=[{"type": "phone_number", "offset": 11, "length": 14}]))
+        standin.push(inline_query={"id": "iq-x", "from": person, "query": f"{question} cc @ottoline_v",
+                                    "offset": ""})  # no entities in an inline query: the log spots the @name
+        answers = standin.wait_for_sent(3)
+        for answer in answers:
+            for data in votes_of(answer).values():
+                standin.push(callback_query={"id": f"q-{data}", "from": person, "chat_instance": "ci",
+                                             "message": answer, "data": data})
+        standin.wait_for_calls("answerCallbackQuery", 6)
+        time.sleep(0.3)  # the inline query becomes final
+        assert running.state.recorder.log is not None and running.state.recorder.log.flush()
+        live = b"".join(p.read_bytes() for p in question_db.parent.glob("questions.sqlite3*"))
+    closed = b"".join(p.read_bytes() for p in question_db.parent.glob("questions.sqlite3*"))
+
+    assert rows(question_db, "SELECT count(*) FROM questions") == [(4,)]
+    assert rows(question_db, "SELECT count(*) FROM feedback") == [(3,)]  # one person, three answers
+    questions = [r[1] for r in logged(question_db)]
+    assert f"@user says: {question}" in questions and f"call me on [phone]: {NOT_IN_ARTICLE}" in questions
+    assert f"{question} cc @user" in questions
+    for data in (live, closed):
+        for number in (user_id, chat_id):
+            for form in (str(number).encode(), struct.pack(">q", number), struct.pack("<q", number),
+                         struct.pack(">q", number)[2:]):  # SQLite keeps a 48-bit integer in 6 bytes
+                assert form not in data, f"{number} stored as {form!r}"
+        for secret in secrets:
+            assert secret not in data, secret
+
+
+# --- 👍 / 👎 ----------------------------------------------------------------------------------------------------
+
+
+def test_a_vote_is_recorded_once_per_person_and_a_second_press_changes_it_instead_of_adding_one(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+    _, question = answerable(telegram_matcher)
+    with RunningBot(standin, telegram_matcher):
+        standin.private_text(USER, question)
+        [answer] = standin.wait_for_sent(1, USER)
+        up, down = votes_of(answer)["👍"], votes_of(answer)["👎"]
+        for number, (voter, data) in enumerate([(USER, up), (USER, up), (USER, down), (OTHER_USER, up)], 1):
+            standin.press(voter, answer, data)
+            standin.wait_for_calls("answerCallbackQuery", number)
+    [(row,)] = rows(question_db, "SELECT id FROM questions")
+    assert sorted(rows(question_db, "SELECT question_id, vote FROM feedback")) == [(row, -1), (row, 1)]
+    assert press_answers(standin) == ["Thanks! Glad it helped."] * 2 + [
+        "Thanks for telling us. We use this to fix answers.", "Thanks! Glad it helped."]
+    assert len(standin.sent) == 1  # a vote sends no message
+
+
+def test_a_forged_vote_gets_only_a_polite_answer_and_changes_nothing(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+    _, question = answerable(telegram_matcher)
+    _, other_question = answerable(telegram_matcher, skip=1)
+    with RunningBot(standin, telegram_matcher):
+        standin.private_text(USER, question)
+        [answer] = standin.wait_for_sent(1, USER)
+        standin.private_text(OTHER_USER, other_question)
+        [theirs] = standin.wait_for_sent(1, OTHER_USER)
+        someone_elses = votes_of(theirs)["👎"]  # well formed, but not a button of this message
+        forged = [someone_elses, "v:0:u", "v:abc:x", "v:ABC:u", "v:-5:d", "v:" + "z" * 14 + ":u", "v:", "v:1:u:1",
+                  "' OR 1=1 --"]
+        for number, data in enumerate(forged, 1):
+            standin.press(USER, answer, data)
+            standin.wait_for_calls("answerCallbackQuery", number)
+    assert all("no longer works" in text for text in press_answers(standin))
+    assert rows(question_db, "SELECT count(*) FROM feedback") == [(0,)]
+    assert len(standin.sent) == 2
+
+
+def test_a_did_you_mean_choice_is_logged_with_the_question_asked_and_its_answer_takes_votes(
+        standin: BotAPIStandIn, telegram_fact_base: FactBase, question_db: Path) -> None:
+    facts = telegram_fact_base.facts[:3]
+    vague = Match("tell me the thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
+        Suggestion(f.id, f.questions_en[0], 44 - n) for n, f in enumerate(facts)))
+
+    class Scripted(Matcher):
+        def match(self, question: str) -> Match:
+            return vague if question == vague.question else super().match(question)
+
+    with RunningBot(standin, Scripted(telegram_fact_base)):
+        standin.private_text(USER, vague.question)
+        [clarify] = standin.wait_for_sent(1, USER)
+        choices = [b["callback_data"] for row in clarify["reply_markup"]["inline_keyboard"] for b in row
+                   if b["callback_data"].startswith("c:")]
+        assert len(choices) == 3 and all(len(data.encode()) <= 64 for data in choices)
+        standin.press(USER, clarify, choices[1])
+        answer = standin.wait_for_sent(2, USER)[1]
+        assert facts[1].answer_en in answer["visible_text"]
+        standin.press(USER, answer, votes_of(answer)["👎"])
+        standin.wait_for_calls("answerCallbackQuery", 2)
+    assert rows(question_db, "SELECT question, outcome, fact_id, confidence, reason FROM questions ORDER BY id") == [
+        (vague.question, "clarify", None, 40, None),
+        (vague.question, "answer", facts[1].id, 43, CHOICE_REASON),
+    ]
+    assert rows(question_db, "SELECT q.outcome, f.vote FROM feedback f JOIN questions q ON q.id = f.question_id") \
+        == [("answer", -1)]
+
+
+def test_browsing_topics_logs_nothing_and_small_talk_carries_no_vote_buttons(
+        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase, question_db: Path) -> None:
+    standin.private_text(USER, "/topics")
+    [menu] = standin.wait_for_sent(1, USER)
+    topic = telegram_fact_base.topics[0]
+    standin.press(USER, menu, f"t:{topic.id}:en")
+    listing = standin.wait_for_sent(2, USER)[1]
+    standin.press(USER, listing, f"f:{telegram_fact_base.facts_in_topic(topic.id)[0].id}:en")
+    standin.private_text(USER, "hello!")
+    messages = standin.wait_for_sent(4, USER)
+    assert [votes_of(m) for m in messages] == [{}, {}, {}, {}]
+    bot.stop()
+    assert logged(question_db) == [("private", "hello!", "small_talk", "")]
+
+
+# --- inline mode ----------------------------------------------------------------------------------------------
+
+
+def test_only_the_final_inline_query_of_each_user_is_logged_once_they_stop_typing(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+    def inline_rows() -> list[tuple]:
+        assert running.state.recorder.log is not None and running.state.recorder.log.flush()
+        return sorted(rows(question_db, "SELECT question FROM questions WHERE chat_type = 'inline'"))
+
+    with RunningBot(standin, telegram_matcher, inline_quiet=0.3) as running:
+        for keystrokes in ("h", "ho", "how big", "how big is horgos"):
+            standin.inline(USER, keystrokes)
+        standin.inline(OTHER_USER, "where is the zone")
+        standin.wait_for_calls("answerInlineQuery", 5)
+        assert inline_rows() == []  # still typing, as far as the bot can tell
+        time.sleep(0.6)
+        assert inline_rows() == [("how big is horgos",), ("where is the zone",)]
+
+        for keystrokes in ("wh", "what", ""):  # typed, then cleared: nothing asked
+            standin.inline(OTHER_USER, keystrokes)
+        standin.inline(USER + 10, "ab")  # too short to be a question
+        standin.wait_for_calls("answerInlineQuery", 9)
+        time.sleep(0.6)
+        assert inline_rows() == [("how big is horgos",), ("where is the zone",)]
+
+        standin.inline(USER + 11, "how big is kashgar")
+        standin.wait_for_calls("answerInlineQuery", 10)
+    # Stopping the bot logs the query still waiting instead of losing it.
+    assert sorted(rows(question_db, "SELECT question FROM questions WHERE chat_type = 'inline'")) == [
+        ("how big is horgos",), ("how big is kashgar",), ("where is the zone",)]
+
+
+# --- a log that cannot be written -----------------------------------------------------------------------------
+
+
+def _missing_directories(tmp_path: Path) -> Path:
+    return tmp_path / "not" / "yet" / "there" / "questions.sqlite3"
+
+
+def _parent_is_a_file(tmp_path: Path) -> Path:
+    (tmp_path / "blocker").write_text("a file where the directory should be")
+    return tmp_path / "blocker" / "questions.sqlite3"
+
+
+def _not_a_database(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.sqlite3"
+    path.write_bytes(b"someone's notes, not a database\n" * 200)
+    return path
+
+
+def _read_only_database(tmp_path: Path) -> Path:
+    # SQLite must not write a database whose header asks for a newer writer (byte 18 > 2), whoever runs it:
+    # read-only even for root, unlike chmod.
+    path = tmp_path / "readonly.sqlite3"
+    QuestionLog(path).close()
+    data = bytearray(path.read_bytes())
+    data[18] = 3
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(("make_path", "writable"), [
+    (_missing_directories, True), (_parent_is_a_file, False), (_not_a_database, False), (_read_only_database, False)])
+def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_database_is_in(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, tmp_path: Path, make_path, writable: bool,
+        all_logs) -> None:
+    path = make_path(tmp_path)
+    before = path.read_bytes() if path.is_file() else None
+    fact, question = answerable(telegram_matcher)
+    with RunningBot(standin, telegram_matcher, db_path=path):
+        for user in (USER, USER + 1, USER + 2):
+            standin.private_text(user, question)
+        answers = standin.wait_for_sent(3)
+        assert all(fact.answer_en in a["visible_text"] and set(votes_of(a)) == {"👍", "👎"} for a in answers)
+        standin.press(USER, answers[0], votes_of(answers[0])["👍"])
+        standin.wait_for_calls("answerCallbackQuery")
+    assert press_answers(standin) == ["Thanks! Glad it helped."]
+    warnings = [r for r in all_logs.records if r.name == "bot.questionlog" and r.levelno >= logging.WARNING]
+    assert not [r for r in all_logs.records if r.exc_info]
+    if writable:
+        assert not warnings
+        assert rows(path, "SELECT count(*) FROM questions") == [(3,)]
+        assert rows(path, "SELECT count(*) FROM feedback") == [(1,)]
+    else:
+        assert len(warnings) == 1 and str(path) in warnings[0].getMessage()
+        assert before is None or path.read_bytes() == before  # left alone
+
+
+# --- a burst --------------------------------------------------------------------------------------------------
+
+
+def test_a_burst_of_200_users_loses_no_row_and_the_report_counts_every_question(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    pool = [answerable(telegram_matcher, skip=n)[1] for n in range(5)] + [NOT_IN_ARTICLE, "hello"]
+    asked = {10_000 + n: f"{pool[n % len(pool)]}" for n in range(200)}
+    # Telegram's 30 messages a second are not the point here: without the limit the burst takes a second, not 7.
+    with RunningBot(standin, telegram_matcher, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0)):
+        for user, text in asked.items():
+            standin.private_text(user, text)
+        standin.wait_for_sent(200, timeout=30)
+    assert all(len(standin.sent_to(user)) == 1 for user in asked)
+    assert logged(question_db) == sorted(expected(telegram_matcher, "private", text) for text in asked.values())
+    assert len(set(rows(question_db, "SELECT id FROM questions"))) == 200
+    report = report_json(question_db, capsys)
+    assert report["total"] == 200
+    outcomes = [telegram_matcher.match(text).outcome for text in asked.values()]
+    assert {o: report["outcomes"][o]["count"] for o in report["outcomes"]} == {
+        str(o): outcomes.count(o) for o in Outcome}

@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.formatting import COMMANDS
 from bot.matcher import Matcher
 from bot.questionlog import QuestionLog
+from bot.telegram.admin import register_admin_handlers, register_admin_menus
 from bot.telegram.delivery import ReliableRequest
 from bot.telegram.handlers import STATE_KEY, BotState, register_handlers
 from bot.telegram.recorder import INLINE_QUIET_SECONDS, QuestionRecorder
@@ -130,22 +131,26 @@ def build_application(settings: Settings, matcher: Matcher, *, question_log: Que
         question_log = QuestionLog(settings=settings)  # its writer thread opens the file: start-up does not wait
     register_handlers(application, matcher, recorder=QuestionRecorder(question_log, inline_quiet=inline_quiet),
                       admin_ids=settings.admin_ids)
+    register_admin_handlers(application)
     return application
 
 
 def bot_state(application: Application) -> BotState:
-    """The handlers' shared state: the matcher being served and the question log."""
+    """The handlers' shared state: the matcher being served, the question log, the admins."""
     return application.bot_data[STATE_KEY]
 
 
 async def register_commands(application: Application) -> None:
-    """The command menu, in English (the default) and Chinese. A failure is logged, not fatal."""
+    """The command menu, in English (the default) and Chinese, and the admins' own. A failure is logged, not fatal."""
     for language, commands in COMMANDS.items():
         try:
             await application.bot.set_my_commands([BotCommand(name, text) for name, text in commands],
                                                   language_code=None if language == "en" else language)
         except TelegramError as error:
             _LOGGER.warning("could not set the %s command menu: %s: %s", language, type(error).__name__, error)
+    admins = bot_state(application).admin_ids
+    if admins:
+        await register_admin_menus(application, admins)
 
 
 async def serve(application: Application, stop: asyncio.Event, *, poll_timeout: float = POLL_TIMEOUT) -> None:

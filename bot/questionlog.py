@@ -18,7 +18,9 @@ owns the only writing connection and writes the queue in batches, one transactio
 thread rather than `asyncio.to_thread` per write:
   * SQLite admits one writer at a time; a pool of threads would only queue on the database lock while occupying
     executor threads the Telegram library also uses;
-  * a burst of 200 questions becomes one or a few transactions (one fsync each), not 200;
+  * a burst of 200 questions becomes one or a few transactions (one fsync each), not 200; under steady load the
+    writer lingers a moment after the first row of a batch (`_LINGER_SECONDS`), so that it wakes a few times a
+    second rather than once per question;
   * callers need no `await`, so the console, the CLI and tests use the same calls;
   * jobs are written in order, so a vote always lands after the question row it refers to;
   * the bounded queue caps memory if the disk stalls: overflow is dropped with one warning, never an exception.
@@ -95,6 +97,11 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 _BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough to keep transactions short
+# After the first row of a batch, the writer waits this long for more before writing. Woken for every row instead,
+# it competed with the event loop for the GIL hundreds of times a second and cost the bot a quarter of its
+# throughput (bench/telegram_bench.py); this way it wakes at most five times a second under steady load. flush()
+# and close() cut the wait short, and a full batch means the writer is behind, so it does not wait at all then.
+_LINGER_SECONDS = 0.2
 _RETRY_OPEN_SECONDS = 30.0
 _BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
 
@@ -272,6 +279,7 @@ class QuestionLog:
         self._written = 0
         self._dropped = 0
         self._closed = False
+        self._hurry = threading.Event()
         self._connection: sqlite3.Connection | None = None
         self._salt: bytes = b""
         self._retry_at = 0.0
@@ -331,6 +339,7 @@ class QuestionLog:
             self._queue.put(_FlushJob(done), timeout=timeout)
         except queue.Full:
             return False
+        self._hurry.set()
         return done.wait(timeout)
 
     def close(self, timeout: float = 5.0) -> None:
@@ -343,6 +352,7 @@ class QuestionLog:
         except queue.Full:
             logger.warning("question log: could not finish writing within %.0f s; some rows are lost", timeout)
             return
+        self._hurry.set()
         self._thread.join(timeout)
 
     def status(self) -> LogStatus:
@@ -397,14 +407,18 @@ class QuestionLog:
             self._connect()  # at once, so that a problem is reported at start-up rather than at the first question
         except Exception as exc:
             self._warn(f"question log: unexpected error opening {self.path}: {exc!r}")
-        stop = False
+        stop = behind = False
         while not stop:
             batch = [self._queue.get()]
+            if isinstance(batch[0], _QuestionJob | _VoteJob) and not behind:
+                self._hurry.wait(_LINGER_SECONDS)  # let more rows arrive: one wake-up and one transaction for all
+                self._hurry.clear()
             while len(batch) < _BATCH_LIMIT and not isinstance(batch[-1], _StopJob):
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            behind = len(batch) >= _BATCH_LIMIT
             writes = [job for job in batch if isinstance(job, _QuestionJob | _VoteJob)]
             try:
                 if writes:
@@ -490,25 +504,31 @@ class QuestionLog:
                 self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
 
     def _transaction(self, connection: sqlite3.Connection, jobs: Iterable[_QuestionJob | _VoteJob]) -> None:
+        # Questions first, then votes, each kind in queue order and in one executemany (the loop over rows runs
+        # in C, which keeps this thread's hold on the GIL short). A vote's question was queued before it (its row
+        # id is handed out when it is logged), so it is in this batch or an earlier one.
+        questions, votes = [], []
+        for job in jobs:
+            if isinstance(job, _QuestionJob):
+                questions.append((job.id, job.asked_at, job.chat_type, job.language, job.question, job.outcome,
+                                  job.fact_id, job.confidence, _suggestions_json(job.suggestions), job.reason))
+            else:
+                votes.append((job.question_id, self._voter_key(job.question_id, job.voter_id), job.vote,
+                              job.voted_at, job.question_id))
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for job in jobs:
-                if isinstance(job, _QuestionJob):
-                    connection.execute(
-                        "INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, fact_id, "
-                        "confidence, suggestions, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (job.id, job.asked_at, job.chat_type, job.language, job.question, job.outcome, job.fact_id,
-                         job.confidence, _suggestions_json(job.suggestions), job.reason))
-                else:
-                    # Insert-or-update on (question, voter): a second press changes the vote, never adds one.
-                    # The SELECT ... WHERE EXISTS skips votes for rows this database does not hold.
-                    connection.execute(
-                        "INSERT INTO feedback (question_id, voter, vote, voted_at) "
-                        "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
-                        "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
-                        "voted_at = excluded.voted_at",
-                        (job.question_id, self._voter_key(job.question_id, job.voter_id), job.vote, job.voted_at,
-                         job.question_id))
+            if questions:
+                connection.executemany(
+                    "INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, fact_id, "
+                    "confidence, suggestions, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", questions)
+            if votes:
+                # Insert-or-update on (question, voter): a second press changes the vote, never adds one.
+                # The SELECT ... WHERE EXISTS skips votes for rows this database does not hold.
+                connection.executemany(
+                    "INSERT INTO feedback (question_id, voter, vote, voted_at) "
+                    "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
+                    "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
+                    "voted_at = excluded.voted_at", votes)
             connection.execute("COMMIT")
         except BaseException:
             # SQLite may have rolled back already (a full disk does), leaving nothing to roll back.

@@ -11,9 +11,14 @@ plays the users:
 
 Peak RSS is the bot process's own. Every question must get exactly one reply, or the run fails.
 
+Each run measures the bot twice, with the question log off and on (a fresh bot each time, writing to a fresh
+SQLite file in a temporary folder, with 👍/👎 under every answer), alternating which goes first so that neither
+always gets the warmer machine. With the log on, every question must be in the file afterwards, or the run fails.
+
 Usage: python bench/telegram_bench.py [--runs 3] [--questions 1000] [--users 200] [--rate 300] [--concurrency N]
-       [--json]
-Goals: ≥ 300 updates/s, p99 < 100 ms, peak RSS < 120 MB. Timings on shared machines are noisy: quote medians.
+       [--log on|off|both] [--json]
+Goals: ≥ 300 updates/s, p99 < 100 ms, peak RSS < 120 MB, and the log costing under 10% on each figure. Timings on
+shared machines are noisy: quote medians.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ import os
 import platform
 import resource
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +47,13 @@ sys.path.insert(0, str(REPO / "tests" / "telegram"))
 from standin import BotAPIStandIn  # noqa: E402
 
 WARM_UP = 50
+OFF = "off"  # what the child process gets instead of a database path
+FIGURES = {  # key: (label, better when higher)
+    "burst_updates_per_s": ("throughput (burst), updates/s", True),
+    "p50_ms": ("latency p50 at the paced rate, ms", False),
+    "p99_ms": ("latency p99 at the paced rate, ms", False),
+    "peak_rss_mb": ("peak RSS of the bot, MB", False),
+}
 
 
 def machine() -> str:
@@ -69,8 +83,9 @@ def questions(count: int) -> list[str]:
 # --- the bot's side (a child process) -------------------------------------------------------------------------
 
 
-def bot_main(base_url: str, token: str, concurrency: int) -> None:
-    """Run the bot until SIGTERM, then print its peak RSS as JSON."""
+def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
+    """Run the bot until SIGTERM (logging questions to `db`, or not when it is "off"), then print its peak RSS
+    as JSON."""
     from telegram.ext import AIORateLimiter
 
     from bot.config import Settings
@@ -80,8 +95,8 @@ def bot_main(base_url: str, token: str, concurrency: int) -> None:
     from bot.telegram.app import CONCURRENT_UPDATES
 
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
-    settings = Settings(token=token, base_url=base_url)
-    application = build_application(settings, Matcher(load_fact_base()),
+    settings = Settings(token=token, base_url=base_url, db_path=None if db == OFF else Path(db))
+    application = build_application(settings, Matcher(load_fact_base()), log_questions=db != OFF,
                                     rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3),
                                     concurrent_updates=concurrency or CONCURRENT_UPDATES)
 
@@ -141,10 +156,12 @@ def phase(standin: BotAPIStandIn, texts: list[str], users: int, rate: float | No
     }
 
 
-def one_run(count: int, users: int, rate: float, concurrency: int) -> dict:
+def one_run(count: int, users: int, rate: float, concurrency: int, db: Path | None) -> dict:
+    """Start a bot (logging to `db`, or not), run the three phases, stop it; with a log, check every question is
+    in it."""
     with BotAPIStandIn() as standin:
-        bot = subprocess.Popen([sys.executable, __file__, "--bot", standin.base_url, standin.token, str(concurrency)],
-                               stdout=subprocess.PIPE, text=True)
+        bot = subprocess.Popen([sys.executable, __file__, "--bot", standin.base_url, standin.token, str(concurrency),
+                                str(db) if db is not None else OFF], stdout=subprocess.PIPE, text=True)
         try:
             standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=30, what="the bot to poll")
             phase(standin, questions(WARM_UP), WARM_UP, None, 10_000)
@@ -155,9 +172,43 @@ def one_run(count: int, users: int, rate: float, concurrency: int) -> dict:
             bot.send_signal(signal.SIGTERM)
             out, _ = bot.communicate(timeout=30)
     rss = json.loads(out.strip().splitlines()[-1])["max_rss_mb"]
-    return {"burst_updates_per_s": burst["updates_per_s"], "burst_p50_ms": burst["p50_ms"],
-            "burst_p99_ms": burst["p99_ms"], "paced_updates_per_s": paced["updates_per_s"],
-            "p50_ms": paced["p50_ms"], "p99_ms": paced["p99_ms"], "peak_rss_mb": rss}
+    result = {"burst_updates_per_s": burst["updates_per_s"], "burst_p50_ms": burst["p50_ms"],
+              "burst_p99_ms": burst["p99_ms"], "paced_updates_per_s": paced["updates_per_s"],
+              "p50_ms": paced["p50_ms"], "p99_ms": paced["p99_ms"], "peak_rss_mb": rss}
+    if db is not None:
+        asked = WARM_UP + 2 * count
+        connection = sqlite3.connect(db)
+        try:
+            logged = connection.execute("SELECT count(*) FROM questions").fetchone()[0]
+        finally:
+            connection.close()
+        if logged != asked:
+            raise SystemExit(f"{logged} rows in the question log for {asked} questions: rows were lost")
+        result["rows_logged"] = logged
+    return result
+
+
+def measured(count: int, users: int, rate: float, concurrency: int, log: bool) -> dict:
+    if not log:
+        return one_run(count, users, rate, concurrency, None)
+    with tempfile.TemporaryDirectory(prefix="ftz-bench-") as folder:
+        return one_run(count, users, rate, concurrency, Path(folder) / "questions.sqlite3")
+
+
+def describe(result: dict, rate: float) -> str:
+    return (f"burst {result['burst_updates_per_s']:.0f} updates/s "
+            f"(p50 {result['burst_p50_ms']:.0f} ms, p99 {result['burst_p99_ms']:.0f} ms while queued); "
+            f"at {rate:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+            f"peak RSS {result['peak_rss_mb']:.1f} MB")
+
+
+def cost_percent(off: dict, on: dict) -> dict[str, float]:
+    """How much worse each figure is with the log on, in percent of the figure with it off (negative: better)."""
+    cost = {}
+    for key, (_, higher_is_better) in FIGURES.items():
+        change = (on[key] - off[key]) / off[key] * 100 if off[key] else 0.0
+        cost[key] = -change if higher_is_better else change
+    return cost
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,32 +219,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=300.0, help="offered load of the paced phase, per second")
     parser.add_argument("--concurrency", type=int, default=0,
                         help="updates the bot handles at once (default: the bot's own setting)")
+    parser.add_argument("--log", choices=("both", "on", "off"), default="both",
+                        help="measure with the question log off and on (default), or only one of them")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--bot", nargs=3, metavar=("BASE_URL", "TOKEN", "CONCURRENCY"), help=argparse.SUPPRESS)
+    parser.add_argument("--bot", nargs=4, metavar=("BASE_URL", "TOKEN", "CONCURRENCY", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bot:
-        bot_main(args.bot[0], args.bot[1], int(args.bot[2]))
+        bot_main(args.bot[0], args.bot[1], int(args.bot[2]), args.bot[3])
         return 0
 
-    runs = []
+    modes = ["off", "on"] if args.log == "both" else [args.log]
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
     for number in range(1, args.runs + 1):
-        result = one_run(args.questions, args.users, args.rate, args.concurrency)
-        runs.append(result)
-        if not args.json:
-            print(f"run {number}: burst {result['burst_updates_per_s']:.0f} updates/s "
-                  f"(p50 {result['burst_p50_ms']:.0f} ms, p99 {result['burst_p99_ms']:.0f} ms while queued); "
-                  f"at {args.rate:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
-                  f"peak RSS {result['peak_rss_mb']:.1f} MB", flush=True)
-    median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        for mode in modes if number % 2 else modes[::-1]:  # alternate the order: neither always goes first
+            result = measured(args.questions, args.users, args.rate, args.concurrency, mode == "on")
+            runs[mode].append(result)
+            if not args.json:
+                print(f"run {number}, log {mode:>3}: {describe(result, args.rate)}", flush=True)
+    median = {mode: {key: statistics.median(r[key] for r in results) for key in results[0]}
+              for mode, results in runs.items()}
+    cost = cost_percent(median["off"], median["on"]) if len(modes) == 2 else None
     if args.json:
-        print(json.dumps({"machine": machine(), "questions": args.questions, "users": args.users,
-                          "rate": args.rate, "runs": runs, "median": median}, indent=2))
+        print(json.dumps({"machine": machine(), "command": " ".join(["python", *sys.argv]),
+                          "questions": args.questions, "users": args.users, "rate": args.rate,
+                          "runs": runs, "median": median, "log_cost_percent": cost}, indent=2))
         return 0
-    print(f"\n{args.questions} questions from {args.users} users, median of {len(runs)} runs on {machine()}:")
-    print(f"  throughput (burst)         {median['burst_updates_per_s']:8.0f} updates/s   (goal ≥ 300)")
-    print(f"  latency p50 at {args.rate:.0f}/s       {median['p50_ms']:8.1f} ms")
-    print(f"  latency p99 at {args.rate:.0f}/s       {median['p99_ms']:8.1f} ms          (goal < 100)")
-    print(f"  peak RSS of the bot        {median['peak_rss_mb']:8.1f} MB          (goal < 120)")
+    print(f"\n{args.questions} questions from {args.users} users, median of {args.runs} runs on {machine()}:")
+    print(f"  {'':34}" + "".join(f"{'log ' + mode:>12}" for mode in modes) + ("    log costs" if cost else ""))
+    for key, (label, _) in FIGURES.items():
+        line = f"  {label:34}" + "".join(f"{median[mode][key]:12.1f}" for mode in modes)
+        if cost:
+            line += f"    {cost[key]:+8.1f}%"
+        print(line)
+    if "on" in median:
+        print(f"  rows logged per run (all of them): {median['on']['rows_logged']:.0f}")
+    print("  goals: ≥ 300 updates/s, p99 < 100 ms, peak RSS < 120 MB; the log costs < 10% on each figure")
     return 0
 
 

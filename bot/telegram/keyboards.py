@@ -4,8 +4,8 @@ Four kinds of payload:
 
 * `t:size:en` shows a topic's facts, `f:total_area:zh` shows one fact (browsing);
 * `c:total_area:en:<row>` answers a "did you mean" choice: the fact, plus the question log row of the clarification
-  it was offered for (base 36), so the choice can be logged with the question that was asked;
-* `v:<row>:u` / `v:<row>:d` is a 👍 / 👎 on the answer logged as `<row>` (base 36).
+  it was offered for (in hexadecimal), so the choice can be logged with the question that was asked;
+* `v:<row>:u` / `v:<row>:d` is a 👍 / 👎 on the answer logged as `<row>` (in hexadecimal).
 
 A payload that does not parse, is too long, or names a topic or fact the fact base does not have (an old button
 after the knowledge changed, or a forged one) is refused by `parse_press` / `parse_vote`, and the handler only
@@ -27,8 +27,8 @@ from bot.matcher import Match, Matcher
 TOPIC, FACT, CHOICE, VOTE = "t", "f", "c", "v"
 UP, DOWN = 1, -1
 _PAYLOAD = re.compile(r"(t|f):([A-Za-z0-9_.-]{1,56}):(en|zh)", re.ASCII)
-_CHOICE = re.compile(r"c:([A-Za-z0-9_.-]{1,56}):(en|zh):([0-9a-z]{1,13})", re.ASCII)
-_VOTE = re.compile(r"v:([0-9a-z]{1,13}):([ud])", re.ASCII)
+_CHOICE = re.compile(r"c:([A-Za-z0-9_.-]{1,56}):(en|zh):([0-9a-f]{1,16})", re.ASCII)
+_VOTE = re.compile(r"v:([0-9a-f]{1,16}):([ud])", re.ASCII)
 _VOTE_CODES = {UP: "u", DOWN: "d"}
 _MAX_ROW = 2**63 - 1  # SQLite's largest integer key
 _BUTTON_TEXT = 60  # characters; longer questions are cut with an ellipsis
@@ -54,18 +54,8 @@ class VotePress:
     vote: int
 
 
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
-
-
 def _row(text: str) -> int | None:
-    value = int(text, 36)
+    value = int(text, 16)
     return value if 0 < value <= _MAX_ROW else None
 
 
@@ -86,7 +76,7 @@ def choice_data(fact_id: str, language: str, row: int) -> str | None:
     `row`; None when it would not fit (the caller then falls back to a plain fact button)."""
     if not 0 < row <= _MAX_ROW:
         return None
-    data = f"{CHOICE}:{fact_id}:{'zh' if language == 'zh' else 'en'}:{_base36(row)}"
+    data = f"{CHOICE}:{fact_id}:{'zh' if language == 'zh' else 'en'}:{row:x}"
     return data if _fits(data) and _CHOICE.fullmatch(data) else None
 
 
@@ -94,7 +84,7 @@ def vote_data(row: int, vote: int) -> str | None:
     """The payload of the 👍 (vote +1) or 👎 (vote -1) button under the answer logged as `row`."""
     if not 0 < row <= _MAX_ROW or vote not in _VOTE_CODES:
         return None
-    return f"{VOTE}:{_base36(row)}:{_VOTE_CODES[vote]}"
+    return f"{VOTE}:{row:x}:{_VOTE_CODES[vote]}"
 
 
 def parse_press(data: object, fact_base: FactBase) -> Press | None:

@@ -176,7 +176,7 @@ def test_a_forged_vote_gets_only_a_polite_answer_and_changes_nothing(
         standin.private_text(OTHER_USER, other_question)
         [theirs] = standin.wait_for_sent(1, OTHER_USER)
         someone_elses = votes_of(theirs)["👎"]  # well formed, but not a button of this message
-        forged = [someone_elses, "v:0:u", "v:abc:x", "v:ABC:u", "v:-5:d", "v:" + "z" * 14 + ":u", "v:", "v:1:u:1",
+        forged = [someone_elses, "v:0:u", "v:abc:x", "v:ABC:u", "v:-5:d", "v:" + "f" * 17 + ":u", "v:", "v:1:u:1",
                   "' OR 1=1 --"]
         for number, data in enumerate(forged, 1):
             standin.press(USER, answer, data)

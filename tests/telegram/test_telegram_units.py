@@ -73,7 +73,8 @@ def test_vote_payloads_fit_in_64_bytes_and_parse_back_to_the_same_row_and_vote(r
 
 
 @pytest.mark.parametrize("data", [None, 42, "", "v:", "v:abc", "v:abc:x", "v:0:u", "v:ABC:u", "v:-5:d", "v:a b:u",
-                                  "v:" + "z" * 14 + ":u", "v:1:u\n", "V:1:u", "v:1:u:1", "f:overview:en"])
+                                  "v:xyz:u", "v:" + "f" * 17 + ":u", "v:" + "f" * 16 + ":u", "v:1:u\n", "V:1:u",
+                                  "v:1:u:1", "f:overview:en"])
 def test_forged_vote_payloads_are_refused(data: object) -> None:
     assert parse_vote(data) is None
 

@@ -9,7 +9,9 @@ plays the users:
 * paced — the same number of questions offered at a steady --rate (default 300/s, the goal), one at a time per
   user; p50 / p99 of the time from an update becoming available to getUpdates to its reply arriving at sendMessage.
 
-Peak RSS is the bot process's own. Every question must get exactly one reply, or the run fails.
+Peak RSS is the bot process's own, and so is its CPU time per question (user + system time after start-up, divided
+by the questions asked): unlike latency, which queueing amplifies near capacity, CPU time shows what each feature
+costs. Every question must get exactly one reply, or the run fails.
 
 Each run measures the bot twice, with the question log off and on (a fresh bot each time, writing to a fresh
 SQLite file in a temporary folder, with 👍/👎 under every answer), alternating which goes first so that neither
@@ -53,6 +55,7 @@ FIGURES = {  # key: (label, better when higher)
     "p50_ms": ("latency p50 at the paced rate, ms", False),
     "p99_ms": ("latency p99 at the paced rate, ms", False),
     "peak_rss_mb": ("peak RSS of the bot, MB", False),
+    "cpu_us_per_question": ("bot CPU per question, µs", False),
 }
 
 
@@ -83,9 +86,14 @@ def questions(count: int) -> list[str]:
 # --- the bot's side (a child process) -------------------------------------------------------------------------
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
-    """Run the bot until SIGTERM (logging questions to `db`, or not when it is "off"), then print its peak RSS
-    as JSON."""
+    """Run the bot until SIGTERM (logging questions to `db`, or not when it is "off"), then print its peak RSS and
+    the CPU time it spent after start-up as JSON."""
     from telegram.ext import AIORateLimiter
 
     from bot.config import Settings
@@ -100,13 +108,16 @@ def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
                                     rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3),
                                     concurrent_updates=concurrency or CONCURRENT_UPDATES)
 
+    started = cpu_seconds()  # imports, the fact base and the matcher are behind us; serving is what counts
+
     async def main() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         await serve(application, stop)
 
     asyncio.run(main())
-    print(json.dumps({"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+    print(json.dumps({"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "cpu_s": cpu_seconds() - started}), flush=True)
 
 
 # --- the users' side ------------------------------------------------------------------------------------------
@@ -171,12 +182,13 @@ def one_run(count: int, users: int, rate: float, concurrency: int, db: Path | No
         finally:
             bot.send_signal(signal.SIGTERM)
             out, _ = bot.communicate(timeout=30)
-    rss = json.loads(out.strip().splitlines()[-1])["max_rss_mb"]
+    child = json.loads(out.strip().splitlines()[-1])
+    asked = WARM_UP + 2 * count
     result = {"burst_updates_per_s": burst["updates_per_s"], "burst_p50_ms": burst["p50_ms"],
               "burst_p99_ms": burst["p99_ms"], "paced_updates_per_s": paced["updates_per_s"],
-              "p50_ms": paced["p50_ms"], "p99_ms": paced["p99_ms"], "peak_rss_mb": rss}
+              "p50_ms": paced["p50_ms"], "p99_ms": paced["p99_ms"], "peak_rss_mb": child["max_rss_mb"],
+              "cpu_us_per_question": 1e6 * child["cpu_s"] / asked}
     if db is not None:
-        asked = WARM_UP + 2 * count
         connection = sqlite3.connect(db)
         try:
             logged = connection.execute("SELECT count(*) FROM questions").fetchone()[0]
@@ -199,7 +211,7 @@ def describe(result: dict, rate: float) -> str:
     return (f"burst {result['burst_updates_per_s']:.0f} updates/s "
             f"(p50 {result['burst_p50_ms']:.0f} ms, p99 {result['burst_p99_ms']:.0f} ms while queued); "
             f"at {rate:.0f}/s: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
-            f"peak RSS {result['peak_rss_mb']:.1f} MB")
+            f"peak RSS {result['peak_rss_mb']:.1f} MB; CPU {result['cpu_us_per_question']:.0f} µs per question")
 
 
 def cost_percent(off: dict, on: dict) -> dict[str, float]:

@@ -9,9 +9,9 @@ plays the users:
 * paced — the same number of questions offered at a steady --rate (default 300/s, the goal), one at a time per
   user; p50 / p99 of the time from an update becoming available to getUpdates to its reply arriving at sendMessage.
 
-Peak RSS is the bot process's own, and so is its CPU time per question (user + system time after start-up, divided
-by the questions asked): unlike latency, which queueing amplifies near capacity, CPU time shows what each feature
-costs. Every question must get exactly one reply, or the run fails.
+Peak RSS is the bot process's own (VmHWM, see `peak_rss_mb`), and so is its CPU time per question (user + system
+time after start-up, divided by the questions asked): unlike latency, which queueing amplifies near capacity, CPU
+time shows what each feature costs. Every question must get exactly one reply, or the run fails.
 
 Each run measures the bot twice, with the question log off and on (a fresh bot each time, writing to a fresh
 SQLite file in a temporary folder, with 👍/👎 under every answer), alternating which goes first so that neither
@@ -86,6 +86,19 @@ def questions(count: int) -> list[str]:
 # --- the bot's side (a child process) -------------------------------------------------------------------------
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Not ru_maxrss: on Linux that keeps the high-water mark of the process that
+    forked this one (the benchmark, with its stand-in and every call it recorded) across exec, and reports it once
+    the benchmark outgrows the bot. VmHWM belongs to this program's memory alone."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -116,8 +129,7 @@ def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
         await serve(application, stop)
 
     asyncio.run(main())
-    print(json.dumps({"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "cpu_s": cpu_seconds() - started}), flush=True)
+    print(json.dumps({"max_rss_mb": peak_rss_mb(), "cpu_s": cpu_seconds() - started}), flush=True)
 
 
 # --- the users' side ------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from hashlib import sha256
@@ -503,32 +503,28 @@ class QuestionLog:
                 self._disconnect()
                 self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
 
-    def _transaction(self, connection: sqlite3.Connection, jobs: Iterable[_QuestionJob | _VoteJob]) -> None:
-        # Questions first, then votes, each kind in queue order and in one executemany (the loop over rows runs
-        # in C, which keeps this thread's hold on the GIL short). A vote's question was queued before it (its row
-        # id is handed out when it is logged), so it is in this batch or an earlier one.
-        questions, votes = [], []
-        for job in jobs:
-            if isinstance(job, _QuestionJob):
-                questions.append((job.id, job.asked_at, job.chat_type, job.language, job.question, job.outcome,
-                                  job.fact_id, job.confidence, _suggestions_json(job.suggestions), job.reason))
-            else:
-                votes.append((job.question_id, self._voter_key(job.question_id, job.voter_id), job.vote,
-                              job.voted_at, job.question_id))
+    def _transaction(self, connection: sqlite3.Connection, jobs: Sequence[_QuestionJob | _VoteJob]) -> None:
+        # Questions first, then votes, each kind in queue order. A vote's question was queued before it (its row id
+        # is handed out when it is logged), so it is in this batch or an earlier one. The rows are made one at a
+        # time as executemany asks for them: SQLite's work between them runs without the GIL, so the event loop
+        # is never held up for more than one row's worth of Python (about 15 µs), however long the batch.
+        questions = ((job.id, job.asked_at, job.chat_type, job.language, job.question, job.outcome, job.fact_id,
+                      job.confidence, _suggestions_json(job.suggestions), job.reason)
+                     for job in jobs if isinstance(job, _QuestionJob))
+        votes = ((job.question_id, self._voter_key(job.question_id, job.voter_id), job.vote, job.voted_at,
+                  job.question_id) for job in jobs if isinstance(job, _VoteJob))
         connection.execute("BEGIN IMMEDIATE")
         try:
-            if questions:
-                connection.executemany(
-                    "INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, fact_id, "
-                    "confidence, suggestions, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", questions)
-            if votes:
-                # Insert-or-update on (question, voter): a second press changes the vote, never adds one.
-                # The SELECT ... WHERE EXISTS skips votes for rows this database does not hold.
-                connection.executemany(
-                    "INSERT INTO feedback (question_id, voter, vote, voted_at) "
-                    "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
-                    "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
-                    "voted_at = excluded.voted_at", votes)
+            connection.executemany(
+                "INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, fact_id, "
+                "confidence, suggestions, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", questions)
+            # Insert-or-update on (question, voter): a second press changes the vote, never adds one.
+            # The SELECT ... WHERE EXISTS skips votes for rows this database does not hold.
+            connection.executemany(
+                "INSERT INTO feedback (question_id, voter, vote, voted_at) "
+                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
+                "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
+                "voted_at = excluded.voted_at", votes)
             connection.execute("COMMIT")
         except BaseException:
             # SQLite may have rolled back already (a full disk does), leaving nothing to roll back.

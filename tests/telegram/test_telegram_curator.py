@@ -235,24 +235,31 @@ def test_browsing_topics_logs_nothing_and_small_talk_carries_no_vote_buttons(
 
 def test_only_the_final_inline_query_of_each_user_is_logged_once_they_stop_typing(
         standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+    quiet = 0.5
+
     def inline_rows() -> list[tuple]:
         assert running.state.recorder.log is not None and running.state.recorder.log.flush()
         return sorted(rows(question_db, "SELECT question FROM questions WHERE chat_type = 'inline'"))
 
-    with RunningBot(standin, telegram_matcher, inline_quiet=0.3) as running:
+    def eventually(expected: list[tuple], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while inline_rows() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert inline_rows() == expected
+
+    with RunningBot(standin, telegram_matcher, inline_quiet=quiet) as running:
         for keystrokes in ("h", "ho", "how big", "how big is horgos"):
             standin.inline(USER, keystrokes)
         standin.inline(OTHER_USER, "where is the zone")
         standin.wait_for_calls("answerInlineQuery", 5)
         assert inline_rows() == []  # still typing, as far as the bot can tell
-        time.sleep(0.6)
-        assert inline_rows() == [("how big is horgos",), ("where is the zone",)]
+        eventually([("how big is horgos",), ("where is the zone",)])
 
         for keystrokes in ("wh", "what", ""):  # typed, then cleared: nothing asked
             standin.inline(OTHER_USER, keystrokes)
         standin.inline(USER + 10, "ab")  # too short to be a question
         standin.wait_for_calls("answerInlineQuery", 9)
-        time.sleep(0.6)
+        time.sleep(quiet + 0.3)
         assert inline_rows() == [("how big is horgos",), ("where is the zone",)]
 
         standin.inline(USER + 11, "how big is kashgar")

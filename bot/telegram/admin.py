@@ -57,7 +57,10 @@ async def on_admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = update.effective_message
     if message is not None and message.text and is_admin(update, bot_state):
         command = message.text.split(maxsplit=1)[0].lstrip("/").partition("@")[0].lower()
-        await _COMMANDS[command](update, context, bot_state)
+        try:
+            await _COMMANDS[command](update, context, bot_state)
+        except Exception as error:  # reported as any handler's failure, but the update goes no further
+            await context.application.process_error(update, error)
     raise ApplicationHandlerStop  # nothing else answers it: not "unknown command", not a question
 
 

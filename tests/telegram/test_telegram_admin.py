@@ -100,3 +100,13 @@ def test_reload_of_a_corrected_fact_file_changes_the_next_answer_and_a_broken_on
         assert f"{facts_file}: fact '{fact.id}', field 'answr_en'" in refused
         assert corrected in ask(USER + 4)  # the fact base that was serving still is
     assert any("reload refused" in line for line in all_logs.lines(logging.WARNING))
+
+
+def test_an_admin_command_whose_reply_fails_is_logged_once_and_not_answered_as_an_unknown_command(
+        standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+    with RunningBot(standin, telegram_matcher, admin_ids=[ADMIN]):
+        standin.fail_next("sendMessage", "403")
+        update_id = standin.private_text(ADMIN, "/stats")
+        standin.wait_until_handled(update_id)
+    assert [c.outcome for c in standin.calls_to("sendMessage")] == ["403"]
+    assert len([line for line in all_logs.lines(logging.WARNING) if "Forbidden" in line]) == 1

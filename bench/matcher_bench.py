@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -21,21 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from machine import describe_machine  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from bot.evaluation import load_labelled  # noqa: E402
 from bot.knowledge import load_fact_base  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -93,7 +82,7 @@ def main() -> int:
     cold = cold_start_ms(args.cold_runs)
 
     figures = {
-        "machine": machine(),
+        "machine": describe_machine(),
         "questions": len(questions),
         "load_ms": round((loaded - start) * 1000, 1),
         "index_ms": round((built - loaded) * 1000, 1),

@@ -30,8 +30,6 @@ import asyncio
 import itertools
 import json
 import logging
-import os
-import platform
 import resource
 import signal
 import sqlite3
@@ -46,6 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "telegram"))
 
+from machine import describe_machine  # noqa: E402  (bench/ is on sys.path when run as a script)
 from standin import BotAPIStandIn  # noqa: E402
 
 WARM_UP = 50
@@ -57,18 +56,6 @@ FIGURES = {  # key: (label, better when higher)
     "peak_rss_mb": ("peak RSS of the bot, MB", False),
     "cpu_us_per_question": ("bot CPU per question, µs", False),
 }
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def questions(count: int) -> list[str]:
@@ -264,11 +251,11 @@ def main(argv: list[str] | None = None) -> int:
               for mode, results in runs.items()}
     cost = cost_percent(median["off"], median["on"]) if len(modes) == 2 else None
     if args.json:
-        print(json.dumps({"machine": machine(), "command": " ".join(["python", *sys.argv]),
+        print(json.dumps({"machine": describe_machine(), "command": " ".join(["python", *sys.argv]),
                           "questions": args.questions, "users": args.users, "rate": args.rate,
                           "runs": runs, "median": median, "log_cost_percent": cost}, indent=2))
         return 0
-    print(f"\n{args.questions} questions from {args.users} users, median of {args.runs} runs on {machine()}:")
+    print(f"\n{args.questions} questions from {args.users} users, median of {args.runs} runs on {describe_machine()}:")
     print(f"  {'':34}" + "".join(f"{'log ' + mode:>12}" for mode in modes) + ("    log costs" if cost else ""))
     for key, (label, _) in FIGURES.items():
         line = f"  {label:34}" + "".join(f"{median[mode][key]:12.1f}" for mode in modes)

@@ -14,8 +14,8 @@ from standin import BotAPIStandIn
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.knowledge import Fact
-from bot.matcher import Matcher
+from bot.knowledge import Fact, FactBase
+from bot.matcher import Match, Matcher
 from bot.telegram import build_application, serve
 from bot.telegram.app import bot_state
 from bot.telegram.handlers import BotState
@@ -103,3 +103,14 @@ def answerable(matcher: Matcher, language: str = "en", skip: int = 0) -> tuple[F
                 return fact, question
             found += 1
     raise AssertionError("the matcher answers none of the facts' own questions")
+
+
+class ScriptedMatcher(Matcher):
+    """The real matcher, except that the given questions get canned matches (to force a "did you mean", say)."""
+
+    def __init__(self, fact_base: FactBase, canned: dict[str, Match]):
+        super().__init__(fact_base)
+        self._canned = canned
+
+    def match(self, question: str) -> Match:
+        return self._canned.get(question) or super().match(question)

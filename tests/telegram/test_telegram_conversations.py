@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from harness import RunningBot, answerable
+from harness import RunningBot, ScriptedMatcher, answerable
 from standin import BotAPIStandIn
 
 from bot.formatting import citation
@@ -152,11 +152,7 @@ def test_did_you_mean_offers_up_to_three_buttons_and_a_press_answers_that_fact(
     vague = Match("tell me the thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
         Suggestion(f.id, f.questions_en[0], 40) for f in facts))
 
-    class Scripted(Matcher):
-        def match(self, question: str) -> Match:
-            return vague if question == vague.question else super().match(question)
-
-    with RunningBot(standin, Scripted(telegram_fact_base)):
+    with RunningBot(standin, ScriptedMatcher(telegram_fact_base, {vague.question: vague})):
         standin.private_text(USER, vague.question)
         [clarify] = standin.wait_for_sent(1, USER)
         assert clarify["visible_text"].startswith("Did you mean")

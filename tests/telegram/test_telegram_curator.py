@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import RunningBot, answerable
+from harness import RunningBot, ScriptedMatcher, answerable
 from standin import BotAPIStandIn
 from telegram.ext import AIORateLimiter
 
@@ -192,11 +192,7 @@ def test_a_did_you_mean_choice_is_logged_with_the_question_asked_and_its_answer_
     vague = Match("tell me the thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
         Suggestion(f.id, f.questions_en[0], 44 - n) for n, f in enumerate(facts)))
 
-    class Scripted(Matcher):
-        def match(self, question: str) -> Match:
-            return vague if question == vague.question else super().match(question)
-
-    with RunningBot(standin, Scripted(telegram_fact_base)):
+    with RunningBot(standin, ScriptedMatcher(telegram_fact_base, {vague.question: vague})):
         standin.private_text(USER, vague.question)
         [clarify] = standin.wait_for_sent(1, USER)
         choices = [b["callback_data"] for row in clarify["reply_markup"]["inline_keyboard"] for b in row

@@ -9,26 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from harness import RunningBot
 from standin import BotAPIStandIn
 
-from bot.knowledge import FactBase, load_fact_base
 from bot.matcher import Matcher
-
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
-
-
-@pytest.fixture(scope="session")
-def telegram_fact_base() -> FactBase:
-    return load_fact_base(KNOWLEDGE)
-
-
-@pytest.fixture(scope="session")
-def telegram_matcher(telegram_fact_base: FactBase) -> Matcher:
-    return Matcher(telegram_fact_base)
 
 
 @pytest.fixture
@@ -38,8 +24,8 @@ def standin() -> Iterator[BotAPIStandIn]:
 
 
 @pytest.fixture
-def bot(standin: BotAPIStandIn, telegram_matcher: Matcher) -> Iterator[RunningBot]:
-    with RunningBot(standin, telegram_matcher) as running:
+def bot(standin: BotAPIStandIn, matcher: Matcher) -> Iterator[RunningBot]:
+    with RunningBot(standin, matcher) as running:
         yield running
 
 

@@ -20,8 +20,8 @@ SETUP_CALLS = ("getUpdates", "getMe", "deleteWebhook", "setMyCommands")
 
 
 def test_admin_commands_do_not_exist_for_anyone_else_not_even_as_an_unknown_command(
-        standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    with RunningBot(standin, telegram_matcher, admin_ids=[ADMIN]):
+        standin: BotAPIStandIn, matcher: Matcher) -> None:
+    with RunningBot(standin, matcher, admin_ids=[ADMIN]):
         updates = [standin.private_text(USER, command) for command in ("/stats", "/unanswered", "/reload",
                                                                        "/stats 24h", "/STATS")]
         updates += [standin.group_text(GROUP, USER, f"/stats@{standin.username}"),
@@ -39,9 +39,9 @@ def test_admin_commands_do_not_exist_for_anyone_else_not_even_as_an_unknown_comm
 
 
 def test_an_admin_gets_the_headline_figures_and_the_top_unanswered_questions(
-        standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    _, question = answerable(telegram_matcher)
-    with RunningBot(standin, telegram_matcher, admin_ids=[ADMIN]):
+        standin: BotAPIStandIn, matcher: Matcher) -> None:
+    _, question = answerable(matcher)
+    with RunningBot(standin, matcher, admin_ids=[ADMIN]):
         for text in (question, NOT_IN_ARTICLE, NOT_IN_ARTICLE.lower(), "hi"):
             standin.private_text(USER, text)
         standin.wait_for_sent(4, USER)
@@ -103,8 +103,8 @@ def test_reload_of_a_corrected_fact_file_changes_the_next_answer_and_a_broken_on
 
 
 def test_an_admin_command_whose_reply_fails_is_logged_once_and_not_answered_as_an_unknown_command(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
-    with RunningBot(standin, telegram_matcher, admin_ids=[ADMIN]):
+        standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
+    with RunningBot(standin, matcher, admin_ids=[ADMIN]):
         standin.fail_next("sendMessage", "403")
         update_id = standin.private_text(ADMIN, "/stats")
         standin.wait_until_handled(update_id)

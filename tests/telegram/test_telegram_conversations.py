@@ -29,21 +29,21 @@ def feedback_labels(message: dict) -> list[str]:
 
 
 def test_a_question_in_a_private_chat_gets_exactly_one_answer_with_its_source_and_citation(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    fact, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher)
     update_id = standin.private_text(USER, question)
     standin.wait_until_handled(update_id)
     [answer] = standin.sent_to(USER)
     assert fact.answer_en in answer["visible_text"]
     assert f"<blockquote>{html.escape(fact.sources[0])}" in answer["text"]
-    assert citation(telegram_matcher.fact_base.article) in answer["visible_text"]
+    assert citation(matcher.fact_base.article) in answer["visible_text"]
     assert "reply_parameters" not in answer  # in a private chat the answer needs no quote of the question
     assert feedback_labels(answer) == ["👍", "👎"]
 
 
 def test_a_chinese_question_gets_the_chinese_answer_with_the_english_source(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    fact, question = answerable(telegram_matcher, "zh")
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher, "zh")
     standin.private_text(USER, question, language_code="zh-hans")
     [answer] = standin.wait_for_sent(1, USER)
     assert fact.answer_zh in answer["visible_text"]
@@ -51,12 +51,12 @@ def test_a_chinese_question_gets_the_chinese_answer_with_the_english_source(
 
 
 def test_start_and_help_explain_topics_examples_groups_and_inline_mode(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase) -> None:
     standin.private_text(USER, "/start")
     standin.private_text(OTHER_USER, "/help")
     for chat in (USER, OTHER_USER):
         [text] = [m["visible_text"] for m in standin.wait_for_sent(1, chat)]
-        assert telegram_fact_base.topics[0].title_en.lower() in text
+        assert fact_base.topics[0].title_en.lower() in text
         assert text.count("\n• ") == 3  # three example questions
         assert f"@{standin.username}" in text and "/ask" in text  # groups and inline mode
 
@@ -68,10 +68,10 @@ def test_help_is_in_chinese_for_a_user_whose_telegram_is_in_chinese(bot: Running
 
 
 def test_source_gives_the_articles_title_date_and_publisher_line(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase) -> None:
     standin.private_text(USER, "/source")
     [message] = standin.wait_for_sent(1, USER)
-    article = telegram_fact_base.article
+    article = fact_base.article
     for part in (article.title, f"{article.date.day} {article.date:%B %Y}", article.publisher_line):
         assert part in message["visible_text"]
 
@@ -83,13 +83,13 @@ def test_the_command_menu_is_registered_in_english_and_chinese(bot: RunningBot, 
 
 
 def test_topics_are_buttons_and_pressing_one_shows_its_facts_then_a_fact_button_shows_the_source(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase) -> None:
     standin.private_text(USER, "/topics")
     [menu] = standin.wait_for_sent(1, USER)
-    topic = telegram_fact_base.topics[1]
-    facts = telegram_fact_base.facts_in_topic(topic.id)
+    topic = fact_base.topics[1]
+    facts = fact_base.facts_in_topic(topic.id)
     assert (topic.title_en, f"t:{topic.id}:en") in buttons(menu)
-    assert len(buttons(menu)) == len(telegram_fact_base.topics)
+    assert len(buttons(menu)) == len(fact_base.topics)
 
     _, query_id = standin.press(USER, menu, f"t:{topic.id}:en")
     listing = standin.wait_for_sent(2, USER)[1]
@@ -103,14 +103,14 @@ def test_topics_are_buttons_and_pressing_one_shows_its_facts_then_a_fact_button_
 
 
 def test_every_button_the_bot_sends_carries_at_most_64_bytes_of_callback_data(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase) -> None:
     standin.private_text(USER, "/topics", language_code="zh")
     [menu] = standin.wait_for_sent(1, USER)
-    for number, topic in enumerate(telegram_fact_base.topics, start=2):
+    for number, topic in enumerate(fact_base.topics, start=2):
         standin.press(USER, menu, f"t:{topic.id}:zh", language_code="zh")
         standin.wait_for_sent(number, USER)
     datas = [data for message in standin.sent_to(USER) for _, data in buttons(message)]
-    assert len(datas) == len(telegram_fact_base.topics) + len(telegram_fact_base.facts)
+    assert len(datas) == len(fact_base.topics) + len(fact_base.facts)
     assert all(len(data.encode()) <= 64 for data in datas)
 
 
@@ -130,11 +130,11 @@ def test_a_forged_or_stale_button_press_gets_only_a_polite_answer(bot: RunningBo
 
 
 def test_a_question_the_bot_cannot_answer_gets_a_friendly_line_and_topic_buttons(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase) -> None:
     standin.private_text(USER, "What is the population of Iceland?")
     [reply] = standin.wait_for_sent(1, USER)
     assert "Sorry" in reply["visible_text"]
-    assert len(buttons(reply)) == len(telegram_fact_base.topics)
+    assert len(buttons(reply)) == len(fact_base.topics)
     last_row = reply["reply_markup"]["inline_keyboard"][-1]
     assert [b["text"] for b in last_row] == ["👍", "👎"]  # on a row of their own, under the topics
     assert feedback_labels(reply) == ["👍", "👎"]
@@ -147,12 +147,12 @@ def test_small_talk_gets_a_short_friendly_reply(bot: RunningBot, standin: BotAPI
 
 
 def test_did_you_mean_offers_up_to_three_buttons_and_a_press_answers_that_fact(
-        standin: BotAPIStandIn, telegram_fact_base: FactBase) -> None:
-    facts = telegram_fact_base.facts[:4]
+        standin: BotAPIStandIn, fact_base: FactBase) -> None:
+    facts = fact_base.facts[:4]
     vague = Match("tell me the thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
         Suggestion(f.id, f.questions_en[0], 40) for f in facts))
 
-    with RunningBot(standin, ScriptedMatcher(telegram_fact_base, {vague.question: vague})):
+    with RunningBot(standin, ScriptedMatcher(fact_base, {vague.question: vague})):
         standin.private_text(USER, vague.question)
         [clarify] = standin.wait_for_sent(1, USER)
         assert clarify["visible_text"].startswith("Did you mean")
@@ -169,8 +169,8 @@ def test_did_you_mean_offers_up_to_three_buttons_and_a_press_answers_that_fact(
 
 
 def test_a_group_message_that_mentions_the_bot_is_answered_as_a_reply_without_the_mention(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    fact, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher)
     update_id = standin.group_text(GROUP, USER, f"@{standin.username.upper()} {question}")
     standin.wait_until_handled(update_id)
     [answer] = standin.sent_to(GROUP)
@@ -179,8 +179,8 @@ def test_a_group_message_that_mentions_the_bot_is_answered_as_a_reply_without_th
 
 
 def test_a_group_message_not_addressed_to_the_bot_gets_no_reply(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    _, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    _, question = answerable(matcher)
     ignored = [
         standin.group_text(GROUP, USER, question),
         standin.group_text(GROUP, USER, f"@someone_else {question}"),
@@ -198,8 +198,8 @@ def test_a_group_message_not_addressed_to_the_bot_gets_no_reply(
 
 
 def test_ask_and_ask_at_botname_are_answered_in_a_group(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    fact, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher)
     asked = [standin.group_text(GROUP, USER, f"/ask {question}"),
              standin.group_text(GROUP, OTHER_USER, f"/ask@{standin.username} {question}")]
     replies = standin.wait_for_sent(2, GROUP)
@@ -215,8 +215,8 @@ def test_ask_without_a_question_explains_how_to_use_it(bot: RunningBot, standin:
 
 
 def test_a_reply_to_one_of_the_bots_messages_is_answered(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    fact, question = answerable(telegram_matcher, skip=1)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher, skip=1)
     standin.group_text(GROUP, USER, f"/ask@{standin.username} hello")
     [first] = standin.wait_for_sent(1, GROUP)
     standin.group_text(GROUP, OTHER_USER, question, reply_to=first)
@@ -225,10 +225,10 @@ def test_a_reply_to_one_of_the_bots_messages_is_answered(
 
 
 def test_a_group_button_press_answers_in_the_group(bot: RunningBot, standin: BotAPIStandIn,
-                                                   telegram_fact_base: FactBase) -> None:
+                                                   fact_base: FactBase) -> None:
     standin.group_text(GROUP, USER, f"/topics@{standin.username}")
     [menu] = standin.wait_for_sent(1, GROUP)
-    topic = telegram_fact_base.topics[0]
+    topic = fact_base.topics[0]
     standin.press(OTHER_USER, menu, f"t:{topic.id}:en")
     listing = standin.wait_for_sent(2, GROUP)[1]
     assert listing["reply_parameters"]["message_id"] == menu["message_id"]
@@ -246,8 +246,8 @@ def test_messages_from_other_bots_are_never_answered(bot: RunningBot, standin: B
 
 
 def test_an_inline_query_offers_the_best_fact_first_with_its_answer_and_source(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    fact, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher)
     _, query_id = standin.inline(USER, question)
     [call] = standin.wait_for_calls("answerInlineQuery")
     assert call.outcome == "ok" and call.params["inline_query_id"] == query_id
@@ -259,10 +259,10 @@ def test_an_inline_query_offers_the_best_fact_first_with_its_answer_and_source(
 
 
 def test_an_empty_inline_query_offers_the_topics(bot: RunningBot, standin: BotAPIStandIn,
-                                                 telegram_fact_base: FactBase) -> None:
+                                                 fact_base: FactBase) -> None:
     standin.inline(USER, "")
     [call] = standin.wait_for_calls("answerInlineQuery")
-    assert [r["title"] for r in call.params["results"]] == [t.title_en for t in telegram_fact_base.topics]
+    assert [r["title"] for r in call.params["results"]] == [t.title_en for t in fact_base.topics]
 
 
 def test_an_inline_query_the_bot_cannot_answer_offers_a_private_chat_instead(

@@ -63,12 +63,12 @@ def report_json(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
 
 
 def test_after_a_scripted_conversation_every_handled_question_is_logged_and_ignored_messages_are_not(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path,
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    _, question = answerable(telegram_matcher)
-    _, other_question = answerable(telegram_matcher, skip=1)
-    _, third_question = answerable(telegram_matcher, skip=2)
-    with RunningBot(standin, telegram_matcher, inline_quiet=0.2):
+    _, question = answerable(matcher)
+    _, other_question = answerable(matcher, skip=1)
+    _, third_question = answerable(matcher, skip=2)
+    with RunningBot(standin, matcher, inline_quiet=0.2):
         standin.private_text(USER, question)
         standin.private_text(USER, NOT_IN_ARTICLE)
         standin.private_text(USER, "thanks!")
@@ -87,13 +87,13 @@ def test_after_a_scripted_conversation_every_handled_question_is_logged_and_igno
         standin.wait_until_handled(ignored[-1])
 
     assert logged(question_db) == sorted([
-        expected(telegram_matcher, "private", question),
-        expected(telegram_matcher, "private", NOT_IN_ARTICLE),
-        expected(telegram_matcher, "private", "thanks!"),
-        expected(telegram_matcher, "group", other_question),
-        expected(telegram_matcher, "group", "Who is the mayor of Kashgar?"),
-        expected(telegram_matcher, "group", third_question),
-        expected(telegram_matcher, "inline", "how big is horgos"),
+        expected(matcher, "private", question),
+        expected(matcher, "private", NOT_IN_ARTICLE),
+        expected(matcher, "private", "thanks!"),
+        expected(matcher, "group", other_question),
+        expected(matcher, "group", "Who is the mayor of Kashgar?"),
+        expected(matcher, "group", third_question),
+        expected(matcher, "inline", "how big is horgos"),
     ])
     assert {outcome for _, _, outcome, _ in logged(question_db)} >= {"answer", "no_match", "small_talk"}
 
@@ -106,15 +106,15 @@ def test_after_a_scripted_conversation_every_handled_question_is_logged_and_igno
 
 
 def test_the_database_file_holds_no_user_id_chat_id_username_or_name(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path) -> None:
     user_id, chat_id = 739182736451, -1001234567890
     person = {"id": user_id, "is_bot": False, "first_name": "Zebulon", "last_name": "Quackenbush",
               "username": "zebulon_q", "language_code": "en"}
     group = {"id": chat_id, "type": "supergroup", "title": "Sekrit Planning Circle"}
     private = {"id": user_id, "type": "private", "first_name": "Zebulon", "username": "zebulon_q"}
-    _, question = answerable(telegram_matcher)
+    _, question = answerable(matcher)
     secrets = [b"zebulon_q", b"Zebulon", b"Quackenbush", b"Sekrit", b"ottoline_v", b"+4915112345678"]
-    with RunningBot(standin, telegram_matcher, inline_quiet=0.1) as running:
+    with RunningBot(standin, matcher, inline_quiet=0.1) as running:
         standin.push(message=standin.message(private, person, question))
         standin.push(message=standin.message(group, person, f"@{standin.username} @ottoline_v says: {question}"))
         standin.push(message=standin.message(private, person, f"call me on +4915112345678: {NOT_IN_ARTICLE}",
@@ -150,9 +150,9 @@ def test_the_database_file_holds_no_user_id_chat_id_username_or_name(
 
 
 def test_a_vote_is_recorded_once_per_person_and_a_second_press_changes_it_instead_of_adding_one(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
-    _, question = answerable(telegram_matcher)
-    with RunningBot(standin, telegram_matcher):
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path) -> None:
+    _, question = answerable(matcher)
+    with RunningBot(standin, matcher):
         standin.private_text(USER, question)
         [answer] = standin.wait_for_sent(1, USER)
         up, down = votes_of(answer)["👍"], votes_of(answer)["👎"]
@@ -167,10 +167,10 @@ def test_a_vote_is_recorded_once_per_person_and_a_second_press_changes_it_instea
 
 
 def test_a_forged_vote_gets_only_a_polite_answer_and_changes_nothing(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
-    _, question = answerable(telegram_matcher)
-    _, other_question = answerable(telegram_matcher, skip=1)
-    with RunningBot(standin, telegram_matcher):
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path) -> None:
+    _, question = answerable(matcher)
+    _, other_question = answerable(matcher, skip=1)
+    with RunningBot(standin, matcher):
         standin.private_text(USER, question)
         [answer] = standin.wait_for_sent(1, USER)
         standin.private_text(OTHER_USER, other_question)
@@ -187,12 +187,12 @@ def test_a_forged_vote_gets_only_a_polite_answer_and_changes_nothing(
 
 
 def test_a_did_you_mean_choice_is_logged_with_the_question_asked_and_its_answer_takes_votes(
-        standin: BotAPIStandIn, telegram_fact_base: FactBase, question_db: Path) -> None:
-    facts = telegram_fact_base.facts[:3]
+        standin: BotAPIStandIn, fact_base: FactBase, question_db: Path) -> None:
+    facts = fact_base.facts[:3]
     vague = Match("tell me the thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
         Suggestion(f.id, f.questions_en[0], 44 - n) for n, f in enumerate(facts)))
 
-    with RunningBot(standin, ScriptedMatcher(telegram_fact_base, {vague.question: vague})):
+    with RunningBot(standin, ScriptedMatcher(fact_base, {vague.question: vague})):
         standin.private_text(USER, vague.question)
         [clarify] = standin.wait_for_sent(1, USER)
         choices = [b["callback_data"] for row in clarify["reply_markup"]["inline_keyboard"] for b in row
@@ -212,13 +212,13 @@ def test_a_did_you_mean_choice_is_logged_with_the_question_asked_and_its_answer_
 
 
 def test_browsing_topics_logs_nothing_and_small_talk_carries_no_vote_buttons(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_fact_base: FactBase, question_db: Path) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase, question_db: Path) -> None:
     standin.private_text(USER, "/topics")
     [menu] = standin.wait_for_sent(1, USER)
-    topic = telegram_fact_base.topics[0]
+    topic = fact_base.topics[0]
     standin.press(USER, menu, f"t:{topic.id}:en")
     listing = standin.wait_for_sent(2, USER)[1]
-    standin.press(USER, listing, f"f:{telegram_fact_base.facts_in_topic(topic.id)[0].id}:en")
+    standin.press(USER, listing, f"f:{fact_base.facts_in_topic(topic.id)[0].id}:en")
     standin.private_text(USER, "hello!")
     messages = standin.wait_for_sent(4, USER)
     assert [votes_of(m) for m in messages] == [{}, {}, {}, {}]
@@ -230,7 +230,7 @@ def test_browsing_topics_logs_nothing_and_small_talk_carries_no_vote_buttons(
 
 
 def test_only_the_final_inline_query_of_each_user_is_logged_once_they_stop_typing(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path) -> None:
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path) -> None:
     quiet = 0.5
 
     def inline_rows() -> list[tuple]:
@@ -243,7 +243,7 @@ def test_only_the_final_inline_query_of_each_user_is_logged_once_they_stop_typin
             time.sleep(0.05)
         assert inline_rows() == expected
 
-    with RunningBot(standin, telegram_matcher, inline_quiet=quiet) as running:
+    with RunningBot(standin, matcher, inline_quiet=quiet) as running:
         for keystrokes in ("h", "ho", "how big", "how big is horgos"):
             standin.inline(USER, keystrokes)
         standin.inline(OTHER_USER, "where is the zone")
@@ -297,12 +297,12 @@ def _read_only_database(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("make_path", "writable"), [
     (_missing_directories, True), (_parent_is_a_file, False), (_not_a_database, False), (_read_only_database, False)])
 def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_database_is_in(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, tmp_path: Path, make_path, writable: bool,
+        standin: BotAPIStandIn, matcher: Matcher, tmp_path: Path, make_path, writable: bool,
         all_logs) -> None:
     path = make_path(tmp_path)
     before = path.read_bytes() if path.is_file() else None
-    fact, question = answerable(telegram_matcher)
-    with RunningBot(standin, telegram_matcher, db_path=path):
+    fact, question = answerable(matcher)
+    with RunningBot(standin, matcher, db_path=path):
         for user in (USER, USER + 1, USER + 2):
             standin.private_text(user, question)
         answers = standin.wait_for_sent(3)
@@ -325,20 +325,20 @@ def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_datab
 
 
 def test_a_burst_of_200_users_loses_no_row_and_the_report_counts_every_question(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, question_db: Path,
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    pool = [answerable(telegram_matcher, skip=n)[1] for n in range(5)] + [NOT_IN_ARTICLE, "hello"]
+    pool = [answerable(matcher, skip=n)[1] for n in range(5)] + [NOT_IN_ARTICLE, "hello"]
     asked = {10_000 + n: f"{pool[n % len(pool)]}" for n in range(200)}
     # Telegram's 30 messages a second are not the point here: without the limit the burst takes a second, not 7.
-    with RunningBot(standin, telegram_matcher, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0)):
+    with RunningBot(standin, matcher, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0)):
         for user, text in asked.items():
             standin.private_text(user, text)
         standin.wait_for_sent(200, timeout=30)
     assert all(len(standin.sent_to(user)) == 1 for user in asked)
-    assert logged(question_db) == sorted(expected(telegram_matcher, "private", text) for text in asked.values())
+    assert logged(question_db) == sorted(expected(matcher, "private", text) for text in asked.values())
     assert len(set(rows(question_db, "SELECT id FROM questions"))) == 200
     report = report_json(question_db, capsys)
     assert report["total"] == 200
-    outcomes = [telegram_matcher.match(text).outcome for text in asked.values()]
+    outcomes = [matcher.match(text).outcome for text in asked.values()]
     assert {o: report["outcomes"][o]["count"] for o in report["outcomes"]} == {
         str(o): outcomes.count(o) for o in Outcome}

@@ -30,9 +30,9 @@ def ask_and_settle(standin: BotAPIStandIn, matcher: Matcher, user: int = USER, *
 
 
 def test_flood_control_429_is_waited_out_and_the_answer_arrives_once_without_a_traceback(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
     standin.fail_next("sendMessage", "429", retry_after=1)
-    answer = ask_and_settle(standin, telegram_matcher, expect=2)
+    answer = ask_and_settle(standin, matcher, expect=2)
     [message] = standin.sent_to(USER)
     assert answer in message["visible_text"]
     first, second = standin.calls_to("sendMessage")
@@ -42,18 +42,18 @@ def test_flood_control_429_is_waited_out_and_the_answer_arrives_once_without_a_t
 
 @pytest.mark.parametrize("fault", ["500", "reset"])
 def test_a_send_that_telegram_did_not_process_is_sent_again_and_arrives_once(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, fault: str) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, fault: str) -> None:
     standin.fail_next("sendMessage", fault, times=2)
-    answer = ask_and_settle(standin, telegram_matcher, expect=3)
+    answer = ask_and_settle(standin, matcher, expect=3)
     assert outcomes(standin) == [fault, fault, "ok"]
     [message] = standin.sent_to(USER)
     assert answer in message["visible_text"]
 
 
 def test_a_send_whose_response_was_lost_after_delivery_is_not_sent_again(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
     standin.fail_next("sendMessage", "drop")
-    answer = ask_and_settle(standin, telegram_matcher)
+    answer = ask_and_settle(standin, matcher)
     assert outcomes(standin) == ["drop"]
     [message] = standin.sent_to(USER)  # delivered by the dropped request: the user has it, once
     assert answer in message["visible_text"]
@@ -62,21 +62,21 @@ def test_a_send_whose_response_was_lost_after_delivery_is_not_sent_again(
 
 
 def test_sending_gives_up_after_a_bounded_number_of_tries_and_the_bot_keeps_serving(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
     standin.fail_next("sendMessage", "500", times=5)
-    ask_and_settle(standin, telegram_matcher, expect=5)
+    ask_and_settle(standin, matcher, expect=5)
     assert outcomes(standin) == ["500"] * 5
     first, *_, last = standin.calls_to("sendMessage")
     assert last.at - first.at < 6.0
     assert len(all_logs.lines(logging.WARNING)) == 1
-    answer = ask_and_settle(standin, telegram_matcher, user=USER + 1)
+    answer = ask_and_settle(standin, matcher, user=USER + 1)
     assert answer in standin.sent_to(USER + 1)[0]["visible_text"]
 
 
 def test_a_user_who_blocked_the_bot_is_logged_once_and_not_retried(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
     standin.fail_next("sendMessage", "403")
-    ask_and_settle(standin, telegram_matcher)
+    ask_and_settle(standin, matcher)
     assert outcomes(standin) == ["403"]
     [line] = all_logs.lines(logging.WARNING)
     assert "Forbidden" in line and "blocked" in line
@@ -85,8 +85,8 @@ def test_a_user_who_blocked_the_bot_is_logged_once_and_not_retried(
 
 @pytest.mark.parametrize("fault", ["500", "reset", "drop"])
 def test_a_failed_getupdates_neither_loses_nor_repeats_an_update(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, fault: str, all_logs) -> None:
-    _, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, fault: str, all_logs) -> None:
+    _, question = answerable(matcher)
     standin.fail_next("getUpdates", fault)
     users = [USER + n for n in range(5)]
     last = 0
@@ -100,10 +100,10 @@ def test_a_failed_getupdates_neither_loses_nor_repeats_an_update(
 
 
 def test_a_lost_answer_to_a_button_press_is_retried_harmlessly_and_the_fact_is_shown_once(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
     standin.private_text(USER, "/topics")
     [menu] = standin.wait_for_sent(1, USER)
-    topic = telegram_matcher.fact_base.topics[0]
+    topic = matcher.fact_base.topics[0]
     standin.fail_next("answerCallbackQuery", "drop")
     update_id, _ = standin.press(USER, menu, f"t:{topic.id}:en")
     standin.wait_until_handled(update_id, settle=0.3)
@@ -112,15 +112,15 @@ def test_a_lost_answer_to_a_button_press_is_retried_harmlessly_and_the_fact_is_s
 
 
 def test_an_inline_answer_that_failed_with_500_is_sent_again(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
     standin.fail_next("answerInlineQuery", "500")
-    standin.inline(USER, answerable(telegram_matcher)[1])
+    standin.inline(USER, answerable(matcher)[1])
     standin.wait_for(lambda: outcomes(standin, "answerInlineQuery") == ["500", "ok"], what="the inline answer")
 
 
 def test_under_mixed_faults_every_question_of_a_burst_is_answered_exactly_once(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    _, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    _, question = answerable(matcher)
     standin.fail_next("sendMessage", "500", times=3)
     standin.fail_next("sendMessage", "reset", times=3)
     standin.fail_next("sendMessage", "429", retry_after=1)

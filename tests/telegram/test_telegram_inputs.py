@@ -20,7 +20,7 @@ def no_rejected_calls(standin: BotAPIStandIn) -> bool:
 
 
 def test_media_in_a_private_chat_gets_a_hint_to_send_text_and_a_caption_counts_as_a_question(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
     chat, user = standin.private_chat(USER), standin.user(USER)
     media = [
         {"photo": PHOTO},
@@ -31,7 +31,7 @@ def test_media_in_a_private_chat_gets_a_hint_to_send_text_and_a_caption_counts_a
     ]
     for fields in media:
         standin.push(message=standin.message(chat, user, **fields))
-    fact, question = answerable(telegram_matcher)
+    fact, question = answerable(matcher)
     standin.push(message=standin.message(chat, user, photo=PHOTO, caption=question))
     replies = standin.wait_for_sent(len(media) + 1, USER)
     hints = [r for r in replies if "only read text" in r["visible_text"]]
@@ -41,8 +41,8 @@ def test_media_in_a_private_chat_gets_a_hint_to_send_text_and_a_caption_counts_a
 
 
 def test_edits_channel_posts_and_group_media_are_ignored_on_purpose(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
-    _, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    _, question = answerable(matcher)
     private, user = standin.private_chat(USER), standin.user(USER)
     channel = {"id": -100999, "type": "channel", "title": "News"}
     group = standin.group_chat(GROUP)
@@ -69,7 +69,7 @@ def test_the_bot_introduces_itself_when_added_to_a_group_but_not_when_others_joi
 
 
 def test_empty_and_twelve_thousand_character_messages_get_a_short_hint(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher) -> None:
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
     standin.private_text(USER, "   ")
     standin.private_text(USER + 1, "")
     standin.private_text(USER + 2, "how big " * 1500)
@@ -82,8 +82,8 @@ def test_empty_and_twelve_thousand_character_messages_get_a_short_hint(
 
 
 def test_control_characters_right_to_left_text_emoji_and_markup_are_handled_and_escaped(
-        bot: RunningBot, standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
-    fact, question = answerable(telegram_matcher)
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
+    fact, question = answerable(matcher)
     odd = [
         "\x00\x01\x07\x1b\t" + question + "\x7f\u200b",  # control characters around a real question
         "ما هي مساحة المنطقة الحرة؟",  # Arabic, right to left

@@ -49,11 +49,11 @@ def test_a_rejected_token_stops_python_m_bot_with_one_clear_line_and_no_tracebac
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_python_m_bot_answers_and_stops_cleanly_within_a_few_seconds_on_a_signal(
-        standin: BotAPIStandIn, tmp_path: Path, telegram_matcher: Matcher, stop_signal: int) -> None:
+        standin: BotAPIStandIn, tmp_path: Path, matcher: Matcher, stop_signal: int) -> None:
     process = bot_process(standin, tmp_path, standin.token)
     try:
         standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=20, what="the bot to poll")
-        fact, question = answerable(telegram_matcher)
+        fact, question = answerable(matcher)
         standin.private_text(USER, question)
         [answer] = standin.wait_for_sent(1, USER)
         assert fact.answer_en in answer["visible_text"]
@@ -72,9 +72,9 @@ def test_python_m_bot_answers_and_stops_cleanly_within_a_few_seconds_on_a_signal
 
 
 def test_without_a_token_python_m_bot_says_how_to_get_one_and_opens_the_console_chat_which_logs_questions(
-        standin: BotAPIStandIn, tmp_path: Path, telegram_matcher: Matcher) -> None:
+        standin: BotAPIStandIn, tmp_path: Path, matcher: Matcher) -> None:
     process = bot_process(standin, tmp_path, "")
-    fact, question = answerable(telegram_matcher)
+    fact, question = answerable(matcher)
     out, err = process.communicate(question + "\n", timeout=30)
     assert process.returncode == 0
     hint, *others = err.strip().splitlines()
@@ -88,26 +88,26 @@ def test_without_a_token_python_m_bot_says_how_to_get_one_and_opens_the_console_
 
 
 def test_a_rejected_token_raises_a_startup_error_that_does_not_contain_the_token(
-        standin: BotAPIStandIn, telegram_matcher: Matcher, all_logs) -> None:
+        standin: BotAPIStandIn, matcher: Matcher, all_logs) -> None:
     wrong = "2222222222:AAH-another-token-that-must-not-leak"
     with pytest.raises(StartupError) as raised:
-        RunningBot(standin, telegram_matcher, token=wrong).start()
+        RunningBot(standin, matcher, token=wrong).start()
     assert wrong not in str(raised.value)
     assert not [line for line in all_logs.lines() if wrong in line or wrong.split(":")[1] in line]
 
 
 def test_an_unreachable_bot_api_stops_the_bot_with_one_line_naming_the_host_after_a_few_tries(
-        telegram_matcher: Matcher) -> None:
+        matcher: Matcher) -> None:
     closed = BotAPIStandIn()
     closed.close()  # nothing listens on its port any more
     started = time.monotonic()
     with pytest.raises(StartupError, match=r"cannot reach the Telegram Bot API at 127\.0\.0\.1") as raised:
-        RunningBot(closed, telegram_matcher).start()
+        RunningBot(closed, matcher).start()
     assert 1 < time.monotonic() - started < 10 and "\n" not in str(raised.value)
 
 
 def test_the_token_never_appears_in_any_log_line_or_traceback_even_when_things_fail(
-        standin: BotAPIStandIn, telegram_fact_base: FactBase, all_logs) -> None:
+        standin: BotAPIStandIn, fact_base: FactBase, all_logs) -> None:
     class Faulty(Matcher):
         def match(self, question: str) -> Match:
             if question == "crash":
@@ -115,7 +115,7 @@ def test_the_token_never_appears_in_any_log_line_or_traceback_even_when_things_f
             return super().match(question)
 
     secret = standin.token.split(":")[1]
-    with RunningBot(standin, Faulty(telegram_fact_base)):
+    with RunningBot(standin, Faulty(fact_base)):
         for fault in ("500", "reset", "drop", "403", "429"):
             standin.fail_next("sendMessage", fault)
         standin.fail_next("getUpdates", "500")

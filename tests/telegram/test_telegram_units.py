@@ -43,20 +43,20 @@ LARGEST_ROW = 2**63 - 1
 
 
 def test_every_topic_and_fact_fits_in_64_bytes_of_callback_data_and_parses_back(
-        telegram_fact_base: FactBase) -> None:
-    targets = [(TOPIC, t.id) for t in telegram_fact_base.topics] + [(FACT, f.id) for f in telegram_fact_base.facts]
+        fact_base: FactBase) -> None:
+    targets = [(TOPIC, t.id) for t in fact_base.topics] + [(FACT, f.id) for f in fact_base.facts]
     for kind, target in targets:
         for language in ("en", "zh"):
             data = callback_data(kind, target, language)
             assert data is not None and len(data.encode()) <= 64
-            press = parse_press(data, telegram_fact_base)
+            press = parse_press(data, fact_base)
             assert press is not None and (press.kind, press.target, press.language) == (kind, target, language)
 
 
 @pytest.mark.parametrize("data", [None, "", "t:size", "t:size:en:extra", "t:nope:en", "f:nope:en", "q:size:en",
                                   "t:size:de", "T:size:en", "t:size:en\n", "t:" + "a" * 70 + ":en", 42, "t:sízé:en"])
-def test_forged_or_stale_callback_data_is_refused(data: object, telegram_fact_base: FactBase) -> None:
-    assert parse_press(data, telegram_fact_base) is None
+def test_forged_or_stale_callback_data_is_refused(data: object, fact_base: FactBase) -> None:
+    assert parse_press(data, fact_base) is None
 
 
 def test_callback_data_that_would_not_fit_is_not_made() -> None:
@@ -80,14 +80,14 @@ def test_forged_vote_payloads_are_refused(data: object) -> None:
 
 
 def test_a_choice_payload_fits_in_64_bytes_even_for_the_longest_fact_id_and_parses_back(
-        telegram_fact_base: FactBase) -> None:
+        fact_base: FactBase) -> None:
     assert len(choice_data("x" * 41, "zh", LARGEST_ROW).encode()) <= 64  # 41: the longest id knowledge.py allows
-    fact = telegram_fact_base.facts[0]
-    press = parse_press(choice_data(fact.id, "zh", NOW_ROW), telegram_fact_base)
+    fact = fact_base.facts[0]
+    press = parse_press(choice_data(fact.id, "zh", NOW_ROW), fact_base)
     assert press is not None and (press.kind, press.target, press.language, press.row) == (CHOICE, fact.id, "zh",
                                                                                          NOW_ROW)
-    assert parse_press(f"c:{fact.id}:en:0", telegram_fact_base) is None
-    assert parse_press(f"c:no_such_fact:en:{NOW_ROW}", telegram_fact_base) is None
+    assert parse_press(f"c:{fact.id}:en:0", fact_base) is None
+    assert parse_press(f"c:no_such_fact:en:{NOW_ROW}", fact_base) is None
     assert choice_data(fact.id, "en", 0) is None
 
 
@@ -125,13 +125,13 @@ def test_an_inline_query_needs_three_characters_or_two_chinese_ones_to_be_logged
 
 
 def test_a_keystroke_handled_after_a_newer_one_does_not_replace_it(tmp_path: Path,
-                                                                  telegram_matcher: Matcher) -> None:
+                                                                  matcher: Matcher) -> None:
     path = tmp_path / "q.sqlite3"
 
     async def typing() -> None:
         recorder = QuestionRecorder(QuestionLog(path), inline_quiet=0.05)
-        recorder.inline_query(7, 12, telegram_matcher.match("how big is horgos"))
-        recorder.inline_query(7, 11, telegram_matcher.match("how big"))  # update 11, handled late
+        recorder.inline_query(7, 12, matcher.match("how big is horgos"))
+        recorder.inline_query(7, 11, matcher.match("how big"))  # update 11, handled late
         await asyncio.sleep(0.2)
         await recorder.close()
 
@@ -141,9 +141,9 @@ def test_a_keystroke_handled_after_a_newer_one_does_not_replace_it(tmp_path: Pat
             ("inline", "how big is horgos")]
 
 
-def test_a_recorder_without_a_log_logs_nothing_and_returns_no_row(telegram_matcher: Matcher) -> None:
+def test_a_recorder_without_a_log_logs_nothing_and_returns_no_row(matcher: Matcher) -> None:
     recorder = QuestionRecorder(None)
-    match = telegram_matcher.match("how big is horgos")
+    match = matcher.match("how big is horgos")
     assert recorder.question(match, "private") is None
     assert recorder.choice(NOW_ROW, match.fact, "en", "private") is None
     assert not recorder.vote(NOW_ROW, 1, UP)

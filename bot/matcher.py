@@ -160,7 +160,7 @@ class Matcher:
                 return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting", confidence=100)
             return Match(question, Outcome.NO_MATCH, language, reason="no known words")
         scores = self.score(analysis)
-        return self._decide(question, language, analysis, scores)
+        return self._decide(question, language, query, not analysis.oov, scores)
 
     def score(self, analysis: Analysis) -> list[float]:
         """A 0–100 score per fact (in fact-base order) for an analysed question."""
@@ -196,11 +196,11 @@ class Matcher:
             result[index] = 100 * value
         return result
 
-    def _decide(self, question: str, language: str, analysis: Analysis, scores: Sequence[float]) -> Match:
+    def _decide(self, question: str, language: str, query: set[str], all_known: bool,
+                scores: Sequence[float]) -> Match:
         t = self.thresholds
         facts = self.fact_base.facts
-        query = set(analysis.concepts)
-        if not analysis.oov and query and all(c.startswith("@") for c in query) and len(query) == 1:
+        if all_known and query and all(c.startswith("@") for c in query) and len(query) == 1:
             # Only a place named ("Horgos", "the Xinjiang FTZ"): answer the first fact about it.
             index = self._place_first_fact.get(next(iter(query))[1:])
             if index is not None:
@@ -238,12 +238,12 @@ class Matcher:
                 "oov": analysis.oov}
 
 
-_matchers: dict[int, Matcher] = {}
+_matchers: dict[tuple[int, Thresholds], Matcher] = {}
 
 
 def match_question(question: str, fact_base: FactBase, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Match:
     """Match one question against a fact base (the index is built on first use and kept)."""
-    key = id(fact_base) ^ hash(thresholds)
+    key = (id(fact_base), thresholds)
     matcher = _matchers.get(key)
     if matcher is None or matcher.fact_base is not fact_base:
         matcher = _matchers[key] = Matcher(fact_base, thresholds)

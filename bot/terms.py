@@ -86,28 +86,28 @@ class TermAnalyser:
         self._phrase_index = {p: i for i, p in enumerate(self._phrase_list)}
         # Words the facts use that the lexicon does not define are terms of their own (by stem).
         lexicon_stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
+        # The figures the facts state, so that a question's "about 130" can stand for 134.6.
+        self._numbers: list[tuple[str, float]] = []
         for fact in fact_base.facts:
             for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
-                for token in _TOKEN.findall(self._mark_phrases(self._prepare_en(fold(text)))):
+                prepared = self._prepare_en(fold(text))
+                for number in re.findall(r"\d+(?:\.\d+)?", prepared):
+                    if (number, float(number)) not in self._numbers:
+                        self._numbers.append((number, float(number)))
+                for token in _TOKEN.findall(self._mark_phrases(prepared)):
                     if token[0] != _MARK and not token[0].isdigit() and token not in self._words and not has_cjk(token):
                         stem = self._stemmer.stemWord(token)
                         self._words.setdefault(token, lexicon_stems.get(stem, (WORD, stem)))
             for keyword in fact.keywords:
                 if has_cjk(keyword):
                     self._zh_terms.setdefault(fold(keyword), (CONCEPT, "zh:" + fold(keyword)))
-        self._numbers: list[tuple[str, float]] = []
-        for fact in fact_base.facts:
-            for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
-                for number in re.findall(r"\d+(?:\.\d+)?", self._prepare_en(fold(text))):
-                    if (number, float(number)) not in self._numbers:
-                        self._numbers.append((number, float(number)))
         self._stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
         # Typo targets: words the lexicon or the facts use, and longer words inside phrases ("kilometres"). Never a
         # refusal cue: a question is refused for what it says, not for what a misspelling resembles
         # ("whether" is not "weather").
         self._known = set(self._words) | {w for p in self._phrases for w in _WORD.findall(p)}
-        refusals = {w for w, term in (*self._words.items(), *self._phrases.items())
-                    for w in _WORD.findall(w) if term[0] in (UNKNOWN_ATTRIBUTE, OUTSIDE)}
+        refusals = {word for entry, term in (*self._words.items(), *self._phrases.items())
+                    if term[0] in (UNKNOWN_ATTRIBUTE, OUTSIDE) for word in _WORD.findall(entry)}
         targets = {w for w, term in self._words.items() if term[0] not in (UNKNOWN_ATTRIBUTE, OUTSIDE)}
         targets |= {w for p in self._phrases for w in _WORD.findall(p) if len(w) >= 5} - refusals
         self._vocabulary_by_initial: dict[str, list[str]] = {}
@@ -115,10 +115,9 @@ class TermAnalyser:
             if len(word) >= 3 and word.isalpha():
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
-        self._typo_cache: dict[str, tuple[str, str] | None] = {}
-        self._small_talk = {fold(p): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
+        self._typo_cache: dict[str, str] = {}
+        self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
-        self._small_talk = {plain_text(k): kind for k, kind in self._small_talk.items()}
         self._small_talk_keys = list(self._small_talk)
         self._small_talk_kinds = list(self._small_talk.values())
 

@@ -79,6 +79,26 @@ def test_a_logged_match_is_stored_with_every_field_the_curator_needs(log: Questi
     assert row[9] == "several facts fit"
 
 
+def test_a_batch_larger_than_one_insert_is_stored_whole_and_in_order(log: QuestionLog, db_path: Path) -> None:
+    match = Match("新疆自贸区有多大？", Outcome.CLARIFY, "zh", confidence=47,
+                  suggestions=(Suggestion("total_area", "自贸区总面积是多少？", 47),), reason="several facts fit")
+    ids = [log.log_match(match, ChatType.PRIVATE) for _ in range(123)]  # written together: 50 + 50 + 23 rows
+    assert log.flush()
+    stored = rows(db_path, "SELECT id, question, suggestions FROM questions ORDER BY asked_at, id")
+    assert [r[0] for r in stored] == ids
+    assert {(r[1], r[2]) for r in stored} == {
+        ("新疆自贸区有多大？", '[{"fact_id": "total_area", "question": "自贸区总面积是多少？", "confidence": 47}]')}
+
+
+def test_a_question_with_a_value_that_cannot_be_stored_costs_only_its_own_row(log: QuestionLog, db_path: Path) -> None:
+    log.log_question("fine", "answer", chat_type="private", language="en", confidence=90)
+    log.log_question("broken", "answer", chat_type="private", language="en", confidence="very")  # type: ignore[arg-type]
+    log.log_question("also fine", "answer", chat_type="private", language="en", confidence=80)
+    assert log.flush()
+    assert rows(db_path, "SELECT question, confidence FROM questions ORDER BY id") == [("fine", 90), ("also fine", 80)]
+    assert log.status().dropped == 1
+
+
 def test_row_ids_are_returned_at_once_and_are_unique_and_increasing(log: QuestionLog) -> None:
     ids = log_a_few(log, 50)
     assert ids == sorted(ids) and len(set(ids)) == 50

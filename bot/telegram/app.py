@@ -5,8 +5,9 @@ The lifecycle is python-telegram-bot's own (initialize → start polling → sta
 instead of `Application.run_polling` so that a rejected token becomes one clear line (python-telegram-bot's message
 for it contains the token) and Ctrl-C / SIGTERM stop the bot within a few seconds.
 
-The token is in every request URL, so it must never reach a log: the `httpx` and `httpcore` loggers, which log
-URLs, are kept at WARNING, and every log record is made with the token masked (see `mask_token_in_logs`).
+The token is in every request URL, so it must never reach a log: the HTTP libraries' loggers (`aiohttp`, and the
+`httpx` and `httpcore` that python-telegram-bot brings along, which log URLs) are kept at WARNING, and every log
+record is made with the token masked (see `mask_token_in_logs`).
 
 The application owns the question log: `build_application` opens it (or takes one), and `serve` closes it when the
 bot stops, whichever way it stops, after logging the inline queries still waiting to be final.
@@ -27,7 +28,6 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
@@ -38,13 +38,14 @@ from bot.telegram.admin import register_admin_handlers, register_admin_menus
 from bot.telegram.delivery import ReliableRequest
 from bot.telegram.handlers import STATE_KEY, BotState, register_handlers
 from bot.telegram.recorder import INLINE_QUIET_SECONDS, QuestionRecorder
+from bot.telegram.transport import AiohttpRequest
 
 _LOGGER = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 CONCURRENT_UPDATES = 32  # updates handled at once, so a slow reply to one chat does not hold up the others
-# Connections to the Bot API for everything but getUpdates. 16 keep up with Telegram's 30 messages a second even at
-# 500 ms per request; more only slow httpx's pool down (it scans every connection for every request).
+# Connections to the Bot API for everything but getUpdates: 16 keep up with Telegram's 30 messages a second even at
+# 500 ms per request.
 CONNECTIONS = 16
 FLOOD_RETRIES = 3  # times AIORateLimiter waits out a 429 and tries again
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait for news
@@ -55,8 +56,8 @@ class StartupError(RuntimeError):
 
 
 def quiet_http_loggers() -> None:
-    """httpx logs every request URL at INFO, and the URL holds the token: keep it (and httpcore) at WARNING."""
-    for name in ("httpx", "httpcore"):
+    """httpx logs every request URL at INFO, and the URL holds the token: keep it, httpcore and aiohttp at WARNING."""
+    for name in ("httpx", "httpcore", "aiohttp"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -122,7 +123,7 @@ def build_application(settings: Settings, matcher: Matcher, *, question_log: Que
         .base_url(settings.base_url)
         .request(ReliableRequest(connection_pool_size=CONNECTIONS, connect_timeout=5.0, read_timeout=10.0,
                                  write_timeout=10.0, pool_timeout=5.0))
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=FLOOD_RETRIES))
         .concurrent_updates(concurrent_updates)
         .build()

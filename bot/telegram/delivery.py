@@ -24,18 +24,23 @@ python-telegram-bot's polling loop repeats it with the same offset, which neithe
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import random
 from typing import Any
 
-import httpx
+import aiohttp
 from telegram.error import NetworkError
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
+
+from bot.telegram.transport import AiohttpRequest, without_urls
 
 _LOGGER = logging.getLogger(__name__)
 
-# httpx errors raised before the request was completely handed to the server.
-_NOT_RECEIVED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout)
+# aiohttp errors raised before the request was completely handed to the server: no connection could be made or
+# taken from the pool in time, or writing the request failed.
+_NOT_RECEIVED = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, BrokenPipeError)
+_RESET = (errno.ECONNRESET, errno.EPIPE)
 _MESSAGE_CREATING_PREFIXES = ("send", "forward", "copy")
 _SAFE_TO_REPEAT = frozenset({"sendChatAction"})
 
@@ -50,11 +55,12 @@ def creates_message(endpoint: str) -> bool:
 
 
 def _was_reset(error: BaseException) -> bool:
+    """Whether a TCP reset (or a write to a connection already reset) is behind `error`."""
     seen: BaseException | None = error
     for _ in range(10):
         if seen is None:
             return False
-        if isinstance(seen, ConnectionResetError):
+        if isinstance(seen, ConnectionResetError) or (isinstance(seen, OSError) and seen.errno in _RESET):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -65,21 +71,21 @@ def may_have_arrived(error: NetworkError) -> bool:
     cause = error.__cause__
     if isinstance(cause, _NOT_RECEIVED):
         return False
-    return not (isinstance(cause, httpx.ReadError) and _was_reset(cause))
+    return cause is None or not _was_reset(cause)
 
 
 def describe(error: BaseException) -> str:
     """A short, one-line description of a failure, naming the transport error behind it; never a URL."""
     cause = error.__cause__
-    if isinstance(cause, httpx.HTTPError):
-        detail = str(cause) or ("connection reset by peer" if _was_reset(cause) else "")
+    if isinstance(cause, aiohttp.ClientError | TimeoutError):
+        detail = " ".join(without_urls(str(cause)).split())
         return f"{type(cause).__name__}: {detail}" if detail else type(cause).__name__
-    text, name = " ".join(str(error).split()), type(error).__name__
+    text, name = " ".join(without_urls(str(error)).split()), type(error).__name__
     return text if text.startswith(name) else f"{name}: {text}"
 
 
-class ReliableRequest(HTTPXRequest):
-    """`HTTPXRequest` that sends a failed request again (with bounded backoff) when Telegram cannot have acted on
+class ReliableRequest(AiohttpRequest):
+    """`AiohttpRequest` that sends a failed request again (with bounded backoff) when Telegram cannot have acted on
     it; see the module docstring for the rules. The URL, which holds the token, is never logged."""
 
     def __init__(self, *, attempts: int = 5, first_delay: float = 0.25, max_delay: float = 2.0, **kwargs: Any):

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from telegram import (
     CallbackQuery,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -66,6 +65,7 @@ from bot.telegram.keyboards import (
     CHOICE,
     FACT,
     TOPIC,
+    InlineKeyboard,
     callback_data,
     offered,
     parse_press,
@@ -197,7 +197,7 @@ def user_language(update: Update, text: str = "") -> str:
 
 
 async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, *,
-               markup: InlineKeyboardMarkup | None = None, reply_to: Message | None = None) -> None:
+               markup: InlineKeyboard | None = None, reply_to: Message | None = None) -> None:
     """Send one HTML message; in groups it replies to `reply_to` (still sent if that message is gone)."""
     await context.bot.send_message(
         chat_id=chat_id,
@@ -211,7 +211,7 @@ async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, *,
 
 
 async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
-                markup: InlineKeyboardMarkup | None = None) -> None:
+                markup: InlineKeyboard | None = None) -> None:
     """Answer the message of `update`: a plain message in a private chat, a reply to it in a group."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
@@ -219,7 +219,7 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
     await send(context, chat.id, text, markup=markup, reply_to=None if chat.type == ChatType.PRIVATE else message)
 
 
-def keyboard_for(match: Match, fact_base: FactBase, row: int | None = None) -> InlineKeyboardMarkup | None:
+def keyboard_for(match: Match, fact_base: FactBase, row: int | None = None) -> InlineKeyboard | None:
     """The buttons under a reply: suggestions or topics, then 👍 / 👎 for log row `row` (not under small talk:
     a vote on "You're welcome!" would say nothing about the fact base)."""
     if match.outcome is Outcome.CLARIFY:

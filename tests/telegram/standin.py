@@ -316,13 +316,15 @@ class BotAPIStandIn:
 
     def wait_until_handled(self, update_id: int, settle: float = 0.2, timeout: float = 5.0) -> None:
         """Wait until the bot has confirmed `update_id` (a getUpdates with a higher offset), then until no request
-        has come for `settle` seconds: whatever the bot was going to do about it, it has done."""
+        has come for `settle` seconds since then: whatever the bot was going to do about it, it has done."""
         self.wait_for(lambda: any(offset > update_id for offset in self.poll_offsets), timeout,
                       f"update {update_id} to be confirmed")
+        confirmed = time.perf_counter()  # the handler may not have made its first call yet: count from here
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                last = max((c.at for c in self.calls if c.method != "getUpdates"), default=0.0)
+                last = max((c.at for c in self.calls if c.method != "getUpdates"), default=confirmed)
+            last = max(last, confirmed)
             quiet_for = time.perf_counter() - last
             if quiet_for >= settle:
                 return

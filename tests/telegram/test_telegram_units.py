@@ -1,38 +1,35 @@
-"""The pieces under the end-to-end tests: callback data (topics, facts, choices, votes), the question recorder's
-rules, and which failed requests are sent again."""
+"""The pieces under the end-to-end tests: callback data (topics, facts, choices, votes) and the question recorder's
+rules. Which failed requests are sent again: test_telegram_delivery.py."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
-import logging
-import socket
+import json
 import sqlite3
 from pathlib import Path
 
-import httpx
 import pytest
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import NetworkError, TimedOut
-from telegram.request import RequestData
+from telegram import Chat, InlineKeyboardMarkup, Message
 
 from bot.knowledge import FactBase
 from bot.matcher import Matcher
 from bot.questionlog import QuestionLog
-from bot.telegram.delivery import MaybeDelivered, ReliableRequest, creates_message, may_have_arrived
 from bot.telegram.keyboards import (
     CHOICE,
     DOWN,
     FACT,
     TOPIC,
     UP,
+    InlineKeyboard,
     VotePress,
     callback_data,
     choice_data,
     offered,
     parse_press,
     parse_vote,
+    topics_keyboard,
     vote_data,
     with_feedback,
 )
@@ -91,14 +88,20 @@ def test_a_choice_payload_fits_in_64_bytes_even_for_the_longest_fact_id_and_pars
     assert choice_data(fact.id, "en", 0) is None
 
 
-def _message(markup: InlineKeyboardMarkup | None) -> Message:
-    return Message(1, dt.datetime.now(dt.UTC), Chat(5, Chat.PRIVATE), reply_markup=markup)
+BASICS: InlineKeyboard = {"inline_keyboard": [[{"text": "Basics", "callback_data": "t:basics:en"}]]}
+
+
+def _message(markup: InlineKeyboard | None) -> Message:
+    """The bot's message as a button press brings it back: the keyboard it was sent with, parsed by
+    python-telegram-bot."""
+    return Message(1, dt.datetime.now(dt.UTC), Chat(5, Chat.PRIVATE),
+                   reply_markup=InlineKeyboardMarkup.de_json(markup, None) if markup else None)
 
 
 def test_a_payload_counts_as_offered_only_when_the_pressed_message_carries_it() -> None:
-    markup = with_feedback(InlineKeyboardMarkup([[InlineKeyboardButton("Basics", callback_data="t:basics:en")]]), 99)
-    assert markup is not None and len(markup.inline_keyboard) == 2
-    assert [b.text for b in markup.inline_keyboard[-1]] == ["👍", "👎"]
+    markup = with_feedback(BASICS, 99)
+    assert markup is not None and len(markup["inline_keyboard"]) == 2
+    assert [b["text"] for b in markup["inline_keyboard"][-1]] == ["👍", "👎"]
     up = vote_data(99, UP)
     assert up is not None and offered(_message(markup), up)
     assert not offered(_message(markup), vote_data(98, UP) or "")
@@ -107,9 +110,17 @@ def test_a_payload_counts_as_offered_only_when_the_pressed_message_carries_it() 
 
 
 def test_without_a_log_row_no_feedback_buttons_are_added() -> None:
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Basics", callback_data="t:basics:en")]])
-    assert with_feedback(markup, None) is markup
+    assert with_feedback(BASICS, None) is BASICS
     assert with_feedback(None, None) is None
+
+
+def test_keyboards_are_the_bot_api_json_that_telegram_accepts(fact_base: FactBase, matcher: Matcher) -> None:
+    topics = topics_keyboard(fact_base, "en")
+    assert topics is not None
+    parsed = InlineKeyboardMarkup.de_json(json.loads(json.dumps(with_feedback(topics, NOW_ROW))), None)
+    assert [b.callback_data for b in parsed.inline_keyboard[0]] == \
+        [callback_data(TOPIC, t.id, "en") for t in fact_base.topics[:2]]
+    assert [b.text for b in parsed.inline_keyboard[-1]] == ["👍", "👎"]
 
 
 def test_mentions_emails_and_phone_numbers_are_redacted_but_ordinary_at_signs_are_not() -> None:
@@ -147,72 +158,3 @@ def test_a_recorder_without_a_log_logs_nothing_and_returns_no_row(matcher: Match
     assert recorder.question(match, "private") is None
     assert recorder.choice(NOW_ROW, match.fact, "en", "private") is None
     assert not recorder.vote(NOW_ROW, 1, UP)
-
-
-def _failure(cause: BaseException) -> NetworkError:
-    error = NetworkError("failed")
-    error.__cause__ = cause
-    return error
-
-
-def _reset() -> httpx.ReadError:
-    error = httpx.ReadError("")
-    error.__context__ = ConnectionResetError(104, "Connection reset by peer")
-    return error
-
-
-@pytest.mark.parametrize(("cause", "arrived"), [
-    (httpx.ConnectError("refused"), False),
-    (httpx.ConnectTimeout("slow"), False),
-    (httpx.PoolTimeout("busy"), False),
-    (httpx.WriteError("broken pipe"), False),
-    (_reset(), False),
-    (httpx.ReadTimeout("no answer"), True),
-    (httpx.RemoteProtocolError("Server disconnected without sending a response."), True),
-    (httpx.ReadError("other"), True),
-])
-def test_a_failure_counts_as_received_only_when_the_whole_request_may_have_reached_telegram(
-        cause: BaseException, arrived: bool) -> None:
-    assert may_have_arrived(_failure(cause)) is arrived
-
-
-def test_only_methods_that_create_messages_are_never_repeated_blindly() -> None:
-    assert all(creates_message(m) for m in ("sendMessage", "sendPhoto", "copyMessage", "forwardMessage"))
-    assert not any(creates_message(m) for m in ("sendChatAction", "answerCallbackQuery", "answerInlineQuery",
-                                                "editMessageText", "setMyCommands", "getMe"))
-
-
-def _post(request: ReliableRequest, url: str) -> tuple[int, bytes]:
-    async def go() -> tuple[int, bytes]:
-        await request.initialize()
-        try:
-            return await request.do_request(url, "POST", RequestData())
-        finally:
-            await request.shutdown()
-    return asyncio.run(go())
-
-
-def test_a_request_that_cannot_connect_is_tried_a_bounded_number_of_times(caplog) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again at once: connections are refused
-    request = ReliableRequest(attempts=3, first_delay=0.01, connect_timeout=1.0)
-    caplog.set_level(logging.INFO, "bot.telegram.delivery")
-    with pytest.raises(NetworkError):
-        _post(request, f"http://127.0.0.1:{port}/bot1:secret/sendMessage")
-    assert len(caplog.records) == 2  # two retries logged, one line each
-    assert all("secret" not in r.getMessage() for r in caplog.records)
-
-
-@pytest.mark.parametrize(("method", "attempts", "error"), [("sendMessage", 1, MaybeDelivered),
-                                                          ("answerCallbackQuery", 3, TimedOut)])
-def test_a_request_that_timed_out_waiting_for_the_answer_is_repeated_only_if_that_is_harmless(
-        method: str, attempts: int, error: type[Exception], caplog) -> None:
-    with socket.socket() as silent:  # accepts connections (in the kernel's backlog) and never answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        request = ReliableRequest(attempts=3, first_delay=0.01, read_timeout=0.2)
-        caplog.set_level(logging.INFO, "bot.telegram.delivery")
-        with pytest.raises(error):
-            _post(request, f"http://127.0.0.1:{silent.getsockname()[1]}/bot1:secret/{method}")
-    assert len(caplog.records) == attempts - 1

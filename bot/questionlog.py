@@ -12,18 +12,20 @@ the hash, one person's votes on different answers cannot be linked to each other
 with any other database. It is pseudonymous rather than anonymous: someone holding the file (and so the salt) could
 test guessed user ids against one vote, one guess at a time; nothing in the file lists who voted.
 
-Writes never block answering. `QuestionLog.log_match` and `QuestionLog.record_vote` only put a small job on a
-bounded queue and return (microseconds, no I/O, safe to call straight from async handlers). One background thread
-owns the only writing connection and writes the queue in batches, one transaction per batch. Why a single writer
-thread rather than `asyncio.to_thread` per write:
+Writes never block answering. `QuestionLog.log_match` and `QuestionLog.record_vote` only append the values as
+given to a bounded queue and return (about a microsecond, no lock, no I/O, safe to call straight from async
+handlers). One background thread owns the only writing connection; every `_LINGER_SECONDS` (or at once when
+flushed or closed) it checks and converts what has queued up and writes it in one transaction, up to 50 rows to an
+INSERT, so that SQLite works without holding the GIL the event loop needs. Why a single writer thread rather than
+`asyncio.to_thread` per write:
   * SQLite admits one writer at a time; a pool of threads would only queue on the database lock while occupying
     executor threads the Telegram library also uses;
-  * a burst of 200 questions becomes one or a few transactions (one fsync each), not 200; under steady load the
-    writer lingers a moment after the first row of a batch (`_LINGER_SECONDS`), so that it wakes a few times a
-    second rather than once per question;
+  * a burst of 200 questions becomes one or a few transactions, not 200, and under steady load the writer wakes
+    five times a second rather than once per question;
   * callers need no `await`, so the console, the CLI and tests use the same calls;
   * jobs are written in order, so a vote always lands after the question row it refers to;
-  * the bounded queue caps memory if the disk stalls: overflow is dropped with one warning, never an exception.
+  * the bounded queue caps memory if the disk stalls: overflow is dropped with one warning, never an exception;
+    a row with a value that cannot be stored is dropped on its own (counted in `status().dropped`).
 If the database cannot be opened or written (missing or unwritable directory, read-only file, disk full, not a
 database, a newer schema), the log writes ONE warning, keeps dropping rows quietly, retries now and then, and says
 so again at INFO level when it recovers. No exception from the database ever reaches a caller.
@@ -99,10 +101,9 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 _BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough to keep transactions short
-# After the first row of a batch, the writer waits this long for more before writing. Woken for every row instead,
-# it competed with the event loop for the GIL hundreds of times a second and cost the bot a quarter of its
-# throughput (bench/telegram_bench.py); this way it wakes at most five times a second under steady load. flush()
-# and close() cut the wait short, and a full batch means the writer is behind, so it does not wait at all then.
+# The writer looks at the queue this often. Woken for every row instead, it competed with the event loop for the GIL
+# hundreds of times a second and cost the bot a quarter of its throughput (bench/telegram_bench.py). flush() and
+# close() cut the wait short, and after a full batch the writer is behind, so it does not wait at all then.
 _LINGER_SECONDS = 0.2
 _RETRY_OPEN_SECONDS = 30.0
 _BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock

@@ -128,4 +128,5 @@ def test_the_token_never_appears_in_any_log_line_or_traceback_even_when_things_f
     assert any("a bug in the matcher" in line and "Traceback" in line for line in lines)  # bugs keep tracebacks
     assert len(lines) > 50  # debug logging was on throughout
     assert not [line for line in lines if secret in line]
-    assert not [r for r in all_logs.records if r.name.startswith(("httpx", "httpcore")) and r.levelno < logging.WARNING]
+    assert not [r for r in all_logs.records
+                if r.name.startswith(("httpx", "httpcore", "aiohttp")) and r.levelno < logging.WARNING]

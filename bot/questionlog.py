@@ -366,8 +366,8 @@ class QuestionLog:
             suggestions = tuple(suggestions)  # a snapshot: the caller's list may change before the writer runs
         except TypeError:
             suggestions = ()
-        self._put(_QuestionJob(row_id, time.time() if at is None else epoch_seconds(at), chat_type, language,
-                               question, outcome, fact_id, confidence, suggestions, reason))
+        self._put(_QuestionJob(row_id, epoch_seconds(at), chat_type, language, question, outcome, fact_id,
+                               confidence, suggestions, reason))
         return row_id
 
     def record_vote(self, question_id: int, voter_id: int | str, vote: Vote | int, *,

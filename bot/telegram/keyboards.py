@@ -94,10 +94,6 @@ def vote_data(row: int, vote: int) -> str | None:
     """The payload of the 👍 (vote +1) or 👎 (vote -1) button under the answer logged as `row`."""
     if not 0 < row <= _MAX_ROW or vote not in _VOTE_CODES:
         return None
-    return _vote_payload(row, vote)
-
-
-def _vote_payload(row: int, vote: int) -> str:
     return f"{VOTE}:{row:x}:{_VOTE_CODES[vote]}"
 
 
@@ -184,8 +180,11 @@ def suggestions_keyboard(match: Match, row: int | None = None) -> InlineKeyboard
 def with_feedback(markup: InlineKeyboard | None, row: int | None) -> InlineKeyboard | None:
     """`markup` with a last row of 👍 / 👎 buttons for the answer logged as `row` (unchanged when `row` is None:
     with no log row there is nothing to vote on)."""
-    if row is None or not 0 < row <= _MAX_ROW:
+    if row is None:
         return markup
-    votes = [{"text": label, "callback_data": _vote_payload(row, vote)} for vote, label in FEEDBACK_LABELS.items()]
+    votes = [{"text": label, "callback_data": data} for vote, label in FEEDBACK_LABELS.items()
+             if (data := vote_data(row, vote)) is not None]
+    if len(votes) != len(FEEDBACK_LABELS):
+        return markup
     rows = markup["inline_keyboard"] if markup is not None else []
     return {"inline_keyboard": [*rows, votes]}

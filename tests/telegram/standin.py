@@ -122,6 +122,9 @@ class Stats:
 
 
 class _Server(ThreadingHTTPServer):
+    # The bot opens up to 16 connections at once. socketserver's default backlog of 5 made the kernel drop the
+    # surplus handshakes, and the client only tried again a second later: a press answered a second late.
+    request_queue_size = 128
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
@@ -323,8 +326,7 @@ class BotAPIStandIn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                last = max((c.at for c in self.calls if c.method != "getUpdates"), default=confirmed)
-            last = max(last, confirmed)
+                last = max([confirmed, *(c.at for c in self.calls if c.method != "getUpdates")])
             quiet_for = time.perf_counter() - last
             if quiet_for >= settle:
                 return

@@ -195,6 +195,12 @@ def _phase(standin: BotAPIStandIn, texts: list[str], users: int, rate: float | N
     }
 
 
+def bot_command(standin: BotAPIStandIn, concurrency: int, db: Path | None) -> list[str]:
+    """The command that runs the bot against `standin` (see `bot_main`), logging to `db` or not at all."""
+    return [sys.executable, str(Path(__file__).resolve()), "--bot", standin.base_url, standin.token, str(concurrency),
+            str(db) if db is not None else OFF]
+
+
 @contextlib.contextmanager
 def pinned(bot_pid: int):
     """Pin the bot to the last CPU and this process to the others, for the duration (where the OS allows it)."""
@@ -214,8 +220,7 @@ def one_run(count: int, paced_count: int, users: int, rate: float, concurrency: 
     """Start a bot (logging to `db`, or not), run the three phases, stop it; with a log, check every question is
     in it."""
     with BotAPIStandIn() as standin:
-        bot = subprocess.Popen([sys.executable, __file__, "--bot", standin.base_url, standin.token, str(concurrency),
-                                str(db) if db is not None else OFF], stdout=subprocess.PIPE, text=True)
+        bot = subprocess.Popen(bot_command(standin, concurrency, db), stdout=subprocess.PIPE, text=True)
         try:
             with pinned(bot.pid):
                 standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=30, what="the bot to poll")

@@ -21,12 +21,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent / "telegram_bench.py"
-sys.path.insert(0, str(BENCH.parent.parent / "tests" / "telegram"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "telegram"))
 
-from machine import describe_machine  # noqa: E402  (bench/ is on sys.path when run as a script)
-from standin import BotAPIStandIn  # noqa: E402
-from telegram_bench import OFF, WARM_UP, phase, questions  # noqa: E402
+from machine import describe_machine  # bench/ is on sys.path when run as a script
+from standin import BotAPIStandIn
+from telegram_bench import WARM_UP, bot_command, phase, questions
 
 USERS = 50
 
@@ -36,9 +35,8 @@ def instructions(count: int, log: bool, folder: Path) -> int:
     out_file = folder / f"callgrind-{'on' if log else 'off'}-{count}.out"
     db = folder / f"questions-{count}.sqlite3" if log else None
     with BotAPIStandIn() as standin:
-        bot = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", sys.executable,
-                                str(BENCH), "--bot", standin.base_url, standin.token, "0", str(db) if db else OFF],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bot = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+                                *bot_command(standin, 0, db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=300, what="the bot to poll")
             phase(standin, questions(WARM_UP), WARM_UP, None, 10_000)

@@ -40,6 +40,8 @@ _NO_MATCH = {
     "zh": "抱歉，这个我不知道：我依据的文章没有提到。我可以回答新疆自贸试验区的{topics}等问题。",
 }
 _CLARIFY = {"en": "Did you mean:", "zh": "你是想问："}
+_VERDICT = {"en": {"yes": "Yes. ", "no": "No. "}, "zh": {"yes": "是的。", "no": "不是。"}}
+_PART_NOT_GIVEN = {"en": "The article does not say: “{question}”", "zh": "文章没有提到：“{question}”"}
 _SOURCE_LABEL = {"en": "Source", "zh": "原文"}
 _CONFIDENCE_LABEL = {"en": "confidence", "zh": "置信度"}
 
@@ -50,7 +52,7 @@ def citation(article: Article) -> str:
 
 
 def topic_list(fact_base: FactBase, language: str) -> str:
-    titles = [t.title_zh if language == "zh" else t.title_en.lower() for t in fact_base.topics]
+    titles = [t.title(language) if language == "zh" else t.title_en.lower() for t in fact_base.topics]
     return "、".join(titles) if language == "zh" else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
@@ -64,12 +66,32 @@ def no_match_reply(fact_base: FactBase, language: str) -> str:
     return _NO_MATCH[lang].format(topics=topic_list(fact_base, lang))
 
 
+def answer_text(match: Match, language: str) -> str:
+    """The answer of an answered match, starting with Yes or No for a yes/no question."""
+    assert match.fact is not None
+    lang = _lang(language)
+    prefix = _VERDICT[lang][match.verdict.value] if match.verdict is not None else ""
+    return prefix + match.fact.answer(lang)
+
+
+def _answered_parts(match: Match) -> tuple[Match, ...]:
+    return match.parts or (match,)
+
+
 def render_text(match: Match, fact_base: FactBase, *, show_confidence: bool = True) -> str:
-    """Plain text for the console chat and `ask`: answer, quoted source, citation, confidence."""
-    lang = "zh" if match.language == "zh" else "en"
+    """Plain text for the console chat and `ask`: answer, quoted source, citation, confidence; for a message with
+    several questions, each part in order."""
+    lang = _lang(match.language)
     if match.outcome is Outcome.ANSWER and match.fact is not None:
-        lines = [match.fact.answer(lang), ""]
-        lines += [f"  “{source}”" for source in match.fact.sources]
+        lines: list[str] = []
+        for part in _answered_parts(match):
+            if lines:
+                lines.append("")
+            if part.fact is None:
+                lines.append(_PART_NOT_GIVEN[lang].format(question=part.question))
+                continue
+            lines += [answer_text(part, lang), ""]
+            lines += [f"  “{source}”" for source in part.fact.sources]
         lines.append(f"  {citation(fact_base.article)}")
         if show_confidence:
             lines.append(f"  ({_CONFIDENCE_LABEL[lang]} {match.confidence})")
@@ -85,18 +107,29 @@ def render_text(match: Match, fact_base: FactBase, *, show_confidence: bool = Tr
 
 def render_fact_html(fact: Fact, fact_base: FactBase, language: str) -> str:
     """A fact as Telegram HTML: the answer, the verbatim source as a quote, the citation."""
-    parts = [html.escape(fact.answer(language))]
+    return truncate_html(_fact_html(html.escape(fact.answer(language)), fact) + "\n" + _citation_html(fact_base))
+
+
+def _fact_html(answer_html: str, fact: Fact) -> str:
     quote = "\n".join(html.escape(source) for source in fact.sources)
-    parts.append(f"<blockquote>{quote}</blockquote>")
-    parts.append(f"<i>{html.escape(citation(fact_base.article))}</i>")
-    return truncate_html("\n".join(parts))
+    return f"{answer_html}\n<blockquote>{quote}</blockquote>"
+
+
+def _citation_html(fact_base: FactBase) -> str:
+    return f"<i>{html.escape(citation(fact_base.article))}</i>"
 
 
 def render_html(match: Match, fact_base: FactBase) -> str:
     """Telegram HTML (parse mode HTML) for a match; every piece of user or data text is escaped."""
-    lang = "zh" if match.language == "zh" else "en"
+    lang = _lang(match.language)
     if match.outcome is Outcome.ANSWER and match.fact is not None:
-        return render_fact_html(match.fact, fact_base, lang)
+        pieces = []
+        for part in _answered_parts(match):
+            if part.fact is None:
+                pieces.append(html.escape(_PART_NOT_GIVEN[lang].format(question=part.question)))
+            else:
+                pieces.append(_fact_html(html.escape(answer_text(part, lang)), part.fact))
+        return truncate_html("\n\n".join(pieces) + "\n" + _citation_html(fact_base))
     if match.outcome is Outcome.CLARIFY:
         return html.escape(_CLARIFY[lang])
     if match.outcome is Outcome.SMALL_TALK:
@@ -110,20 +143,30 @@ def truncate(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> str:
 
 
 def match_to_dict(match: Match) -> dict[str, Any]:
-    """The JSON object `ask --json` prints for one question (fields fixed by the CLI contract)."""
+    """The JSON object `ask --json` prints for one message (fields fixed by the CLI contract). For a message with
+    several questions, `answer` and `source` hold every part in order and `parts` gives each one."""
     fact = match.fact if match.outcome is Outcome.ANSWER else None
-    lang = "zh" if match.language == "zh" else "en"
+    lang = _lang(match.language)
+    answered = [p for p in _answered_parts(match) if p.fact is not None] if fact else []
     return {
         "question": match.question,
         "answered": match.answered,
         "outcome": match.outcome.value,
         "fact_id": fact.id if fact else None,
         "confidence": match.confidence,
-        "answer": fact.answer(lang) if fact else None,
-        "source": " ".join(fact.sources) if fact else None,
+        "answer": "\n".join(answer_text(p, lang) for p in answered) if fact else None,
+        "source": " ".join(s for p in answered for s in p.fact.sources) if fact else None,  # type: ignore[union-attr]
         "language": match.language,
+        "verdict": match.verdict.value if match.verdict else None,
+        "reason": match.reason,
         "suggestions": [
             {"fact_id": s.fact_id, "question": s.question, "confidence": s.confidence} for s in match.suggestions
+        ],
+        "parts": [
+            {"question": p.question, "outcome": p.outcome.value, "fact_id": p.fact.id if p.fact else None,
+             "answer": answer_text(p, lang) if p.fact else None,
+             "source": " ".join(p.fact.sources) if p.fact else None, "reason": p.reason}
+            for p in match.parts
         ],
     }
 
@@ -268,7 +311,7 @@ def _lang(language: str) -> str:
 
 
 def topic_title(topic: Topic, language: str) -> str:
-    return topic.title_zh if _lang(language) == "zh" else topic.title_en
+    return topic.title(_lang(language))
 
 
 def help_html(fact_base: FactBase, bot_username: str, examples: Sequence[str], language: str) -> str:

@@ -11,10 +11,11 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.clauses import NO_CUES, ClauseCues
 from bot.text import fold_quotes
 
 ARTICLE_FILE = "article.txt"
@@ -23,6 +24,8 @@ FACTS_FILE = "facts.toml"
 LEXICON_FILE = "lexicon.toml"
 KNOWLEDGE_DIR_VARIABLE = "BOT_KNOWLEDGE_DIR"
 
+_T = TypeVar("_T")
+_LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}$")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
@@ -44,12 +47,13 @@ class KnowledgeError(ValueError):
 
 @dataclass(frozen=True)
 class Article:
-    """The source article: its verbatim text and metadata."""
+    """The source article: its verbatim text and metadata, and the languages the folder answers in."""
 
     text: str
     title: str
     date: dt.date
     publisher_line: str
+    languages: tuple[str, ...] = ("en",)  # the first is the fallback for any other language
 
     def contains(self, sentence: str) -> bool:
         """True when `sentence` stands verbatim in the article, ignoring quote style and runs of spaces."""
@@ -59,35 +63,76 @@ class Article:
 @dataclass(frozen=True)
 class Topic:
     id: str
-    title_en: str
-    title_zh: str
+    titles: Mapping[str, str]  # language → title
+
+    def title(self, language: str) -> str:
+        return _in_language(self.titles, language)
+
+    @property
+    def title_en(self) -> str:
+        return self.title("en")
+
+    @property
+    def title_zh(self) -> str:
+        return self.title("zh")
 
 
 @dataclass(frozen=True)
 class Fact:
-    """One curated fact: a short answer in English and Chinese, backed by verbatim source sentences."""
+    """One curated fact: a short answer in each language, backed by verbatim source sentences."""
 
     id: str
     topic: str
     entities: tuple[str, ...]
-    answer_en: str
-    answer_zh: str
+    answers: Mapping[str, str]  # language → answer
     sources: tuple[str, ...]
-    questions_en: tuple[str, ...]
-    questions_zh: tuple[str, ...]
+    questions: Mapping[str, tuple[str, ...]]  # language → alternate questions
     keywords: tuple[str, ...]
+    subject: str | None = None  # the place the answer singles out ("Urumqi is the largest"): a yes/no question
+    # naming another place gets "No"
 
     def answer(self, language: str) -> str:
-        return self.answer_zh if language == "zh" else self.answer_en
+        """The answer in `language`, else in the folder's first language."""
+        return _in_language(self.answers, language)
+
+    def questions_in(self, language: str) -> tuple[str, ...]:
+        return _in_language(self.questions, language)
+
+    def all_questions(self) -> tuple[str, ...]:
+        return tuple(question for questions in self.questions.values() for question in questions)
+
+    @property
+    def answer_en(self) -> str:
+        return self.answer("en")
+
+    @property
+    def answer_zh(self) -> str:
+        return self.answer("zh")
+
+    @property
+    def questions_en(self) -> tuple[str, ...]:
+        return self.questions_in("en")
+
+    @property
+    def questions_zh(self) -> tuple[str, ...]:
+        return self.questions_in("zh")
+
+
+def _in_language(by_language: Mapping[str, _T], language: str) -> _T:
+    value = by_language.get(language)
+    return value if value is not None else next(iter(by_language.values()))
 
 
 @dataclass(frozen=True)
 class Place:
-    """A place or named thing the article covers, with every spelling people use for it."""
+    """A place or named thing the article covers, with every spelling people use for it, by language."""
 
     id: str
-    names: tuple[str, ...]
-    names_zh: tuple[str, ...]
+    names: Mapping[str, tuple[str, ...]]  # language → names
+    zone: bool = False  # the zone itself: naming it does not narrow a question to one of its areas
+
+    def all_names(self) -> tuple[str, ...]:
+        return tuple(name for names in self.names.values() for name in names)
 
 
 @dataclass(frozen=True)
@@ -97,6 +142,7 @@ class NotGiven:
     concepts: frozenset[str]
     why: str
     unless: frozenset[str] = frozenset()  # concepts that make the question answerable after all
+    places: frozenset[str] = frozenset()  # places the question must name too
 
 
 @dataclass(frozen=True)
@@ -105,14 +151,31 @@ class Lexicon:
 
     places: tuple[Place, ...]
     concepts: Mapping[str, tuple[str, ...]]
-    stopwords_en: frozenset[str]
-    stopwords_zh: tuple[str, ...]
+    stopwords: Mapping[str, tuple[str, ...]]  # language → words
     small_talk: Mapping[str, tuple[str, ...]]
-    unknown_attributes_en: tuple[str, ...]
-    unknown_attributes_zh: tuple[str, ...]
-    outside_entities_en: tuple[str, ...]
-    outside_entities_zh: tuple[str, ...]
+    unknown_attributes: Mapping[str, tuple[str, ...]]  # language → words
+    outside_entities: Mapping[str, tuple[str, ...]]  # language → words
     not_given: tuple[NotGiven, ...] = ()
+    clauses: ClauseCues = NO_CUES
+    membership_concept: str | None = None  # "is Yining part of it?" is answered (No), not refused as outside
+    exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
+
+    def all_stopwords(self) -> tuple[str, ...]:
+        return _flatten(self.stopwords)
+
+    def all_unknown_attributes(self) -> tuple[str, ...]:
+        return _flatten(self.unknown_attributes)
+
+    def all_outside_entities(self) -> tuple[str, ...]:
+        return _flatten(self.outside_entities)
+
+    @property
+    def zone_places(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.places if p.zone)
+
+
+def _flatten(by_language: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(word for words in by_language.values() for word in words)
 
 
 @dataclass(frozen=True)
@@ -195,7 +258,12 @@ def _load_article(folder: Path) -> Article:
     date = meta.get("date")
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         raise KnowledgeError(meta_path, "must be a date like 2023-11-02", field_name="date")
-    return Article(text=text, title=title, date=date, publisher_line=publisher_line)
+    languages = _strings(meta, "languages", meta_path, None) if "languages" in meta else ("en",)
+    for language in languages:
+        if not _LANGUAGE_PATTERN.match(language):
+            raise KnowledgeError(meta_path, f"'{language}' is not a language code such as en, zh or ru",
+                                 field_name="languages")
+    return Article(text=text, title=title, date=date, publisher_line=publisher_line, languages=languages)
 
 
 def _string(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None) -> str:
@@ -223,15 +291,17 @@ def _strings(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None
     return tuple(items)
 
 
-_FACT_FIELDS = {f.name for f in fields(Fact)}
+_FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject")
 
 
 def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[Topic, ...], tuple[Fact, ...]]:
     data = _read_toml(path)
+    languages = article.languages
     topics = []
     for index, raw in enumerate(data.get("topic", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"topic #{index + 1}"
-        topics.append(Topic(*(_string(raw, key, path, label) for key in ("id", "title_en", "title_zh"))))
+        titles = {lang: _string(raw, f"title_{lang}", path, label) for lang in languages}
+        topics.append(Topic(_string(raw, "id", path, label), titles))
     topic_ids = {t.id for t in topics}
     if not topics:
         raise KnowledgeError(path, "no [[topic]] tables; add at least one topic")
@@ -239,6 +309,7 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[T
     raw_facts = data.get("fact")
     if not isinstance(raw_facts, list) or not raw_facts:
         raise KnowledgeError(path, "no [[fact]] tables; add at least one fact")
+    allowed = {*_FACT_FIELDS, *(f"answer_{lang}" for lang in languages), *(f"questions_{lang}" for lang in languages)}
     facts: list[Fact] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_facts):
@@ -249,21 +320,23 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[T
         if fact_id in seen:
             raise KnowledgeError(path, "duplicate id; every fact needs its own", fact_id=fact_id, field_name="id")
         seen.add(fact_id)
-        unknown = sorted(set(raw) - _FACT_FIELDS)
+        unknown = sorted(set(raw) - allowed)
         if unknown:
-            raise KnowledgeError(path, f"unknown field (allowed: {', '.join(sorted(_FACT_FIELDS))})",
-                                 fact_id=fact_id, field_name=unknown[0])
+            raise KnowledgeError(path, f"unknown field (allowed: {', '.join(sorted(allowed))}; languages come from "
+                                 f"{METADATA_FILE})", fact_id=fact_id, field_name=unknown[0])
         fact = Fact(
             id=fact_id,
             topic=_string(raw, "topic", path, fact_id),
             entities=_strings(raw, "entities", path, fact_id),
-            answer_en=_string(raw, "answer_en", path, fact_id),
-            answer_zh=_string(raw, "answer_zh", path, fact_id),
+            answers={lang: _string(raw, f"answer_{lang}", path, fact_id) for lang in languages},
             sources=_strings(raw, "sources", path, fact_id),
-            questions_en=_strings(raw, "questions_en", path, fact_id),
-            questions_zh=_strings(raw, "questions_zh", path, fact_id),
+            questions={lang: _strings(raw, f"questions_{lang}", path, fact_id) for lang in languages},
             keywords=_strings(raw, "keywords", path, fact_id),
+            subject=_string(raw, "subject", path, fact_id) if "subject" in raw else None,
         )
+        if fact.subject is not None and fact.subject not in fact.entities:
+            raise KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
+                                 fact_id=fact_id, field_name="subject")
         if fact.topic not in topic_ids:
             raise KnowledgeError(path, f"unknown topic '{fact.topic}' (known: {', '.join(sorted(topic_ids))})",
                                  fact_id=fact_id, field_name="topic")
@@ -285,43 +358,76 @@ def _load_lexicon(path: Path) -> Lexicon:
     places = []
     for index, raw in enumerate(data.get("place", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"place #{index + 1}"
-        places.append(Place(_string(raw, "id", path, label), _lower(_strings(raw, "names", path, label)),
-                            _strings(raw, "names_zh", path, label)))
+        names = {"en": _lower(_strings(raw, "names", path, label))}
+        for key in raw:
+            if key.startswith("names_"):
+                names[key.removeprefix("names_")] = _lower(_strings(raw, key, path, label))
+        zone = raw.get("zone", False)
+        if not isinstance(zone, bool):
+            raise KnowledgeError(path, "must be true or false", fact_id=label, field_name="zone")
+        places.append(Place(_string(raw, "id", path, label), names, zone))
     if not places:
-        raise KnowledgeError(path, "no [[place]] tables; facts need at least the place 'ftz'")
+        raise KnowledgeError(path, "no [[place]] tables; add at least the zone itself (with zone = true)")
     sections = {}
     for section in ("concepts", "stopwords", "small_talk", "unknown_attributes", "outside_entities"):
         table = data.get(section)
         if not isinstance(table, dict) or not table:
             raise KnowledgeError(path, f"section [{section}] is missing or empty")
         sections[section] = {key: _lower(_strings(table, key, path, f"[{section}]")) for key in table}
-    for section, keys in (("stopwords", ("en", "zh")), ("unknown_attributes", ("en", "zh")),
-                          ("outside_entities", ("en", "zh"))):
-        for key in keys:
-            if key not in sections[section]:
-                raise KnowledgeError(path, f"is missing from [{section}]", field_name=key)
+    for section in ("stopwords", "unknown_attributes", "outside_entities"):
+        for key in sections[section]:
+            if not _LANGUAGE_PATTERN.match(key):
+                raise KnowledgeError(path, f"keys of [{section}] are language codes such as en, zh or ru",
+                                     field_name=key)
     not_given = []
     for index, raw in enumerate(data.get("not_given", [])):
         label = f"not_given #{index + 1}"
         concepts = _lower(_strings(raw, "concepts", path, label))
+        rule_places = _lower(_strings(raw, "places", path, label)) if "places" in raw else ()
+        for place in rule_places:
+            if place not in {p.id for p in places}:
+                raise KnowledgeError(path, f"unknown place '{place}'; use an id from the [[place]] tables",
+                                     fact_id=label, field_name="places")
         unless = _lower(_strings(raw, "unless", path, label)) if "unless" in raw else ()
         for concept in (*concepts, *unless):
             if concept not in sections["concepts"]:
                 raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
                                      fact_id=label, field_name="concepts")
-        not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless)))
+        not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless),
+                                  frozenset(rule_places)))
+    membership = data.get("membership_concept")
+    if membership is not None and membership not in sections["concepts"]:
+        raise KnowledgeError(path, f"unknown concept '{membership}'; use a name from [concepts]",
+                             field_name="membership_concept")
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],
-        stopwords_en=frozenset(sections["stopwords"]["en"]),
-        stopwords_zh=sections["stopwords"]["zh"],
+        stopwords=sections["stopwords"],
         small_talk=sections["small_talk"],
-        unknown_attributes_en=sections["unknown_attributes"]["en"],
-        unknown_attributes_zh=sections["unknown_attributes"]["zh"],
-        outside_entities_en=sections["outside_entities"]["en"],
-        outside_entities_zh=sections["outside_entities"]["zh"],
+        unknown_attributes=sections["unknown_attributes"],
+        outside_entities=sections["outside_entities"],
         not_given=tuple(not_given),
+        clauses=_load_clause_cues(data.get("clauses", {}), path),
+        membership_concept=membership,
+        exclusive=_load_exclusive(data.get("exclusive", []), path),
     )
+
+
+def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:
+    if not isinstance(value, list) or not all(
+            isinstance(group, list) and group and all(isinstance(w, str) and w.strip() for w in group)
+            for group in value):
+        raise KnowledgeError(path, "must be a list of lists of words", field_name="exclusive")
+    return tuple(frozenset(w.strip().casefold() for w in group) for group in value)
+
+
+def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
+    if not isinstance(table, dict):
+        raise KnowledgeError(path, "section [clauses] must be a table")
+    def words(key: str) -> tuple[str, ...]:
+        return _lower(_strings(table, key, path, "[clauses]")) if key in table else ()
+    return ClauseCues(frozenset(words("question_words")), frozenset(words("leading_words")),
+                      frozenset(words("yes_no_words")), words("joiners"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,24 +1,31 @@
 """Match a question against the fact base: answer, clarify, refuse, or recognise small talk.
 
-Pure Python over plain data (no Telegram here). `bot.terms` turns the question into terms (places, concepts,
-refusal cues); facts are indexed by the same terms, so a fact's score is the weighted overlap between its terms and
-the question's, blended with the rapidfuzz similarity to its alternate questions. Thresholds turn scores into one
-of four outcomes.
+Pure Python over plain data (no Telegram here). `bot.clauses` finds the asking clauses of a message; `bot.terms`
+turns each into terms (places, concepts, refusal cues); facts are indexed by the same terms, so a fact's score is
+the weighted overlap between its terms and the clause's, blended with the rapidfuzz similarity to its alternate
+questions. Thresholds turn scores into one of four outcomes. Where that lexical decision is unsure, and nothing
+in the clause asks for what the article does not give, a semantic layer (`bot.semantic`) may settle it.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
+from bot.clauses import Clause, is_yes_no, message_clauses
 from bot.knowledge import Fact, FactBase
-from bot.terms import Analysis, TermAnalyser, plain_text
+from bot.semantic import SemanticIndex, load_encoder, top_two
+from bot.terms import Analysis, Term, TermAnalyser, TermKind, plain_text
 from bot.text import fold, has_cjk
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|чем")  # "bigger than 100 km²?" is no claim to check
 
 
 class Outcome(StrEnum):
@@ -26,6 +33,24 @@ class Outcome(StrEnum):
     CLARIFY = "clarify"
     NO_MATCH = "no_match"
     SMALL_TALK = "small_talk"
+
+
+class Verdict(StrEnum):
+    """How a yes/no question is answered, before the fact: "Yes — …" or "No — …"."""
+
+    YES = "yes"
+    NO = "no"
+
+
+class Refusal(StrEnum):
+    """Why nothing was answered: the kinds a curator can act on."""
+
+    OUTSIDE = "outside the article"
+    NOT_GIVEN = "not in the article"
+    NO_KNOWN_WORDS = "no known words"
+    TOO_WEAK = "no fact matches well enough"
+    UNSURE = "not confident enough"
+    SEVERAL = "several facts fit"
 
 
 @dataclass(frozen=True)
@@ -39,7 +64,7 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Match:
-    """What the matcher made of one question."""
+    """What the matcher made of one message (of one question in it; `parts` holds each when there are several)."""
 
     question: str
     outcome: Outcome
@@ -49,15 +74,24 @@ class Match:
     suggestions: tuple[Suggestion, ...] = ()
     small_talk: str | None = None  # greeting, thanks, goodbye, about_bot, acknowledgement
     reason: str | None = None  # why nothing was answered, for logs and curators
+    verdict: Verdict | None = None  # for a yes/no question: the Yes or No its answer starts with
+    parts: tuple[Match, ...] = ()  # a message with several questions: one match per question, in order
+    semantic: bool = False  # the semantic layer decided this answer
 
     @property
     def answered(self) -> bool:
         return self.outcome is Outcome.ANSWER
 
+    @property
+    def refused(self) -> bool:
+        """Refused for what it asks (an explicit "not in the article" rule), not for want of a match."""
+        return self.outcome is Outcome.NO_MATCH and (self.reason or "").startswith(
+            (Refusal.OUTSIDE.value, Refusal.NOT_GIVEN.value))
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Calibrated on tests/eval/dev.tsv; see README "How the matcher decides"."""
+    """Every tuning number of the matcher, each with its reason; calibrated on tests/eval/dev*.tsv."""
 
     answer: int = 50  # at or above: answer, if clearly ahead of the runner-up
     clarify: int = 40  # at or above (and below answer, or too close to the runner-up): "did you mean"
@@ -65,144 +99,352 @@ class Thresholds:
     sure: int = 80  # at or above: answered even when the runner-up is close
     suggestion_window: int = 15  # suggestions within this many points of the best
     fuzzy_weight: float = 0.25  # share of the score from rapidfuzz similarity to the alternate questions
+    fuzzy_cutoff: int = 30  # alternate questions less similar than this do not count at all
+    # Indexing: how much a term weighs for a fact.
+    question_base_weight: float = 0.3  # a term in one alternate question; plus the share below
+    question_share_weight: float = 0.7  # times the share of the fact's questions that use the term
+    answer_weight: float = 0.4  # a term only the answer uses
+    required_share: float = 0.8  # a term in this share of a fact's questions is what the fact is about
+    key_weight: float = 0.75  # terms weighing this much or more are the fact's key terms
+    # Scoring.
+    oov_weight: float = 0.8  # an unknown word weighs this share of the rarest known term: it dilutes the match
+    cjk_oov_share: float = 0.5  # unknown Chinese characters dilute half as much (segmenting them is rough)
+    yardstick_weight: float = 0.2  # a figure the article does not state ("bigger than 100 km²?") hardly counts
+    coverage_share: float = 0.75  # of the lexical score: how much of the question the fact covers (rest: key terms)
+    other_place_penalty: float = 0.45  # the question names Kashgar; a fact about Horgos is not its answer
+    missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
+    # Semantic layer (cosine similarity 0–1), consulted only where the lexical match is unsure.
+    semantic_answer: float = 0.55  # a question with no usable lexical match is answered at or above this
+    semantic_candidates: int = 3  # ... by one of the lexical matcher's best few facts (its words must point there)
+    semantic_margin: float = 0.04  # ... and only this far ahead of the next fact
+    semantic_tiebreak: float = 0.40  # a "did you mean" is settled by the suggestion at or above this
+    semantic_tiebreak_margin: float = 0.05  # ... this far ahead of the other suggestions
+    semantic_agree: float = 0.35  # a "did you mean" whose first suggestion is also the semantic best, this close
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+_FRAGMENT = "a fragment of a question"
 
-_ZONE_PLACES = frozenset({"ftz"})  # naming the zone itself does not narrow a question to one of its areas
+SemanticLoader = Callable[[FactBase], SemanticIndex | None]
+
+
+def load_semantic_index(fact_base: FactBase) -> SemanticIndex | None:
+    """The semantic layer over a fact base, or None when the encoder is not installed."""
+    encoder = load_encoder()
+    return SemanticIndex(fact_base, encoder) if encoder is not None else None
 
 
 class Matcher:
-    """A fact base indexed for matching. Build once (a few tens of milliseconds), then call `match` per question."""
+    """A fact base indexed for matching. Build once (a few tens of milliseconds), then call `match` per message.
+
+    The semantic layer loads on first need (about a second), or at once with `warm_up()`; `semantic=None` turns
+    it off."""
 
     def __init__(self, fact_base: FactBase, thresholds: Thresholds = DEFAULT_THRESHOLDS,
-                 analyser: TermAnalyser | None = None):
+                 analyser: TermAnalyser | None = None, *,
+                 semantic: SemanticLoader | None = load_semantic_index):
         self.fact_base = fact_base
         self.thresholds = thresholds
         self.analyser = analyser if analyser is not None else TermAnalyser(fact_base)
+        self._semantic_loader = semantic
+        self._semantic: SemanticIndex | None = None
+        self._zone_places = fact_base.lexicon.zone_places
         self._index_facts()
 
+    def warm_up(self) -> None:
+        """Load the semantic layer now (the bot does, at start-up) instead of on the first unsure question."""
+        self._semantic_index()
+
+    def _semantic_index(self) -> SemanticIndex | None:
+        if self._semantic is None and self._semantic_loader is not None:
+            self._semantic = self._semantic_loader(self.fact_base)
+            if self._semantic is None:
+                self._semantic_loader = None
+        return self._semantic
+
     def _index_facts(self) -> None:
+        t = self.thresholds
         facts = self.fact_base.facts
-        self._weights: list[dict[str, float]] = []
-        self._required: list[set[str]] = []
-        self._key_numbers: list[set[str]] = []
+        self._weights: list[dict[Term, float]] = []
+        self._required: list[set[Term]] = []
+        self._key_numbers: list[set[Term]] = []
+        self._answer_numbers: list[set[str]] = []
+        zone_terms = {Term(TermKind.PLACE, p) for p in self._zone_places}
         for fact in facts:
-            weights: dict[str, float] = {}
-            questions = [*fact.questions_en, *fact.questions_zh]
-            counts: Counter[str] = Counter()
+            weights: dict[Term, float] = {}
+            questions = fact.all_questions()
+            counts: Counter[Term] = Counter()
             for question in questions:
-                counts.update(set(self.analyser.analyse(question, correct=False).concepts))
-            for concept, count in counts.items():
-                weights[concept] = 0.3 + 0.7 * count / len(questions)
+                counts.update(set(self.analyser.analyse(question, correct=False).terms))
+            for term, count in counts.items():
+                weights[term] = t.question_base_weight + t.question_share_weight * count / len(questions)
             # What nearly every alternate question asks about is what the fact is about: "largest", "share".
-            self._required.append({c for c, n in counts.items() if n >= 0.8 * len(questions) and c != "@ftz"})
+            self._required.append({c for c, n in counts.items()
+                                   if n >= t.required_share * len(questions) and c not in zone_terms})
             for keyword in fact.keywords:
-                for concept in self.analyser.analyse(keyword, correct=False).concepts:
-                    weights[concept] = 1.0
-            for concept in self.analyser.analyse(fact.answer_en, correct=False).concepts:
-                weights.setdefault(concept, 0.4)
+                for term in self.analyser.analyse(keyword, correct=False).terms:
+                    weights[term] = 1.0
+            answer_terms = self.analyser.analyse(fact.answer("en"), correct=False).terms
+            for term in answer_terms:
+                weights.setdefault(term, t.answer_weight)
             for entity in fact.entities:
-                weights["@" + entity] = 1.0
-            self._key_numbers.append({c for c, w in weights.items() if w == 1.0 and c[:1].isdigit()})
+                weights[Term(TermKind.PLACE, entity)] = 1.0
+            self._key_numbers.append({c for c, w in weights.items() if w == 1.0 and c.kind is TermKind.NUMBER})
+            self._answer_numbers.append({c.value for c in answer_terms if c.kind is TermKind.NUMBER})
             self._weights.append(weights)
         self._entities = [frozenset(fact.entities) for fact in facts]
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        self._postings: dict[Term, list[tuple[int, float]]] = {}
         for index, weights in enumerate(self._weights):
-            for concept, weight in weights.items():
-                self._postings.setdefault(concept, []).append((index, weight))
-        document_frequency: Counter[str] = Counter()
+            for term, weight in weights.items():
+                self._postings.setdefault(term, []).append((index, weight))
+        document_frequency: Counter[Term] = Counter()
         for weights in self._weights:
             document_frequency.update(weights)
         total = len(facts)
         self._idf = {c: math.log(1 + total / df) for c, df in document_frequency.items()}
-        self._oov_weight = max(self._idf.values(), default=1.0) * 0.8
+        self._oov_weight = max(self._idf.values(), default=1.0) * t.oov_weight
         self._key_mass = [
-            sum(self._idf[c] * w for c, w in weights.items() if w >= 0.75) or 1.0 for weights in self._weights
+            sum(self._idf[c] * w for c, w in weights.items() if w >= t.key_weight) or 1.0 for weights in self._weights
         ]
-        # rapidfuzz choices: each alternate question as a sorted concept string, with the fact it belongs to.
+        # rapidfuzz choices: each alternate question as a sorted term string, with the fact it belongs to.
         choices: dict[str, set[int]] = {}
         for index, fact in enumerate(facts):
-            for question in (*fact.questions_en, *fact.questions_zh):
-                concepts = " ".join(sorted(set(self.analyser.analyse(question, correct=False).concepts)))
-                choices.setdefault(concepts, set()).add(index)
+            for question in fact.all_questions():
+                key = _term_string(self.analyser.analyse(question, correct=False).terms)
+                choices.setdefault(key, set()).add(index)
         self._choices = list(choices)
         self._choice_facts = [sorted(indexes) for indexes in choices.values()]
         self._place_first_fact: dict[str, int] = {}
         for index, fact in sorted(enumerate(facts), key=lambda item: (len(item[1].entities), item[0])):
             for entity in fact.entities:
                 self._place_first_fact.setdefault(entity, index)
+        self._place_names = {p.id: p.all_names()[0] for p in self.fact_base.lexicon.places}
+        membership = self.fact_base.lexicon.membership_concept
+        self._membership = Term(TermKind.CONCEPT, membership) if membership else None
 
     # --- matching ---------------------------------------------------------------------------------------------
 
     def match(self, question: str) -> Match:
-        """Match one question; never raises for any text."""
-        language = "zh" if has_cjk(question) else "en"
+        """Match one message; never raises for any text."""
+        language = detect_language(question)
         terms = self.analyser
-        plain = plain_text(fold(question))
+        folded = fold(question)
+        plain = plain_text(folded)
         kind = terms.small_talk_of_plain(plain, question)
         if kind is not None:
             return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
         rest, greeting = terms.split_greeting(plain)
         if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
             return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
-        analysis = terms.analyse_folded(rest)
-        if analysis.outside:
-            return Match(question, Outcome.NO_MATCH, language, reason=f"outside the article: {analysis.outside[0]}")
+        whole = self._match_text(question, rest, language, greeting=greeting,
+                                 question_mark=folded.rstrip().endswith(("?", "？")))
+        clauses = message_clauses(folded, self.fact_base.lexicon.clauses)
+        if len(clauses) <= 1:
+            return whole
+        parts = self._match_units(self._question_units(clauses), language)
+        parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != _FRAGMENT]
+        if whole.refused and not any(p.refused for p in parts):
+            # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
+            # is asked: the whole message is no refusal.
+            whole = Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
+        return _combine(whole, parts)
+
+    def _question_units(self, clauses: Sequence[Clause]) -> list[str]:
+        """The text of each question in a message: an asking clause with the clauses that follow it in its sentence
+        ("how big is the Khorgos zone, on the Kazakh side?"), and for one that says nothing of its own ("..., can
+        you tell?"), the clause before it too. With no asking clause, the last clause. Clauses before the question
+        and other sentences are context."""
+        units: list[str] = []
+        texts = [plain_text(c.text) for c in clauses]
+        asking = [i for i, c in enumerate(clauses) if c.asks] or [len(clauses) - 1]
+        for i in asking:
+            end = i + 1
+            while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
+                end += 1
+            text = " ".join(texts[i:end])
+            if i > 0 and not self._has_content(text):
+                text = f"{texts[i - 1]} {text}"
+            units.append(text)
+        return units
+
+    def _match_units(self, units: list[str], language: str) -> list[Match]:
+        """Match each question of a message; one that names no place may mean the place the one before it named
+        ("what's the population of Horgos and how big is it?"), if that gives an answer."""
+        matches: list[Match] = []
+        places: list[str] = []
+        for unit in units:
+            match = self._match_text(unit, unit, language, question_mark=True, fragment=True)
+            named = self.analyser.analyse_folded(unit).places - self._zone_places
+            if not named and places:
+                names = " ".join(self._place_names[p] for p in places)
+                carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
+                if carried.answered:
+                    match = carried
+            elif named:
+                places = sorted(named)
+            matches.append(match)
+        return matches
+
+    def _has_content(self, text: str) -> bool:
+        analysis = self.analyser.analyse_folded(text)
+        return bool(analysis.terms or analysis.unknown or analysis.outside)
+
+    def _match_text(self, question: str, text: str, language: str, *, greeting: str | None = None,
+                    question_mark: bool = False, fragment: bool = False) -> Match:
+        """Match one clause (plain text); with `fragment`, a clause naming only places ("..., is Horgos?") is
+        no question of its own."""
+        terms = self.analyser
+        analysis = terms.analyse_folded(text)
+        query = set(analysis.terms)
+        if fragment and not analysis.unknown and not analysis.outside and all(
+                t.kind is TermKind.PLACE for t in query):
+            return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
+        membership = self._membership is not None and self._membership in query
+        if analysis.outside and not (membership and not analysis.unknown):
+            return Match(question, Outcome.NO_MATCH, language,
+                         reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
         if analysis.unknown:
-            return Match(question, Outcome.NO_MATCH, language, reason=f"not in the article: {analysis.unknown[0]}")
-        query = set(analysis.concepts)
+            return Match(question, Outcome.NO_MATCH, language,
+                         reason=f"{Refusal.NOT_GIVEN.value}: {analysis.unknown[0]}")
+        names = analysis.concept_names
         for rule in self.fact_base.lexicon.not_given:
-            if rule.concepts <= query and not rule.unless & query:
-                return Match(question, Outcome.NO_MATCH, language, reason=f"not in the article: {rule.why}")
-        if not analysis.concepts:
-            if greeting or terms.small_talk_of_plain(rest, rest):
-                return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting", confidence=100)
-            return Match(question, Outcome.NO_MATCH, language, reason="no known words")
+            if rule.concepts <= names and not rule.unless & names and rule.places <= analysis.places:
+                return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
+        if not analysis.terms:
+            if greeting or terms.small_talk_of_plain(text, text):
+                return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting",
+                             confidence=100)
+            return self._settle(question, text, language, analysis, None,
+                                Match(question, Outcome.NO_MATCH, language, reason=Refusal.NO_KNOWN_WORDS.value))
+        yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
+        if membership and analysis.outside:
+            return self._membership_answer(question, language, analysis)
+        if yes_no:
+            # "was it set up in 2024?": the figure is the claim to check, not what the question is about.
+            analysis.terms = [t for t in analysis.terms if t.kind is not TermKind.NUMBER or t in self._idf]
+            if not analysis.terms:
+                return Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
+            query = set(analysis.terms)
         scores = self.score(analysis)
-        return self._decide(question, language, query, not analysis.oov, scores)
+        decided = self._decide(question, language, query, not analysis.oov, scores)
+        decided = self._settle(question, text, language, analysis, scores, decided)
+        if decided.answered and yes_no:
+            decided = replace(decided, verdict=self._verdict(decided, analysis, text))
+        return decided
+
+    def _membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
+        """"Is Yining part of it?": No, with the fact that lists the zone's areas (the one the membership concept
+        weighs most for)."""
+        assert self._membership is not None
+        postings = self._postings.get(self._membership, [])
+        if not postings:
+            return Match(question, Outcome.NO_MATCH, language,
+                         reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
+        index = max(postings, key=lambda posting: (posting[1], -posting[0]))[0]
+        return Match(question, Outcome.ANSWER, language, self.fact_base.facts[index], 100, verdict=Verdict.NO)
+
+    def _settle(self, question: str, text: str, language: str, analysis: Analysis, scores: Sequence[float] | None,
+                decided: Match) -> Match:
+        """Let the semantic layer settle a "did you mean" or a weak no-match; never an explicit refusal, and for a
+        no-match only in favour of a fact the question's words already point at."""
+        if decided.outcome not in (Outcome.CLARIFY, Outcome.NO_MATCH) or decided.refused:
+            return decided
+        if not any(c.isalpha() for c in text):
+            return decided
+        index = self._semantic_index()
+        if index is None:
+            return decided
+        t = self.thresholds
+        facts = self.fact_base.facts
+        similarities = index.similarities(text)
+        specific = {p for p in analysis.places if p not in self._zone_places}
+        if decided.outcome is Outcome.CLARIFY:
+            offered = [i for i, f in enumerate(facts) if f.id in {s.fact_id for s in decided.suggestions}]
+            best, value, runner_up = top_two([similarities[i] if i in offered else -1.0 for i in range(len(facts))])
+            if value >= t.semantic_tiebreak and value - runner_up >= t.semantic_tiebreak_margin:
+                return Match(question, Outcome.ANSWER, language, facts[best], decided.confidence, semantic=True)
+            overall, value, _ = top_two(similarities)
+            if facts[overall].id == decided.suggestions[0].fact_id and value >= t.semantic_agree:
+                # Both layers put the same fact first: enough to answer a lexical "not quite sure".
+                return Match(question, Outcome.ANSWER, language, facts[overall], decided.confidence, semantic=True)
+            return decided
+        best, value, runner_up = top_two(similarities)
+        if value < t.semantic_answer or value - runner_up < t.semantic_margin:
+            return decided
+        if scores is not None:
+            lexical = sorted(range(len(scores)), key=lambda i: -scores[i])[:t.semantic_candidates]
+            if best not in lexical or scores[best] <= 0:
+                return decided
+        if specific and specific.isdisjoint(self._entities[best]):
+            return decided  # it names Kashgar; a fact about another place is no answer, however similar the words
+        return Match(question, Outcome.ANSWER, language, facts[best], round(100 * value), semantic=True)
+
+    def _verdict(self, match: Match, analysis: Analysis, text: str) -> Verdict:
+        """Yes, unless the question's own claim contradicts the fact: another figure, another place, a non-member."""
+        if match.fact is None:
+            return Verdict.YES
+        index = self.fact_base.facts.index(match.fact)
+        if analysis.outside:
+            return Verdict.NO  # "is Yining part of it?": not one of the areas
+        if not _COMPARISON.search(text):
+            claimed = {t.value for t in analysis.numbers}
+            if claimed - self._answer_numbers[index]:
+                return Verdict.NO  # "was it set up in 2024?"
+            answer = fold(match.fact.answer("en"))
+            for group in self.fact_base.lexicon.exclusive:
+                said = {w for w in group if re.search(rf"\b{re.escape(w)}\b", text)}
+                if said and not any(re.search(rf"\b{re.escape(w)}\b", answer) for w in said) and any(
+                        re.search(rf"\b{re.escape(w)}\b", answer) for w in group):
+                    return Verdict.NO  # "did it open in October?": the answer says November
+        subject = match.fact.subject
+        specific = {p for p in analysis.places if p not in self._zone_places}
+        if subject and specific and subject not in specific:
+            return Verdict.NO  # "is Kashgar the biggest?"
+        return Verdict.YES
 
     def score(self, analysis: Analysis) -> list[float]:
         """A 0–100 score per fact (in fact-base order) for an analysed question."""
-        query = set(analysis.concepts)
+        t = self.thresholds
+        query = set(analysis.terms)
         idf = self._idf
         # A figure the article does not state ("bigger than 100 km²") is the question's yardstick, not its subject.
-        query_mass = sum(idf.get(c) or (0.2 if c[0].isdigit() else 1.0) * self._oov_weight for c in query)
+        query_mass = sum(idf.get(c) or (t.yardstick_weight if c.kind is TermKind.NUMBER else 1.0) * self._oov_weight
+                         for c in query)
         query_mass += self._oov_weight * len(analysis.oov) * (
-            0.5 if any(has_cjk(w) for w in analysis.oov) else 1.0)
-        specific = {p for p in analysis.places if p not in _ZONE_PLACES}
+            t.cjk_oov_share if any(has_cjk(w) for w in analysis.oov) else 1.0)
+        specific = {p for p in analysis.places if p not in self._zone_places}
         matched = [0.0] * len(self._weights)
-        for concept in query:
-            for index, weight in self._postings.get(concept, ()):
-                matched[index] += idf[concept] * weight
+        for term in query:
+            for index, weight in self._postings.get(term, ()):
+                matched[index] += idf[term] * weight
         candidates = [index for index, value in enumerate(matched) if value > 0]
         fuzzy = [0.0] * len(matched)
-        concept_string = " ".join(sorted(query))
-        # Choices are sorted concept strings already, so plain ratio is token_sort_ratio without re-sorting.
+        # Choices are sorted term strings already, so plain ratio is token_sort_ratio without re-sorting.
         for _, similarity, position in process.extract(
-                concept_string, self._choices, scorer=fuzz.ratio, limit=None, score_cutoff=30):
+                _term_string(query), self._choices, scorer=fuzz.ratio, limit=None, score_cutoff=t.fuzzy_cutoff):
             for fact_index in self._choice_facts[position]:
                 if similarity > fuzzy[fact_index]:
                     fuzzy[fact_index] = similarity
-        weight = self.thresholds.fuzzy_weight
+        weight = t.fuzzy_weight
         result = [0.0] * len(matched)
         for index in candidates:
-            coverage = 0.75 * matched[index] / query_mass + 0.25 * min(1.0, matched[index] / self._key_mass[index])
+            coverage = (t.coverage_share * matched[index] / query_mass
+                        + (1 - t.coverage_share) * min(1.0, matched[index] / self._key_mass[index]))
             value = (1 - weight) * coverage + weight * fuzzy[index] / 100 * min(1.0, coverage * 2)
             if specific and specific.isdisjoint(self._entities[index]):
-                value *= 0.45  # the question names Kashgar; a fact about Horgos is not its answer
+                value *= t.other_place_penalty
             if query.isdisjoint(self._key_numbers[index]):  # "16.58 km²" names the Horgos area as surely as "Horgos"
-                value *= 0.7 ** len(self._required[index] - query)
+                value *= t.missing_required_penalty ** len(self._required[index] - query)
             result[index] = 100 * value
         return result
 
-    def _decide(self, question: str, language: str, query: set[str], all_known: bool,
+    def _decide(self, question: str, language: str, query: set[Term], all_known: bool,
                 scores: Sequence[float]) -> Match:
         t = self.thresholds
         facts = self.fact_base.facts
-        if all_known and query and all(c.startswith("@") for c in query) and len(query) == 1:
+        if all_known and len(query) == 1 and next(iter(query)).kind is TermKind.PLACE:
             # Only a place named ("Horgos", "the Xinjiang FTZ"): answer the first fact about it.
-            index = self._place_first_fact.get(next(iter(query))[1:])
+            index = self._place_first_fact.get(next(iter(query)).value)
             if index is not None:
                 return Match(question, Outcome.ANSWER, language, facts[index], max(t.answer, round(scores[index])))
         ranked = sorted(range(len(facts)), key=lambda i: -scores[i])
@@ -222,20 +464,62 @@ class Matcher:
                 return Match(question, Outcome.ANSWER, language, facts[best], confidence)
             suggestions = tuple(
                 Suggestion(facts[i].id, self.display_question(facts[i], language), round(scores[i])) for i in picks)
+            reason = Refusal.SEVERAL if len(picks) > 1 else Refusal.UNSURE
             return Match(question, Outcome.CLARIFY, language, confidence=confidence, suggestions=suggestions,
-                         reason="several facts fit" if len(picks) > 1 else "not confident enough")
-        return Match(question, Outcome.NO_MATCH, language, confidence=confidence, reason="no fact matches well enough")
+                         reason=reason.value)
+        return Match(question, Outcome.NO_MATCH, language, confidence=confidence, reason=Refusal.TOO_WEAK.value)
 
     @staticmethod
     def display_question(fact: Fact, language: str) -> str:
         """The question to show for a fact in a "did you mean" list."""
-        return fact.questions_zh[0] if language == "zh" else fact.questions_en[0]
+        return fact.questions_in(language)[0]
 
     def explain(self, question: str) -> dict[str, object]:
         """The terms a question was reduced to, for curators debugging a miss."""
         analysis = self.analyser.analyse_folded(self.analyser.split_greeting(plain_text(fold(question)))[0])
-        return {"concepts": analysis.concepts, "unknown": analysis.unknown, "outside": analysis.outside,
-                "oov": analysis.oov}
+        return {"concepts": [t.key for t in analysis.terms], "unknown": analysis.unknown,
+                "outside": analysis.outside, "oov": analysis.oov}
+
+
+def _term_string(terms: Sequence[Term] | set[Term]) -> str:
+    return " ".join(sorted({t.key for t in terms}))
+
+
+def detect_language(text: str) -> str:
+    """zh for any Chinese, ru for Cyrillic, else en."""
+    if has_cjk(text):
+        return "zh"
+    return "ru" if _CYRILLIC.search(text) else "en"
+
+
+def _combine(whole: Match, parts: list[Match]) -> Match:
+    """One match for a message from the match of the whole and of each question in it (parts carry their own
+    text as `question`; the result carries the whole message's)."""
+    if whole.answered and all(p.confidence <= whole.confidence for p in parts if p.answered):
+        return whole  # one question, cut at a comma ("how much of the area, as a percentage, is Horgos?")
+    answered: list[Match] = []
+    for part in parts:
+        if part.answered and all(part.fact != a.fact for a in answered):
+            answered.append(part)
+    refused = [p for p in parts if p.refused]
+    if len(answered) >= 2 or (answered and refused):
+        shown: list[Match] = []
+        for part in parts:
+            if part.refused or (part.answered and all(part.fact != s.fact for s in shown)):
+                shown.append(part)
+        return replace(answered[0], question=whole.question, parts=tuple(shown))
+    if whole.answered:
+        if answered and answered[0].fact != whole.fact and answered[0].confidence > whole.confidence:
+            return replace(answered[0], question=whole.question)  # context around the question diluted the whole
+        return whole
+    if answered:
+        return replace(answered[0], question=whole.question)
+    if refused:
+        return replace(refused[0], question=whole.question)
+    if whole.outcome is Outcome.CLARIFY:
+        return whole
+    clarified = [p for p in parts if p.outcome is Outcome.CLARIFY]
+    return replace(clarified[0], question=whole.question) if clarified else whole
 
 
 _matchers: dict[tuple[int, Thresholds], Matcher] = {}

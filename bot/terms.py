@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
 
 import Stemmer
 from rapidfuzz import fuzz, process
@@ -18,9 +20,6 @@ from text_to_num import alpha2digit
 from bot.knowledge import FactBase
 from bot.text import fold, has_cjk
 
-# Term kinds. A term is (kind, value).
-PLACE, CONCEPT, UNKNOWN_ATTRIBUTE, OUTSIDE = "place", "concept", "unknown", "outside"
-STOP, WORD, NUMBER = "stop", "word", "number"
 _MARK = "\ue000"
 _TOKEN = re.compile(_MARK + r"\d+|\d+(?:\.\d+)?|[^\W_]+")
 _ZH_SPAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
@@ -29,23 +28,56 @@ _NUMBER_WORD = re.compile(
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b")
 _HALF = re.compile(r"\b(\d+) and a half\b")
 _SPLIT_YEAR = re.compile(r"\b(19|20) (\d\d)\b")
+_DECIMAL_COMMA = re.compile(r"(\d),(\d)")  # 16,58 (Russian style) is 16.58
 _WORD = re.compile(r"[^\W\d_]+")
 _PUNCT = re.compile(r"[^\w\s%&²'.]")
 _POSSESSIVE = re.compile(r"(\w)'s\b")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+class TermKind(StrEnum):
+    """What a word of a question stands for."""
+
+    PLACE = "place"  # a place the article names (value: the place id)
+    CONCEPT = "concept"  # a synonym group from the lexicon (value: its canonical name)
+    KEYWORD = "keyword"  # a Chinese keyword of a fact that the lexicon does not define (value: the keyword)
+    WORD = "word"  # a word the facts use that the lexicon does not define (value: its stem)
+    NUMBER = "number"  # a figure (value: the figure the facts state that it stands for, or itself)
+    UNKNOWN_ATTRIBUTE = "unknown"  # something the article never says (population, taxes, ...)
+    OUTSIDE = "outside"  # a place or zone the article does not cover
+    STOP = "stop"  # carries no meaning for matching
+
+
+class Term(NamedTuple):
+    """One meaningful unit of a question or fact: its kind and value."""
+
+    kind: TermKind
+    value: str
+
+    @property
+    def key(self) -> str:
+        """A short text form for string similarity: '@horgos', 'area', '134.6'."""
+        return "@" + self.value if self.kind is TermKind.PLACE else self.value
+
+
+_INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
 
 
 @dataclass
 class Analysis:
     """A question turned into terms."""
 
-    concepts: list[str] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)  # places, concepts, words, numbers: what facts are indexed by
     places: set[str] = field(default_factory=set)
+    numbers: list[Term] = field(default_factory=list)  # the figures named, also when scoring leaves them out
     unknown: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     oov: list[str] = field(default_factory=list)
     text: str = ""
 
-
+    @property
+    def concept_names(self) -> set[str]:
+        return {t.value for t in self.terms if t.kind is TermKind.CONCEPT}
 
 
 class TermAnalyser:
@@ -53,31 +85,23 @@ class TermAnalyser:
 
     def __init__(self, fact_base: FactBase):
         lexicon = fact_base.lexicon
-        self._stemmer = Stemmer.Stemmer("english")
-        self._words: dict[str, tuple[str, str]] = {}
-        self._phrases: dict[str, tuple[str, str]] = {}
-        self._zh_terms: dict[str, tuple[str, str]] = {}
+        self._stemmers = {"en": Stemmer.Stemmer("english"), "ru": Stemmer.Stemmer("russian")}
+        self._words: dict[str, Term] = {}
+        self._phrases: dict[str, Term] = {}
+        self._zh_terms: dict[str, Term] = {}
         # Lower layers first: later entries override, so places beat refusal cues beat concepts beat stopwords.
-        for word in lexicon.stopwords_en:
-            self._add_en(word, (STOP, word))
-        for word in lexicon.stopwords_zh:
-            self._zh_terms[word] = (STOP, word)
+        for word in lexicon.all_stopwords():
+            self._add_term(word, Term(TermKind.STOP, word))
         for concept, words in lexicon.concepts.items():
             for word in words:
-                self._add_term(word, (CONCEPT, concept))
-        for word in lexicon.unknown_attributes_en:
-            self._add_en(word, (UNKNOWN_ATTRIBUTE, word))
-        for word in lexicon.unknown_attributes_zh:
-            self._zh_terms[word] = (UNKNOWN_ATTRIBUTE, word)
-        for word in lexicon.outside_entities_en:
-            self._add_en(word, (OUTSIDE, word))
-        for word in lexicon.outside_entities_zh:
-            self._zh_terms[word] = (OUTSIDE, word)
+                self._add_term(word, Term(TermKind.CONCEPT, concept))
+        for word in lexicon.all_unknown_attributes():
+            self._add_term(word, Term(TermKind.UNKNOWN_ATTRIBUTE, word))
+        for word in lexicon.all_outside_entities():
+            self._add_term(word, Term(TermKind.OUTSIDE, word))
         for place in lexicon.places:
-            for name in place.names:
-                self._add_en(name, (PLACE, place.id))
-            for name in place.names_zh:
-                self._zh_terms[name] = (PLACE, place.id)
+            for name in place.all_names():
+                self._add_term(name, Term(TermKind.PLACE, place.id))
         longest_first = sorted(self._phrases, key=len, reverse=True)
         self._phrase_pattern = re.compile(
             r"(?<![^\W_])(" + "|".join(re.escape(p) for p in longest_first) + r")(?![^\W_])"
@@ -85,31 +109,32 @@ class TermAnalyser:
         self._phrase_list = list(self._phrases)
         self._phrase_index = {p: i for i, p in enumerate(self._phrase_list)}
         # Words the facts use that the lexicon does not define are terms of their own (by stem).
-        lexicon_stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
+        lexicon_stems = {self._stem(w): term for w, term in self._words.items() if term.kind is not TermKind.STOP}
         # The figures the facts state, so that a question's "about 130" can stand for 134.6.
         self._numbers: list[tuple[str, float]] = []
         for fact in fact_base.facts:
-            for text in (*fact.questions_en, *fact.keywords, fact.answer_en):
-                prepared = self._prepare_en(fold(text))
+            for text in (*fact.all_questions(), *fact.keywords, fact.answer("en")):
+                if has_cjk(text):
+                    continue
+                prepared = self._prepare(fold(text))
                 for number in re.findall(r"\d+(?:\.\d+)?", prepared):
                     if (number, float(number)) not in self._numbers:
                         self._numbers.append((number, float(number)))
                 for token in _TOKEN.findall(self._mark_phrases(prepared)):
-                    if token[0] != _MARK and not token[0].isdigit() and token not in self._words and not has_cjk(token):
-                        stem = self._stemmer.stemWord(token)
-                        self._words.setdefault(token, lexicon_stems.get(stem, (WORD, stem)))
+                    if token[0] != _MARK and not token[0].isdigit() and token not in self._words:
+                        stem = self._stem(token)
+                        self._words.setdefault(token, lexicon_stems.get(stem, Term(TermKind.WORD, stem)))
             for keyword in fact.keywords:
                 if has_cjk(keyword):
-                    self._zh_terms.setdefault(fold(keyword), (CONCEPT, "zh:" + fold(keyword)))
-        self._stems = {self._stemmer.stemWord(w): term for w, term in self._words.items() if term[0] != STOP}
-        # Typo targets: words the lexicon or the facts use, and longer words inside phrases ("kilometres"). Never a
-        # refusal cue: a question is refused for what it says, not for what a misspelling resembles
-        # ("whether" is not "weather").
+                    self._zh_terms.setdefault(fold(keyword), Term(TermKind.KEYWORD, "zh:" + fold(keyword)))
+        self._stems = {self._stem(w): term for w, term in self._words.items() if term.kind is not TermKind.STOP}
+        # Typo targets: words the lexicon or the facts use, and longer words inside phrases ("kilometres"), refusal
+        # cues included, so that a misspelt "wether" is still weather and refused. A known word is never corrected
+        # ("whether" is a stopword, not the weather).
         self._known = set(self._words) | {w for p in self._phrases for w in _WORD.findall(p)}
-        refusals = {word for entry, term in (*self._words.items(), *self._phrases.items())
-                    if term[0] in (UNKNOWN_ATTRIBUTE, OUTSIDE) for word in _WORD.findall(entry)}
-        targets = {w for w, term in self._words.items() if term[0] not in (UNKNOWN_ATTRIBUTE, OUTSIDE)}
-        targets |= {w for p in self._phrases for w in _WORD.findall(p) if len(w) >= 5} - refusals
+        targets = set(self._words) | {w for p in self._phrases for w in _WORD.findall(p) if len(w) >= 5}
+        self._refusal_words = {w for w, term in self._words.items()
+                               if term.kind in (TermKind.UNKNOWN_ATTRIBUTE, TermKind.OUTSIDE)}
         self._vocabulary_by_initial: dict[str, list[str]] = {}
         for word in sorted(targets):
             if len(word) >= 3 and word.isalpha():
@@ -121,15 +146,18 @@ class TermAnalyser:
         self._small_talk_keys = list(self._small_talk)
         self._small_talk_kinds = list(self._small_talk.values())
 
-    def _add_term(self, word: str, term: tuple[str, str]) -> None:
-        if has_cjk(word):
-            self._zh_terms[word] = term
-        else:
-            self._add_en(word, term)
+    def _stem(self, word: str) -> str:
+        stemmer = self._stemmers["ru" if _CYRILLIC.match(word) else "en"]
+        return str(stemmer.stemWord(word))
 
-    def _add_en(self, word: str, term: tuple[str, str]) -> None:
-        word = " ".join(self._prepare_en(fold(word)).split())
+    def _add_term(self, word: str, term: Term) -> None:
+        if has_cjk(word):
+            self._zh_terms[fold(word)] = term
+            return
+        word = " ".join(self._prepare(fold(word)).split())
         tokens = _TOKEN.findall(word)
+        if not tokens:
+            return  # "$": nothing a question could contain (`check` reports such entries)
         if len(tokens) == 1 and tokens[0] == word:
             self._words[word] = term
         else:
@@ -137,9 +165,9 @@ class TermAnalyser:
 
     # --- analysing --------------------------------------------------------------------------------------------
 
-    def _prepare_en(self, text: str) -> str:
+    def _prepare(self, text: str) -> str:
         """English text (already folded) ready for phrase matching: numbers as digits, no stray punctuation."""
-        text = _POSSESSIVE.sub(r"\1", text).replace("%", " percent ")
+        text = _DECIMAL_COMMA.sub(r"\1.\2", _POSSESSIVE.sub(r"\1", text)).replace("%", " percent ")
         if _NUMBER_WORD.search(text):
             # "one hundred and thirty-five" → 135, "twenty twenty-three" → 2023, "sixteen and a half" → 16.5
             text = alpha2digit(text, "en")
@@ -151,15 +179,15 @@ class TermAnalyser:
             return text
         return self._phrase_pattern.sub(lambda m: f" {_MARK}{self._phrase_index[m.group(1)]} ", text)
 
-    def _term(self, token: str) -> tuple[str, str] | None:
+    def _term(self, token: str) -> Term | None:
         if token[0] == _MARK:
             return self._phrases[self._phrase_list[int(token[1:])]]
         term = self._words.get(token)
         if term is not None:
             return term
         if token[0].isdigit():
-            return (NUMBER, self._nearest_number(token))
-        return self._stems.get(self._stemmer.stemWord(token))
+            return Term(TermKind.NUMBER, self._nearest_number(token))
+        return self._stems.get(self._stem(token))
 
     def _nearest_number(self, token: str) -> str:
         """A number close to one the facts state (180 for 179.66) stands for it; others stay as they are."""
@@ -175,7 +203,7 @@ class TermAnalyser:
 
     def _correct(self, word: str) -> str:
         """The known word a misspelt word stands for, or the word itself."""
-        if word in self._known or len(word) < 3 or not word.isalpha() or self._stemmer.stemWord(word) in self._stems:
+        if word in self._known or len(word) < 3 or not word.isalpha() or self._stem(word) in self._stems:
             return word
         cached = self._typo_cache.get(word)
         if cached is not None:
@@ -183,17 +211,27 @@ class TermAnalyser:
         # Misspellings keep the first letter and are one edit away (two in long words); real words that merely
         # resemble a known one ("account" / "count") differ more, so they stay unknown and lower the confidence.
         limit = 1 if len(word) < 9 else 2
-        found = process.extract(word, self._vocabulary_by_initial.get(word[0], ()), scorer=OSA.distance,
-                                score_cutoff=limit, limit=None)
+        found = [f for f in process.extract(word, self._vocabulary_by_initial.get(word[0], ()), scorer=OSA.distance,
+                                            score_cutoff=limit, limit=None)
+                 if f[0] not in self._refusal_words or _slip(word, f[0])]
         # Among equally close words prefer a longer one: typing drops letters more often than it adds them.
         # Then a word that means something on its own ("when") over one that only occurs inside a phrase ("went").
         best = min(found, key=lambda f: (f[1], len(f[0]) < len(word), f[0] not in self._words,
-                                         -_common_prefix(f[0], word), abs(len(f[0]) - len(word))), default=None)
-        result = best[0] if best is not None else word
+                                         -_common_prefix(f[0], word), len(f[0]) <= len(word),
+                                         abs(len(f[0]) - len(word))), default=None)
+        result = best[0] if best is not None else self._unglue(word)
         if len(self._typo_cache) > 50_000:
             self._typo_cache.clear()
         self._typo_cache[word] = result
         return result
+
+    def _unglue(self, word: str) -> str:
+        """Two known words typed without the space ("howmany", "whatis"), or the word itself."""
+        for cut in range(2, len(word) - 1):
+            head, tail = word[:cut], word[cut:]
+            if head in self._known and tail in self._known:
+                return f"{head} {tail}"
+        return word
 
     def analyse(self, question: str, correct: bool = True) -> Analysis:
         """The terms of a question; `correct=False` skips typo correction (for indexing the facts themselves)."""
@@ -206,11 +244,11 @@ class TermAnalyser:
             if has_cjk(span):
                 self._analyse_zh(span, analysis)
             else:
-                self._analyse_en(span, analysis, correct)
+                self._analyse_words(span, analysis, correct)
         return analysis
 
-    def _analyse_en(self, text: str, analysis: Analysis, correct: bool) -> None:
-        text = self._prepare_en(text)
+    def _analyse_words(self, text: str, analysis: Analysis, correct: bool) -> None:
+        text = self._prepare(text)
         if correct:
             text = _WORD.sub(lambda m: self._correct(m.group(0)), text)
         for token in _TOKEN.findall(self._mark_phrases(text)):
@@ -241,17 +279,17 @@ class TermAnalyser:
             analysis.oov.append("".join(leftover))
 
     @staticmethod
-    def _collect(term: tuple[str, str], analysis: Analysis) -> None:
-        kind, value = term
-        if kind == PLACE:
-            analysis.places.add(value)
-            analysis.concepts.append("@" + value)
-        elif kind in (CONCEPT, WORD, NUMBER):
-            analysis.concepts.append(value)
-        elif kind == UNKNOWN_ATTRIBUTE:
-            analysis.unknown.append(value)
-        elif kind == OUTSIDE:
-            analysis.outside.append(value)
+    def _collect(term: Term, analysis: Analysis) -> None:
+        if term.kind in _INDEXED:
+            analysis.terms.append(term)
+            if term.kind is TermKind.PLACE:
+                analysis.places.add(term.value)
+            elif term.kind is TermKind.NUMBER:
+                analysis.numbers.append(term)
+        elif term.kind is TermKind.UNKNOWN_ATTRIBUTE:
+            analysis.unknown.append(term.value)
+        elif term.kind is TermKind.OUTSIDE:
+            analysis.outside.append(term.value)
 
     def small_talk_kind(self, question: str) -> str | None:
         """The kind of small talk a whole message is (greeting, thanks, ...), or None."""
@@ -271,7 +309,11 @@ class TermAnalyser:
     def only_small_talk_words(self, text: str) -> bool:
         """True for the tail of "thanks, that was really helpful": nothing but stopwords and small-talk words."""
         words = _WORD.findall(text)
-        return all(w in self._small_talk_words or self._words.get(w, ("",))[0] == STOP for w in words)
+        return all(w in self._small_talk_words or self._is_stopword(w) for w in words)
+
+    def _is_stopword(self, word: str) -> bool:
+        term = self._words.get(word)
+        return term is not None and term.kind is TermKind.STOP
 
     def split_greeting(self, text: str) -> tuple[str, str | None]:
         """Split a leading greeting or thanks off a longer question ("hi, how big is it?"); text is plain."""
@@ -287,6 +329,12 @@ class TermAnalyser:
 def plain_text(text: str) -> str:
     """Folded text without punctuation, single-spaced: what small talk is compared on."""
     return " ".join(_PUNCT.sub(" ", text).split())
+
+
+def _slip(typed: str, word: str) -> bool:
+    """A slip of the fingers rather than another word: a letter dropped or doubled, or two swapped ("wether" is
+    weather; "mixing" is not mining)."""
+    return abs(len(typed) - len(word)) == 1 or (len(typed) == len(word) and sorted(typed) == sorted(word))
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -11,9 +11,14 @@ _QUOTES = str.maketrans({
     "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
 })
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Characters that are never part of a word; control characters and bidi marks included so they cannot split
-# or hide a word from the matcher.
-_INVISIBLE = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Control characters separate words; format characters (Unicode category Cf: soft hyphen, zero-width joiner, bidi
+# marks, ...) are invisible inside a word, so they are removed without a trace: "Hor\u00adgos" is "Horgos".
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f]")
+# Every Cf character of Python 3.11's Unicode database (a test checks the list against unicodedata).
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 
 
 def fold_quotes(text: str) -> str:
@@ -22,8 +27,8 @@ def fold_quotes(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """NFKC, plain quotes, no accents on Latin letters, casefolded, invisible characters removed, spaces squeezed."""
-    text = _INVISIBLE.sub(" ", unicodedata.normalize("NFKC", text))
+    """NFKC, plain quotes, no accents on Latin letters, casefolded, format characters removed, spaces squeezed."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", _FORMAT.sub("", text)))
     text = fold_quotes(text).casefold()
     if not text.isascii():
         # Strip accents (ü → u) without touching CJK: decompose, drop combining marks, recompose.

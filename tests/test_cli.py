@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import REPO
 
 JSON_FIELDS = {"question", "answered", "outcome", "fact_id", "confidence", "answer", "source", "language",
-               "suggestions"}
+               "suggestions", "verdict", "reason", "parts"}
 
 
 def ftz(*args: str, stdin: str | None = None, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -39,9 +39,9 @@ def facts() -> FactBase:
 @pytest.fixture(scope="module")
 def hostile(facts: FactBase) -> FactBase:
     """The fact base with markup-like text in every field the bot shows."""
-    fact = dataclasses.replace(facts.facts[0], answer_en=HOSTILE, answer_zh=HOSTILE, sources=(HOSTILE, HOSTILE),
-                               questions_en=(HOSTILE,), questions_zh=(HOSTILE,))
-    topic = dataclasses.replace(facts.topics[0], title_en=HOSTILE, title_zh=HOSTILE)
+    fact = dataclasses.replace(facts.facts[0], answers={"en": HOSTILE, "zh": HOSTILE}, sources=(HOSTILE, HOSTILE),
+                               questions={"en": (HOSTILE,), "zh": (HOSTILE,)})
+    topic = dataclasses.replace(facts.topics[0], titles={"en": HOSTILE, "zh": HOSTILE})
     article = dataclasses.replace(facts.article, title=HOSTILE, publisher_line=HOSTILE)
     return dataclasses.replace(facts, article=article, topics=(topic, *facts.topics[1:]),
                                facts=(fact, *facts.facts[1:]), _by_id={**facts._by_id, fact.id: fact})

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.matcher import DEFAULT_THRESHOLDS, Matcher, Outcome, match_question
+from bot.matcher import DEFAULT_THRESHOLDS, Matcher, Outcome, Verdict, match_question
 
 
 def answered(matcher: Matcher, question: str) -> str | None:
@@ -124,7 +124,7 @@ def test_any_text_at_all_gets_a_valid_outcome(matcher, text):
 
 
 def test_a_stricter_answer_threshold_turns_answers_into_suggestions(fact_base):
-    strict = Matcher(fact_base, dataclasses.replace(DEFAULT_THRESHOLDS, answer=101, sure=101))
+    strict = Matcher(fact_base, dataclasses.replace(DEFAULT_THRESHOLDS, answer=101, sure=101), semantic=None)
     match = strict.match("How big is the Kashgar area?")
     assert match.outcome is Outcome.CLARIFY
     assert match.suggestions[0].fact_id == "kashgar_area"
@@ -143,3 +143,109 @@ def test_comparing_two_areas_cites_the_sentence_with_both_sizes(matcher):
 def test_a_figure_used_as_a_yardstick_still_finds_the_size(matcher):
     assert answered(matcher, "is the zone bigger than 100 km2?") == "total_area"
     assert answered(matcher, "my colleague reckons urumqi is about 130 km2, right?") == "urumqi_area"
+
+
+# --- real chat: clauses, definitions, yes/no, false premises, membership, the semantic gate --------------------
+
+
+def test_a_question_inside_a_longer_message_is_found_and_answered(matcher):
+    message = ("hi everyone, long-time lurker, we import tea over the border and keep hearing about this new zone "
+               "— does it cover a lot of land?")
+    assert answered(matcher, message) == "total_area"
+
+
+def test_a_refusal_word_in_the_context_does_not_veto_the_question(matcher):
+    message = "good evening, I am a student from Bishkek. Can you tell me how big the Horgos area is?"
+    assert answered(matcher, message) == "horgos_area"
+
+
+def test_a_refusal_word_in_the_question_itself_still_refuses(matcher):
+    match = matcher.match("I trade in Kashgar a lot. What is the population there?")
+    assert match.outcome is Outcome.NO_MATCH and "population" in match.reason
+
+
+def test_two_questions_in_one_message_are_both_answered_in_order(matcher):
+    match = matcher.match("how big is the zone and when did it open?")
+    assert match.answered
+    assert [part.fact.id for part in match.parts] == ["total_area", "establishment_date"]
+
+
+def test_a_part_the_article_does_not_answer_is_kept_as_a_refusal_beside_the_answer(matcher):
+    match = matcher.match("what's the population of Horgos and how big is it?")
+    assert match.answered and match.fact.id == "horgos_area"
+    assert [p.outcome for p in match.parts] == [Outcome.NO_MATCH, Outcome.ANSWER]
+    assert "population" in match.parts[0].reason
+
+
+def test_what_ftz_means_is_the_name_not_the_economic_significance(matcher):
+    assert answered(matcher, "what does FTZ mean?") == "ftz_name"
+    assert answered(matcher, "what does FTZ stand for") == "ftz_name"
+
+
+def test_what_the_article_does_not_define_is_refused(matcher):
+    assert matcher.match("what does 'pilot' mean in the zone's name?").outcome is Outcome.NO_MATCH
+
+
+def test_a_misspelt_refusal_word_still_refuses(matcher):
+    match = matcher.match("whats the wether like in kashgar")
+    assert match.outcome is Outcome.NO_MATCH and "weather" in match.reason
+
+
+@pytest.mark.parametrize("mark", ["\u200d", "\u00ad", "\u200b", "\u2060", "\ufeff"])
+def test_invisible_format_characters_inside_a_name_are_ignored(matcher, mark):
+    assert answered(matcher, f"how big is Hor{mark}gos?") == "horgos_area"
+
+
+def test_a_false_premise_is_answered_no_with_the_right_date(matcher):
+    match = matcher.match("was it set up in 2024?")
+    assert match.answered and match.fact.id in ("establishment_date", "establishment_year")
+    assert match.verdict is Verdict.NO
+
+
+def test_a_wrong_month_is_answered_no(matcher):
+    match = matcher.match("did the zone open in October?")
+    assert match.answered and match.verdict is Verdict.NO
+
+
+def test_a_true_yes_no_question_is_answered_yes(matcher):
+    match = matcher.match("can foreign insurers set up there?")
+    assert match.fact.id == "overseas_financial_institutions" and match.verdict is Verdict.YES
+
+
+def test_naming_another_area_as_the_biggest_is_answered_no(matcher):
+    match = matcher.match("Is Kashgar the biggest area?")
+    assert match.fact.id == "largest_area" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["is Yining part of it?", "is Alashankou one of the zone areas?",
+                                      "伊宁算不算在自贸区里"])
+def test_a_place_that_is_not_one_of_the_areas_is_answered_no_with_the_three_areas(matcher, question):
+    match = matcher.match(question)
+    assert match.answered and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [
+    ("rank the three areas by size", "area_ranking"),
+    ("what do Kashgar and Horgos add up to?", "smaller_areas_combined"),
+    ("how many times bigger is Urumqi than Horgos?", "area_ratios"),
+    ("is Urumqi bigger than the other two combined?", "urumqi_vs_others"),
+])
+def test_derived_figures_are_answered_from_their_own_facts(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id
+
+
+def test_the_semantic_layer_never_answers_past_an_explicit_refusal(matcher):
+    # Embeddings alone score this like a paraphrase of the Horgos area; the refusal rule must win.
+    match = matcher.match("how big is the Khorgos free trade zone on the Kazakh side, in Kazakhstan?")
+    assert match.outcome is Outcome.NO_MATCH and not match.semantic
+
+
+def test_the_semantic_layer_settles_a_paraphrase_the_lexicon_is_unsure_of(fact_base):
+    question = "what kind of labs do they want to draw in from abroad?"
+    assert Matcher(fact_base, semantic=None).match(question).outcome is not Outcome.ANSWER
+    match = Matcher(fact_base).match(question)
+    assert match.answered and match.fact.id == "rnd_centres" and match.semantic
+
+
+def test_glued_words_are_read_apart(matcher):
+    assert answered(matcher, "xinjiang ftz howmany areas") == "three_areas"

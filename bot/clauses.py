@@ -1,0 +1,109 @@
+"""Find the questions inside a chat message: split it into sentences and clauses, and tell asking clauses from
+context ("we import tea over the border — does it cover a lot of land?").
+
+Pure text functions over folded text (see `bot.text.fold`); the cue words are data in the lexicon's `[clauses]`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Sentence ends: . ! ? and their Chinese forms, semicolons and line breaks; a full stop inside a number is no end.
+_SENTENCE = re.compile(r"(?<=[!?;！？；。\n])|(?<=[.])(?!\d)")
+# Clause breaks inside a sentence: commas, dashes and colons (not a comma inside a number, 16,58).
+_CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[–—]")
+_WORD = re.compile(r"[^\W\d_]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A piece of a message: its text and whether it asks something."""
+
+    text: str
+    asks: bool
+    sentence: int = 0  # which sentence of the message it belongs to
+
+
+@dataclass(frozen=True)
+class ClauseCues:
+    """Words that mark a clause as a question, by position; data from the lexicon's [clauses] section."""
+
+    question_words: frozenset[str]  # anywhere: what, how, когда, 什么 (CJK entries match as substrings)
+    leading_words: frozenset[str]  # only first: is, does, can (and imperatives: tell, list, explain)
+    yes_no_words: frozenset[str]  # a yes/no question: is, was, does, can, ли, 吗, 是不是
+    joiners: tuple[str, ...]  # "and", "also", "还有", "и": split before a second question ("... and when?")
+
+
+NO_CUES = ClauseCues(frozenset(), frozenset(), frozenset(), ())  # only question marks mark questions
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a message, each stripped, empty ones dropped."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
+    """A sentence cut at commas and dashes, and before a joiner that starts another question."""
+    pieces = [p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()]
+    result: list[str] = []
+    for piece in pieces:
+        result.extend(_split_at_joiners(piece, cues))
+    return result
+
+
+def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
+    words = piece.split()
+    for index in range(1, len(words) - 1):
+        if words[index] in cues.joiners and _starts_question(" ".join(words[index + 1:]), cues):
+            return [" ".join(words[:index]), *_split_at_joiners(" ".join(words[index + 1:]), cues)]
+    return [piece]
+
+
+def _starts_question(text: str, cues: ClauseCues) -> bool:
+    first = text.split(maxsplit=1)[0] if text.split() else ""
+    return first in cues.question_words or first in cues.leading_words
+
+
+def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) -> bool:
+    """True when a clause reads as a question: a question mark, a question word, or a leading verb."""
+    if ends_with_question_mark:
+        return True
+    words = _WORD.findall(text)
+    if not words:
+        return False
+    if words[0] in cues.leading_words or any(w in cues.question_words for w in words):
+        return True
+    return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
+
+
+def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bool:
+    """A question to answer Yes or No: a yes/no verb or particle and no question word ("was it set up in 2024?",
+    "是2024年成立的吗", "ее открыли в 2024?" — in Russian a question mark alone makes one)."""
+    words = _WORD.findall(text)
+    if not words:
+        return False
+    wh = [w for w in cues.question_words if w not in cues.yes_no_words]
+    if any(w in wh for w in words) or (_CJK.search(text) and any(w in text for w in wh if _CJK.search(w))):
+        return False
+    if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):
+        return True
+    if _CJK.search(text) and any(w in text for w in cues.yes_no_words if _CJK.search(w)):
+        return True
+    return question_mark and not text.isascii() and not _CJK.search(text)
+
+
+def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
+    """Every clause of a message (folded text), in order, marked asking or context. A question mark makes the
+    last clause of its sentence ask only when no other clause of the sentence does ("which is bigger, Urumqi or
+    Kashgar?" asks one question, not two)."""
+    clauses = []
+    for number, sentence in enumerate(split_sentences(text)):
+        question_mark = sentence.rstrip().endswith(("?", "？"))
+        pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)
+        marks = [asks(piece, cues) for piece in pieces]
+        if question_mark and pieces and not any(marks):
+            marks[-1] = True
+        clauses.extend(Clause(piece, mark, number) for piece, mark in zip(pieces, marks, strict=True))
+    return clauses

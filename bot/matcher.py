@@ -296,8 +296,12 @@ class Matcher:
         terms = self.analyser
         analysis = terms.analyse_folded(text)
         query = set(analysis.terms)
-        if fragment and not analysis.unknown and not analysis.outside and all(
-                t.kind is TermKind.PLACE for t in query):
+        yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
+        only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
+        specific = analysis.places - self._zone_places
+        if yes_no and only_places and specific and analysis.places & self._zone_places and not analysis.unknown:
+            return self._membership_answer(question, language, analysis)  # "is Horgos inside the zone?"
+        if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
         membership = self._membership is not None and self._membership in query
         if analysis.outside and not (membership and not analysis.unknown):
@@ -316,7 +320,6 @@ class Matcher:
                              confidence=100)
             return self._settle(question, text, language, analysis, None,
                                 Match(question, Outcome.NO_MATCH, language, reason=Refusal.NO_KNOWN_WORDS.value))
-        yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
         if yes_no:
@@ -333,15 +336,17 @@ class Matcher:
         return decided
 
     def _membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
-        """"Is Yining part of it?": No, with the fact that lists the zone's areas (the one the membership concept
-        weighs most for)."""
+        """"Is Yining part of it?" No; "is Horgos inside the zone?" Yes: with the fact that lists the zone's areas
+        (the one the membership concept weighs most for)."""
         assert self._membership is not None
         postings = self._postings.get(self._membership, [])
         if not postings:
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
         index = max(postings, key=lambda posting: (posting[1], -posting[0]))[0]
-        return Match(question, Outcome.ANSWER, language, self.fact_base.facts[index], 100, verdict=Verdict.NO)
+        fact = self.fact_base.facts[index]
+        member = not analysis.outside and analysis.places - self._zone_places <= set(fact.entities)
+        return Match(question, Outcome.ANSWER, language, fact, 100, verdict=Verdict.YES if member else Verdict.NO)
 
     def _settle(self, question: str, text: str, language: str, analysis: Analysis, scores: Sequence[float] | None,
                 decided: Match) -> Match:

@@ -144,8 +144,8 @@ def _check(knowledge: Path | None, as_json: bool) -> int:
     summary = {
         "ok": True, "directory": str(fact_base.directory), "title": fact_base.article.title,
         "date": fact_base.article.date.isoformat(), "facts": len(facts), "topics": len(fact_base.topics),
-        "questions": {"en": sum(len(f.questions_en) for f in facts), "zh": sum(len(f.questions_zh) for f in facts)},
-        "sources": len({s for f in facts for s in f.sources}), "languages": ["en", "zh"],
+        "questions": {lang: sum(len(f.questions_in(lang)) for f in facts) for lang in fact_base.article.languages},
+        "sources": len({s for f in facts for s in f.sources}), "languages": list(fact_base.article.languages),
     }
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
@@ -154,9 +154,10 @@ def _check(knowledge: Path | None, as_json: bool) -> int:
     print(f"ok: {summary['directory']}")
     print(f"  article: “{summary['title']}” ({summary['date']})")
     print(f"  facts: {summary['facts']} in {summary['topics']} topics")
-    print(f"  questions: {questions['en'] + questions['zh']} ({questions['en']} English, {questions['zh']} Chinese)")
+    by_language = ", ".join(f"{count} {lang}" for lang, count in questions.items())
+    print(f"  questions: {sum(questions.values())} ({by_language})")
     print(f"  sources: {summary['sources']} distinct article sentences")
-    print("  languages: en, zh")
+    print(f"  languages: {', '.join(summary['languages'])}")
     return EXIT_OK
 
 

@@ -216,7 +216,7 @@ def load_fact_base(directory: Path | str | None = None) -> FactBase:
     if not folder.is_dir():
         raise KnowledgeError(folder, "no such knowledge folder; point --knowledge or BOT_KNOWLEDGE_DIR at one")
     article = _load_article(folder)
-    lexicon = _load_lexicon(folder / LEXICON_FILE)
+    lexicon = _load_lexicon(folder / LEXICON_FILE, article.languages)
     topics, facts = _load_facts(folder / FACTS_FILE, article, lexicon)
     return FactBase(folder, article, topics, facts, lexicon, {f.id: f for f in facts})
 
@@ -353,8 +353,12 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[T
     return tuple(topics), tuple(facts)
 
 
-def _load_lexicon(path: Path) -> Lexicon:
+def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
     data = _read_toml(path)
+    for language in languages:
+        overlay = path.with_name(f"{path.stem}.{language}{path.suffix}")
+        if overlay.is_file():
+            _merge_overlay(data, _read_toml(overlay), overlay, language)
     places = []
     for index, raw in enumerate(data.get("place", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"place #{index + 1}"
@@ -419,6 +423,33 @@ def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:
             for group in value):
         raise KnowledgeError(path, "must be a list of lists of words", field_name="exclusive")
     return tuple(frozenset(w.strip().casefold() for w in group) for group in value)
+
+
+def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, language: str) -> None:
+    """Add one language's words (lexicon.<language>.toml) to the lexicon's sections, in place."""
+    places = {p.get("id"): p for p in base.get("place", []) if isinstance(p, dict)}
+    for section, table in overlay.items():
+        if not isinstance(table, dict):
+            raise KnowledgeError(path, f"[{section}] must be a table")
+        for key, words in table.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise KnowledgeError(path, "must be a list of text", fact_id=f"[{section}]", field_name=key)
+            if section == "places":
+                if key not in places:
+                    raise KnowledgeError(path, f"unknown place '{key}'; use an id from the [[place]] tables",
+                                         fact_id="[places]", field_name=key)
+                places[key].setdefault(f"names_{language}", []).extend(words)
+            elif section in ("concepts", "small_talk", "clauses"):
+                target = base.setdefault(section, {})
+                if section == "concepts" and key not in target:
+                    raise KnowledgeError(path, "unknown concept; add it to the main lexicon first",
+                                         fact_id="[concepts]", field_name=key)
+                target.setdefault(key, []).extend(words)
+            elif section in ("stopwords", "unknown_attributes", "outside_entities"):
+                base.setdefault(section, {}).setdefault(key, []).extend(words)
+            else:
+                raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
+                                     "unknown_attributes, outside_entities, clauses)", field_name=section)
 
 
 def _load_clause_cues(table: Any, path: Path) -> ClauseCues:

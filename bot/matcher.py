@@ -112,8 +112,10 @@ class Thresholds:
     yardstick_weight: float = 0.2  # a figure the article does not state ("bigger than 100 km²?") hardly counts
     coverage_share: float = 0.75  # of the lexical score: how much of the question the fact covers (rest: key terms)
     other_place_penalty: float = 0.45  # the question names Kashgar; a fact about Horgos is not its answer
+    zone_wide_penalty: float = 0.75  # the question names Kashgar; a fact about the whole zone may still hold there
     missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
     # Semantic layer (cosine similarity 0–1), consulted only where the lexical match is unsure.
+    semantic_min_words: int = 2  # fewer words (Chinese: twice as many characters) never go to the semantic layer
     semantic_answer: float = 0.55  # a question with no usable lexical match is answered at or above this
     semantic_candidates: int = 3  # ... by one of the lexical matcher's best few facts (its words must point there)
     semantic_margin: float = 0.04  # ... and only this far ahead of the next fact
@@ -172,15 +174,20 @@ class Matcher:
         zone_terms = {Term(TermKind.PLACE, p) for p in self._zone_places}
         for fact in facts:
             weights: dict[Term, float] = {}
-            questions = fact.all_questions()
-            counts: Counter[Term] = Counter()
-            for question in questions:
-                counts.update(set(self.analyser.analyse(question, correct=False).terms))
-            for term, count in counts.items():
-                weights[term] = t.question_base_weight + t.question_share_weight * count / len(questions)
+            # The share of a fact's questions that use a term, averaged over its languages, so that the language
+            # with the most alternate questions does not outweigh the others.
+            shares: Counter[Term] = Counter()
+            for questions in fact.questions.values():
+                counts: Counter[Term] = Counter()
+                for question in questions:
+                    counts.update(set(self.analyser.analyse(question, correct=False).terms))
+                for term, count in counts.items():
+                    shares[term] += count / len(questions) / len(fact.questions)
+            for term, share in shares.items():
+                weights[term] = t.question_base_weight + t.question_share_weight * share
             # What nearly every alternate question asks about is what the fact is about: "largest", "share".
-            self._required.append({c for c, n in counts.items()
-                                   if n >= t.required_share * len(questions) and c not in zone_terms})
+            self._required.append({c for c, share in shares.items()
+                                   if share >= t.required_share and c not in zone_terms})
             for keyword in fact.keywords:
                 for term in self.analyser.analyse(keyword, correct=False).terms:
                     weights[term] = 1.0
@@ -352,14 +359,14 @@ class Matcher:
                 decided: Match) -> Match:
         """Let the semantic layer settle a "did you mean" or a weak no-match; never an explicit refusal, and for a
         no-match only in favour of a fact the question's words already point at."""
+        t = self.thresholds
         if decided.outcome not in (Outcome.CLARIFY, Outcome.NO_MATCH) or decided.refused:
             return decided
-        if not any(c.isalpha() for c in text):
-            return decided
+        if len(text.split()) < t.semantic_min_words and not (has_cjk(text) and len(text) >= 2 * t.semantic_min_words):
+            return decided  # one word ("foreign") is too little for a sentence encoder: the user picks
         index = self._semantic_index()
         if index is None:
             return decided
-        t = self.thresholds
         facts = self.fact_base.facts
         similarities = index.similarities(text)
         specific = {p for p in analysis.places if p not in self._zone_places}
@@ -437,7 +444,9 @@ class Matcher:
                         + (1 - t.coverage_share) * min(1.0, matched[index] / self._key_mass[index]))
             value = (1 - weight) * coverage + weight * fuzzy[index] / 100 * min(1.0, coverage * 2)
             if specific and specific.isdisjoint(self._entities[index]):
-                value *= t.other_place_penalty
+                # A fact about the whole zone still holds in each of its areas, less surely than the area's own.
+                zone_wide = self._entities[index] <= self._zone_places
+                value *= t.zone_wide_penalty if zone_wide else t.other_place_penalty
             if query.isdisjoint(self._key_numbers[index]):  # "16.58 km²" names the Horgos area as surely as "Horgos"
                 value *= t.missing_required_penalty ** len(self._required[index] - query)
             result[index] = 100 * value

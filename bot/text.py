@@ -31,9 +31,11 @@ def fold(text: str) -> str:
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", _FORMAT.sub("", text)))
     text = fold_quotes(text).casefold()
     if not text.isascii():
-        # Strip accents (ü → u) without touching CJK: decompose, drop combining marks, recompose.
-        decomposed = unicodedata.normalize("NFD", text)
-        text = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+        # Strip accents from Latin letters (ü → u) and fold ё to е, as Russian is typed; Cyrillic й and CJK stay.
+        decomposed = unicodedata.normalize("NFD", text.replace("ё", "е"))
+        kept = [c for i, c in enumerate(decomposed)
+                if not (unicodedata.combining(c) and i and decomposed[i - 1] < "\u0250")]
+        text = unicodedata.normalize("NFC", "".join(kept))
     return " ".join(text.split())
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 # Sentence ends: . ! ? and their Chinese forms, semicolons and line breaks; a full stop inside a number is no end.
 _SENTENCE = re.compile(r"(?<=[!?;！？；。\n])|(?<=[.])(?!\d)")
 # Clause breaks inside a sentence: commas, dashes and colons (not a comma inside a number, 16,58).
-_CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[–—]")
+_CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[–—]"
+                     r"|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")  # Chinese typed with spaces for commas
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -71,6 +72,8 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
     if ends_with_question_mark:
         return True
     words = _WORD.findall(text)
+    if words and words[0] in cues.joiners:
+        words = words[1:]  # "..., and can foreign banks open there"
     if not words:
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):

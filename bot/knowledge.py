@@ -146,6 +146,16 @@ class NotGiven:
 
 
 @dataclass(frozen=True)
+class FollowUpCues:
+    """Words that mark a short message as leaning on the conversation ("and Kashgar?", "when was that?")."""
+
+    leading: frozenset[str] = frozenset()  # first word: and, also, а, и
+    pronouns: frozenset[str] = frozenset()  # it, that, they, это, он
+    cjk: tuple[str, ...] = ()  # Chinese cues at the start or end: 那, 还有, 呢
+    comparisons: frozenset[str] = frozenset()  # concepts that compare the last two answers: largest, smallest
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """Words the matcher needs: places, concepts (synonym groups), stopwords, small talk, refusal cues."""
 
@@ -159,6 +169,10 @@ class Lexicon:
     clauses: ClauseCues = NO_CUES
     membership_concept: str | None = None  # "is Yining part of it?" is answered (No), not refused as outside
     exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
+    follow_up: FollowUpCues = FollowUpCues()
+
+    def place(self, place_id: str) -> Place:
+        return next(p for p in self.places if p.id == place_id)
 
     def all_stopwords(self) -> tuple[str, ...]:
         return _flatten(self.stopwords)
@@ -414,7 +428,21 @@ def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
         clauses=_load_clause_cues(data.get("clauses", {}), path),
         membership_concept=membership,
         exclusive=_load_exclusive(data.get("exclusive", []), path),
+        follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
     )
+
+
+def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> FollowUpCues:
+    if not isinstance(table, dict):
+        raise KnowledgeError(path, "section [follow_up] must be a table")
+    def words(key: str) -> tuple[str, ...]:
+        return _lower(_strings(table, key, path, "[follow_up]")) if key in table else ()
+    for concept in words("comparisons"):
+        if concept not in concepts:
+            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
+                                 fact_id="[follow_up]", field_name="comparisons")
+    return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
+                        frozenset(words("comparisons")))
 
 
 def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:
@@ -439,7 +467,7 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                     raise KnowledgeError(path, f"unknown place '{key}'; use an id from the [[place]] tables",
                                          fact_id="[places]", field_name=key)
                 places[key].setdefault(f"names_{language}", []).extend(words)
-            elif section in ("concepts", "small_talk", "clauses"):
+            elif section in ("concepts", "small_talk", "clauses", "follow_up"):
                 target = base.setdefault(section, {})
                 if section == "concepts" and key not in target:
                     raise KnowledgeError(path, "unknown concept; add it to the main lexicon first",

@@ -77,6 +77,7 @@ class Match:
     verdict: Verdict | None = None  # for a yes/no question: the Yes or No its answer starts with
     parts: tuple[Match, ...] = ()  # a message with several questions: one match per question, in order
     semantic: bool = False  # the semantic layer decided this answer
+    follow_up: bool = False  # resolved against the conversation ("and Kashgar?"), or a choice picked by number
 
     @property
     def answered(self) -> bool:
@@ -153,6 +154,13 @@ class Matcher:
         self._zone_places = fact_base.lexicon.zone_places
         self._index_facts()
 
+    def fact_terms(self, fact_id: str) -> frozenset[Term]:
+        """The terms a fact is indexed by (what questions about it talk of)."""
+        for fact, weights in zip(self.fact_base.facts, self._weights, strict=True):
+            if fact.id == fact_id:
+                return frozenset(weights)
+        return frozenset()
+
     def warm_up(self) -> None:
         """Load the semantic layer now (the bot does, at start-up) instead of on the first unsure question."""
         self._semantic_index()
@@ -225,7 +233,7 @@ class Matcher:
         for index, fact in sorted(enumerate(facts), key=lambda item: (len(item[1].entities), item[0])):
             for entity in fact.entities:
                 self._place_first_fact.setdefault(entity, index)
-        self._place_names = {p.id: p.all_names()[0] for p in self.fact_base.lexicon.places}
+        self.place_names = {p.id: p.all_names()[0] for p in self.fact_base.lexicon.places}  # a name per place id
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
 
@@ -282,8 +290,14 @@ class Matcher:
         for unit in units:
             match = self._match_text(unit, unit, language, question_mark=True, fragment=True)
             named = self.analyser.analyse_folded(unit).places - self._zone_places
+            if match.reason == _FRAGMENT and named and places and matches and matches[-1].answered:
+                # "kashgar area size? and horgos?": the question before, about this place.
+                before = matches[-1].question
+                for name in (n for p in places for n in self.fact_base.lexicon.place(p).all_names()):
+                    before = re.sub(rf"(?<![^\W_]){re.escape(name)}(?![^\W_])", " ", before)
+                match = self._match_text(unit, f"{before} {unit}", language, question_mark=True)
             if not named and places:
-                names = " ".join(self._place_names[p] for p in places)
+                names = " ".join(self.place_names[p] for p in places)
                 carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
                 if carried.answered:
                     match = carried
@@ -509,8 +523,6 @@ def detect_language(text: str) -> str:
 def _combine(whole: Match, parts: list[Match]) -> Match:
     """One match for a message from the match of the whole and of each question in it (parts carry their own
     text as `question`; the result carries the whole message's)."""
-    if whole.answered and all(p.confidence <= whole.confidence for p in parts if p.answered):
-        return whole  # one question, cut at a comma ("how much of the area, as a percentage, is Horgos?")
     answered: list[Match] = []
     for part in parts:
         if part.answered and all(part.fact != a.fact for a in answered):

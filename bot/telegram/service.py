@@ -15,6 +15,7 @@ import signal
 import sys
 from typing import Any
 
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application
 
 from bot.config import Settings
@@ -82,10 +83,24 @@ class Service:
                                     delivery=self.delivery)
             else:
                 await serve(self.application, stop, poll_timeout=self.poll_timeout)
+        except InvalidToken:
+            # A 401 while polling ends python-telegram-bot's polling loop, and stopping re-raises it; the
+            # application is then left running. Finish the shutdown and say it in one line.
+            await self._finish_shutdown()
+            raise StartupError("Telegram rejected the bot token while the bot was running (HTTP 401): check "
+                               "TELEGRAM_BOT_TOKEN (from @BotFather)") from None
         finally:
             watcher.cancel()
             if self.monitor is not None:
                 await self.monitor.stop()
+
+    async def _finish_shutdown(self) -> None:
+        application = self.application
+        with contextlib.suppress(Exception):
+            if application.running:
+                await application.stop()
+        with contextlib.suppress(Exception):
+            await application.shutdown()
 
     async def _note_stopping(self, stop: asyncio.Event) -> None:
         await stop.wait()

@@ -16,7 +16,9 @@ Faults, armed with `fail_next(method, fault)` and used up by the next call(s) of
   "drop"  the request is processed (a message *is* delivered) and the connection is closed without a response
 For getUpdates a fault is applied when the response is due, so a long poll that is already waiting gets it.
 
-`revoke_token()` makes every later request get 401, as when the token is revoked in @BotFather.
+`revoke_token()` makes every later request get 401, as when the token is revoked in @BotFather; `go_silent()` makes
+the stand-in stop answering: every request, a long poll already waiting included, loses its connection unanswered
+and unprocessed.
 
 Nothing here touches the network beyond loopback. Use it as a context manager; `base_url` goes into
 TELEGRAM_BASE_URL (or `Settings.base_url`).
@@ -183,6 +185,7 @@ class BotAPIStandIn:
         self._answered_queries: set[str] = set()
         self.webhook: dict[str, Any] = {}  # what the last setWebhook set (url, secret_token, …); {} when none
         self._closed = False
+        self._silent = False
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.standin = self
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="bot-api-stand-in",
@@ -288,6 +291,12 @@ class BotAPIStandIn:
 
     # --- faults ---------------------------------------------------------------------------------------------
 
+    def go_silent(self) -> None:
+        """From now on no request is answered or processed: each connection is closed without a response."""
+        with self._lock:
+            self._silent = True
+            self._lock.notify_all()
+
     def revoke_token(self) -> None:
         """From now on every request gets 401 Unauthorized (the token was revoked)."""
         with self._lock:
@@ -381,6 +390,9 @@ class BotAPIStandIn:
             self._respond(handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         method = route["method"]
+        if self._silent:
+            self._hang_up(handler)
+            return
         params = self._params(handler, body)
         if method == "getUpdates":
             with self._lock:
@@ -405,6 +417,9 @@ class BotAPIStandIn:
             self._respond(handler, problem.code, {"ok": False, "error_code": problem.code,
                                                   "description": problem.description})
             return
+        if method == "getUpdates" and self._silent:  # went silent while the long poll waited
+            self._hang_up(handler)
+            return
         if method == "getUpdates":
             fault = self._take_fault(method)
             if fault is not None and fault.kind != "drop":
@@ -417,6 +432,11 @@ class BotAPIStandIn:
             return
         self._record(method, params, "ok", result)
         self._respond(handler, 200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _hang_up(handler: _Handler) -> None:
+        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_RDWR)
 
     def _inject(self, handler: _Handler, method: str, params: dict[str, Any], fault: Fault) -> None:
         self._record(method, params, fault.kind)
@@ -501,7 +521,7 @@ class BotAPIStandIn:
             while True:
                 ready = [p.update for p in self._pending if p.update["update_id"] >= offset][:limit]
                 left = deadline - time.monotonic()
-                if ready or left <= 0 or self._closed:
+                if ready or left <= 0 or self._closed or self._silent:
                     return ready
                 self._lock.wait(left)
 

@@ -67,6 +67,12 @@ class Health:
             calls.failures += 1
         calls.last_result, calls.last_detail = result, detail
 
+    def polling_began(self) -> None:
+        """A getUpdates is on its way. The first one is sent only once Telegram has answered getMe and deleteWebhook
+        at start-up, so it counts as Telegram's first answer: a long poll may take 10 s to come back."""
+        if self._calls.last_ok is None:
+            self._calls.last_ok = self.clock()
+
     def check(self) -> tuple[bool, str]:
         """(healthy, one line saying why)."""
         calls, now = self._calls, self.clock()

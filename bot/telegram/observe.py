@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
@@ -56,6 +56,8 @@ def failure_kind(error: BaseException) -> str:
         return "429"
     if isinstance(error, Forbidden):
         return "403"
+    if isinstance(error, BadRequest | Conflict):  # python-telegram-bot makes these NetworkErrors too
+        return "other"
     if isinstance(error, TimedOut):
         return "network"
     if isinstance(error, NetworkError):
@@ -104,11 +106,14 @@ class MeasuredRateLimiter(BaseRateLimiter[Any]):
 
 class ObservedRequest(BaseRequest):
     """A `BaseRequest` that sends through `inner` and reports each call's outcome to `report(result, detail)`:
-    result "ok", "401", "409", "5xx", "4xx" or "network"; detail a short line without URLs."""
+    result "ok", "401", "409", "5xx", "4xx" or "network"; detail a short line without URLs. `began()`, when given,
+    is called as each call is sent."""
 
-    def __init__(self, inner: BaseRequest, report: Callable[[str, str], None]) -> None:
+    def __init__(self, inner: BaseRequest, report: Callable[[str, str], None],
+                 began: Callable[[], None] | None = None) -> None:
         self.inner = inner
         self.report = report
+        self.began = began
 
     @property
     def read_timeout(self) -> float | None:
@@ -122,6 +127,8 @@ class ObservedRequest(BaseRequest):
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          **timeouts: Any) -> tuple[int, bytes]:
+        if self.began is not None:
+            self.began()
         try:
             code, payload = await self.inner.do_request(url, method, request_data, **timeouts)
         except NetworkError as error:

@@ -47,7 +47,9 @@ class Service:
             self.health = Health(self.mode, self._facts, **(health_options or {}))
             build_options.setdefault("rate_limiter",
                                      MeasuredRateLimiter(AIORateLimiter(max_retries=FLOOD_RETRIES), self.metrics))
-            build_options["observe_polling"] = lambda request: ObservedRequest(request, self._polled)
+            health = self.health
+            build_options["observe_polling"] = lambda request: ObservedRequest(request, self._polled,
+                                                                               health.polling_began)
         self.application: Application = build_application(settings, matcher, **build_options)
         self.delivery = WebhookDelivery(self.application) if self.mode == "webhook" else None
         if self.metrics is not None:

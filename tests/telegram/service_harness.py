@@ -112,10 +112,14 @@ class RunningService:
         wait_until(up, timeout, "the service to start")
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
-        started = time.monotonic()
+    def request_stop(self) -> None:
+        """Ask the service to stop, as SIGTERM does, without waiting for it."""
         if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        started = time.monotonic()
+        self.request_stop()
         self._thread.join(timeout)
         self.stop_seconds = time.monotonic() - started
         if self._thread.is_alive():

@@ -10,6 +10,7 @@ import os
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from harness import answerable
-from service_harness import free_port, wait_until
+from service_harness import free_port, post_update, wait_until
 from standin import BotAPIStandIn
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -241,3 +242,58 @@ def test_the_systemd_unit_restarts_on_failure_with_a_dedicated_user_an_environme
                     encoding="utf-8")
     verified = subprocess.run([analyse, "verify", str(copy)], capture_output=True, text=True, timeout=60)
     assert verified.returncode == 0, verified.stderr
+
+
+# --- webhook mode through `python -m bot` -----------------------------------------------------------------------
+
+
+def webhook_process(standin: BotAPIStandIn, tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "WEBHOOK_", "METRICS_"))}
+    env.update(PYTHONPATH=str(REPO), TELEGRAM_BOT_TOKEN=standin.token, TELEGRAM_BASE_URL=standin.base_url,
+               TELEGRAM_WEBHOOK_URL=URL, TELEGRAM_WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+               BOT_DB_PATH=str(tmp_path / "questions.sqlite3"), LOG_LEVEL="INFO")
+    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_python_m_bot_in_webhook_mode_answers_and_stops_on_sigterm(
+        standin: BotAPIStandIn, matcher: Matcher, tmp_path: Path) -> None:
+    port = free_port()
+    bot = webhook_process(standin, tmp_path, port)
+    try:
+        fact, question = answerable(matcher)
+        update = standin.updates[standin.private_text(1301, question)]
+
+        def delivered() -> bool:
+            if bot.poll() is not None:
+                raise AssertionError(f"the bot exited: {bot.communicate()}")
+            try:
+                return post_update(port, update, secret=SECRET, path="/telegram/hook")[0] == 200
+            except OSError:  # not listening yet
+                return False
+
+        wait_until(delivered, timeout=30, what="the webhook to take the update")
+        assert fact.answer_en in standin.sent_to(1301)[0]["visible_text"]
+        assert standin.webhook["secret_token"] == SECRET
+        started = time.monotonic()
+        bot.send_signal(signal.SIGTERM)
+        out, err = bot.communicate(timeout=10)
+        stopped_in = time.monotonic() - started
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.communicate()
+    assert bot.returncode == 0 and stopped_in < 10
+    assert f"through the webhook {URL} (listening on 127.0.0.1:{port})" in err
+    assert "Traceback" not in out + err and SECRET not in out + err and standin.token not in out + err
+
+
+def test_a_busy_webhook_port_stops_python_m_bot_with_one_line(standin: BotAPIStandIn, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bot = webhook_process(standin, tmp_path, taken.getsockname()[1])
+        out, err = bot.communicate(timeout=30)
+    assert bot.returncode == 1
+    assert err.strip().splitlines()[-1].startswith("ftz-bot: cannot listen on 127.0.0.1:")
+    assert "(WEBHOOK_LISTEN): Address already in use" in err and "Traceback" not in out + err

@@ -5,6 +5,8 @@ counting a scripted conversation."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from harness import RunningBot, answerable
 from service_harness import SECRET, WEBHOOK_URL, RunningService, post_update, request, sample, wait_until
@@ -94,6 +96,32 @@ def test_webhook_survives_malformed_bodies_and_still_answers_then_stops_cleanly(
         update_id = standin.private_text(USER, question)
         assert post_update(service.webhook_port, standin.updates[update_id])[0] == 200
         assert fact.answer_en in standin.sent_to(USER)[0]["visible_text"]
+    assert service.stop_seconds is not None and service.stop_seconds < 5
+
+
+def test_on_sigterm_a_delivery_in_progress_is_answered_and_acknowledged_and_new_ones_get_503(
+        standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher)
+    service = RunningService(standin, matcher, webhook=True, metrics=False).start()
+    try:
+        standin.fail_next("sendMessage", "500", times=2)  # the answer takes two resends: about 0.75 s
+        first = standin.private_text(USER, question)
+        acknowledged: list[int] = []
+        delivery = threading.Thread(
+            target=lambda: acknowledged.append(post_update(service.webhook_port, standin.updates[first])[0]))
+        delivery.start()
+        standin.wait_for(lambda: any(c.outcome == "500" for c in standin.calls), what="the first 500")
+        service.request_stop()
+        assert service.service.delivery is not None
+        wait_until(lambda: not service.service.delivery.accepting, what="the webhook to stop accepting")
+        later = standin.private_text(OTHER, question)
+        assert post_update(service.webhook_port, standin.updates[later])[0] == 503  # Telegram delivers it again
+        delivery.join(10)
+        assert acknowledged == [200]
+        assert fact.answer_en in standin.sent_to(USER)[0]["visible_text"]
+        assert standin.sent_to(OTHER) == []
+    finally:
+        service.stop()
     assert service.stop_seconds is not None and service.stop_seconds < 5
 
 

@@ -8,15 +8,23 @@ BIN := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(BIN)/python
+# The install is editable, so code changes need no reinstall: it runs again only when pyproject.toml changes (the
+# stamp file is older), and a second `make run` starts at once. `make clean` (or deleting the stamp) forces it.
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,chart]"
+	touch $@
+
+install: $(STAMP)
 
 run: install
 	$(BIN)/python -m bot
 
 test: install
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/hadolint Dockerfile
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m bot eval tests/eval/heldout.tsv --min-accuracy 0.95
 

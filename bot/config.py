@@ -8,6 +8,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.deployment import DEFAULT_LISTEN, Listen, production_settings
+
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -21,6 +23,13 @@ class Settings:
     log_level: str = "INFO"
     db_path: Path | None = None
     admin_ids: frozenset[int] = frozenset()
+    # --- production (bot/deployment.py, docs/deployment.md): webhook mode when webhook_url is set; the health and
+    # metrics endpoint when metrics_listen is set.
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: Listen = DEFAULT_LISTEN
+    metrics_listen: Listen | None = None
+    # --- end production
 
     @property
     def has_token(self) -> bool:
@@ -40,6 +49,10 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
     level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingsError(f"LOG_LEVEL={level!r} is not a level; use DEBUG, INFO, WARNING or ERROR")
+    try:
+        production = production_settings(os.environ)  # webhook and metrics variables (bot/deployment.py)
+    except ValueError as problem:
+        raise SettingsError(str(problem)) from None
     return Settings(
         token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
         base_url=os.environ.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL,
@@ -47,6 +60,7 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
         log_level=level,
         db_path=Path(db_path).expanduser() if db_path else None,
         admin_ids=_parse_ids(os.environ.get("BOT_ADMIN_IDS", "")),
+        **production,  # type: ignore[arg-type]
     )
 
 

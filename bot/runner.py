@@ -17,7 +17,8 @@ NO_TOKEN_HINT = ("No TELEGRAM_BOT_TOKEN set: get one from @BotFather (/newbot), 
 
 
 def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> int:
-    """Run the bot with long polling; without a token, open the console chat. Returns an exit code.
+    """Run the bot (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set); without a token, open the
+    console chat. Returns an exit code.
 
     Both log questions to the question log (`BOT_DB_PATH`); the Telegram application opens and closes its own."""
     try:
@@ -33,6 +34,6 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
             print(NO_TOKEN_HINT, file=sys.stderr)
         with QuestionLog(settings=settings) as question_log:  # closing writes what is still queued
             return run_console(matcher, question_log=question_log)
-    from bot.telegram import run_polling
+    from bot.telegram.service import run_bot  # polling or webhook, health and metrics (docs/deployment.md)
 
-    return run_polling(settings, matcher)
+    return run_bot(settings, matcher)

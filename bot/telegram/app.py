@@ -22,12 +22,14 @@ import signal
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter
+from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
@@ -103,7 +105,8 @@ def mask_token_in_logs(token: str) -> None:
 def build_application(settings: Settings, matcher: Matcher, *, question_log: QuestionLog | None = None,
                       log_questions: bool = True, inline_quiet: float = INLINE_QUIET_SECONDS,
                       rate_limiter: BaseRateLimiter | None = None,
-                      concurrent_updates: int = CONCURRENT_UPDATES) -> Application:
+                      concurrent_updates: int = CONCURRENT_UPDATES,
+                      observe_polling: Callable[[BaseRequest], BaseRequest] | None = None) -> Application:
     """The Telegram application with every handler registered, talking to `settings.base_url`.
 
     Questions are logged to `question_log`, or to a `QuestionLog` opened here at `settings.db_path` /
@@ -112,18 +115,21 @@ def build_application(settings: Settings, matcher: Matcher, *, question_log: Que
 
     `rate_limiter` defaults to `AIORateLimiter` with Telegram's limits (30 messages a second, 20 a minute per group)
     and retries on 429; the benchmark passes one without limits to measure the bot itself.
+
+    `observe_polling` wraps the getUpdates request (`bot.telegram.observe.ObservedRequest`, for /healthz).
     """
     quiet_http_loggers()
     mask_token_in_logs(settings.token)
     # python-telegram-bot 22 warns about its own use of RetryAfter.retry_after on every 429; nothing to act on.
     warnings.filterwarnings("ignore", message=r".*attribute `retry_after`", category=PTBDeprecationWarning)
+    polling_request = AiohttpRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0)
     application = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
         .request(ReliableRequest(connection_pool_size=CONNECTIONS, connect_timeout=5.0, read_timeout=10.0,
                                  write_timeout=10.0, pool_timeout=5.0))
-        .get_updates_request(AiohttpRequest(connection_pool_size=2, connect_timeout=5.0, read_timeout=10.0))
+        .get_updates_request(polling_request if observe_polling is None else observe_polling(polling_request))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=FLOOD_RETRIES))
         .concurrent_updates(concurrent_updates)
         .build()

@@ -2,7 +2,9 @@
 
 It speaks enough of the Bot API for the real python-telegram-bot HTTP stack: getMe, getUpdates (long polling with
 Telegram's offset rules: an update is handed out until a later getUpdates confirms it with a higher offset),
-sendMessage, answerCallbackQuery, answerInlineQuery, setMyCommands, deleteWebhook. It checks what Telegram would
+sendMessage, answerCallbackQuery, answerInlineQuery, setMyCommands, and setWebhook / deleteWebhook / getWebhookInfo
+(the webhook is only recorded in `webhook`, never called: webhook tests POST to the bot themselves; getUpdates while
+one is set gets Telegram's 409 Conflict). It checks what Telegram would
 refuse (HTML that does not parse, messages over 4096 characters, callback data over 64 bytes, a button press
 answered twice), records every call, and keeps the messages users would see in `sent`.
 
@@ -13,6 +15,10 @@ Faults, armed with `fail_next(method, fault)` and used up by the next call(s) of
   "reset" the connection is reset (TCP RST) before the request is processed; nothing is done
   "drop"  the request is processed (a message *is* delivered) and the connection is closed without a response
 For getUpdates a fault is applied when the response is due, so a long poll that is already waiting gets it.
+
+`revoke_token()` makes every later request get 401, as when the token is revoked in @BotFather; `go_silent()` makes
+the stand-in stop answering: every request, a long poll already waiting included, loses its connection unanswered
+and unprocessed.
 
 Nothing here touches the network beyond loopback. Use it as a context manager; `base_url` goes into
 TELEGRAM_BASE_URL (or `Settings.base_url`).
@@ -121,6 +127,15 @@ class Stats:
     sent_at: list[tuple[int, float]] = field(default_factory=list)  # (chat id, time)
 
 
+class ApiError(Exception):
+    """A Bot API error other than 400: HTTP `code` with Telegram's `description`."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
 class _Server(ThreadingHTTPServer):
     # The bot opens up to 16 connections at once. socketserver's default backlog of 5 made the kernel drop the
     # surplus handshakes, and the client only tried again a second later: a press answered a second late.
@@ -168,7 +183,9 @@ class BotAPIStandIn:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._answered_queries: set[str] = set()
+        self.webhook: dict[str, Any] = {}  # what the last setWebhook set (url, secret_token, …); {} when none
         self._closed = False
+        self._silent = False
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.standin = self
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="bot-api-stand-in",
@@ -274,6 +291,17 @@ class BotAPIStandIn:
 
     # --- faults ---------------------------------------------------------------------------------------------
 
+    def go_silent(self) -> None:
+        """From now on no request is answered or processed: each connection is closed without a response."""
+        with self._lock:
+            self._silent = True
+            self._lock.notify_all()
+
+    def revoke_token(self) -> None:
+        """From now on every request gets 401 Unauthorized (the token was revoked)."""
+        with self._lock:
+            self.token = self.token + "-revoked"
+
     def fail_next(self, method: str, fault: str, *, times: int = 1, retry_after: int = 1) -> None:
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; use one of {FAULTS}")
@@ -362,6 +390,9 @@ class BotAPIStandIn:
             self._respond(handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
             return
         method = route["method"]
+        if self._silent:
+            self._hang_up(handler)
+            return
         params = self._params(handler, body)
         if method == "getUpdates":
             with self._lock:
@@ -381,6 +412,14 @@ class BotAPIStandIn:
             self._record(method, params, "400")
             self._respond(handler, 400, {"ok": False, "error_code": 400, "description": str(problem)})
             return
+        except ApiError as problem:
+            self._record(method, params, str(problem.code))
+            self._respond(handler, problem.code, {"ok": False, "error_code": problem.code,
+                                                  "description": problem.description})
+            return
+        if method == "getUpdates" and self._silent:  # went silent while the long poll waited
+            self._hang_up(handler)
+            return
         if method == "getUpdates":
             fault = self._take_fault(method)
             if fault is not None and fault.kind != "drop":
@@ -393,6 +432,11 @@ class BotAPIStandIn:
             return
         self._record(method, params, "ok", result)
         self._respond(handler, 200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _hang_up(handler: _Handler) -> None:
+        handler.close_connection = True
+        handler.connection.shutdown(socket.SHUT_RDWR)
 
     def _inject(self, handler: _Handler, method: str, params: dict[str, Any], fault: Fault) -> None:
         self._record(method, params, fault.kind)
@@ -432,12 +476,42 @@ class BotAPIStandIn:
                 "supports_inline_queries": True}
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        with self._lock:
+            self.webhook = {}
+            if params.get("drop_pending_updates"):
+                self._pending.clear()
         return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            return self._api_deleteWebhook(params)
+        if not url.startswith("https://"):
+            raise ValueError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ValueError("Bad Request: secret token contains unallowed characters")
+        with self._lock:
+            self.webhook = dict(params)
+            if params.get("drop_pending_updates"):
+                self._pending.clear()
+        return True
+
+    def _api_getWebhookInfo(self, params: dict[str, Any]) -> Any:
+        with self._lock:
+            info: dict[str, Any] = {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                                    "pending_update_count": len(self._pending) if self.webhook else 0}
+            if self.webhook.get("allowed_updates") is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        return info
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
         return True
 
     def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+                                "delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
@@ -447,7 +521,7 @@ class BotAPIStandIn:
             while True:
                 ready = [p.update for p in self._pending if p.update["update_id"] >= offset][:limit]
                 left = deadline - time.monotonic()
-                if ready or left <= 0 or self._closed:
+                if ready or left <= 0 or self._closed or self._silent:
                     return ready
                 self._lock.wait(left)
 

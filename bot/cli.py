@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question (omit to read questions from standard input)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--explain", action="store_true", help="also show the terms the question was reduced to")
+    ask.add_argument("--conversation", action="store_true",
+                     help="read standard input as conversations: consecutive lines are one conversation (follow-ups "
+                          "resolved against the lines before), a blank line starts a new one")
 
     check = commands.add_parser("check", help="validate the knowledge folder and summarise it",
                                 description="Validate the knowledge folder; exit 1 naming the file, fact and field "
@@ -41,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the summary (or the error) as JSON")
 
     evaluate = commands.add_parser("eval", help="score a labelled question file",
-                                   description="Score a labelled TSV file (category, expected, question) and "
-                                               "print accuracy by category with the failures listed.")
+                                   description="Score a labelled TSV file and print accuracy by category with "
+                                               "the failures listed. Three kinds, told by the header: questions "
+                                               "(category, expected, question), conversations (conversation, turn, "
+                                               "language, expected, question: follow-ups resolved turn by turn) "
+                                               "and messages with several questions (id, language, expected, "
+                                               "question; parts split by ' || ').")
     evaluate.add_argument("file", type=Path, help="labelled TSV file")
     evaluate.add_argument("--min-accuracy", type=float, metavar="X", help="exit 1 if overall accuracy is below X")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -105,21 +112,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
+    from bot.conversation import Conversation
     from bot.formatting import match_to_dict, render_text
     from bot.matcher import Matcher
 
     matcher = Matcher(fact_base)
     if args.question:
-        questions = [" ".join(args.question)]
+        lines = [" ".join(args.question)]
     else:
         if sys.stdin.isatty():
             print("ftz-bot ask: give a question, or pipe questions one per line", file=sys.stderr)
             return EXIT_USAGE
-        questions = (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
+        lines = [line.rstrip("\n") for line in sys.stdin]
+    conversation = Conversation(matcher)
+    for question in lines:
         if not question.strip():
+            conversation = Conversation(matcher)  # a blank line starts a new conversation
             continue
-        match = matcher.match(question)
+        match = conversation.reply(question) if args.conversation else matcher.match(question)
         if args.json:
             print(json.dumps(match_to_dict(match), ensure_ascii=False), flush=True)
         else:
@@ -162,20 +172,14 @@ def _check(knowledge: Path | None, as_json: bool) -> int:
 
 
 def _eval(args: argparse.Namespace, fact_base: FactBase) -> int:
-    from bot.evaluation import evaluate, load_labelled, unknown_labels
+    from bot.evaluation import evaluate_file
     from bot.matcher import Matcher
 
     try:
-        items = load_labelled(args.file)
+        report = evaluate_file(Matcher(fact_base), args.file, {f.id for f in fact_base.facts})
     except (OSError, ValueError) as exc:
         print(f"ftz-bot eval: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    wrong = unknown_labels(items, {f.id for f in fact_base.facts})
-    if wrong:
-        print(f"ftz-bot eval: {args.file}:{wrong[0].line}: unknown label {'|'.join(wrong[0].expected)!r}",
-              file=sys.stderr)
-        return EXIT_USAGE
-    report = evaluate(Matcher(fact_base), items)
     if args.json:
         print(json.dumps({
             "accuracy": report.accuracy,

@@ -1,6 +1,8 @@
-"""Console chat: the bot's answers in a terminal, with the same matcher and wording as in Telegram.
+"""Console chat: the bot's answers in a terminal, with the same conversation, matcher and wording as in Telegram.
 
-With a `QuestionLog`, each question is logged with chat type "console", as the Telegram bot logs its own.
+Follow-ups work as in a private chat, typing the number of a "did you mean" choice answers it, and /help, /topics
+and /source answer as their Telegram commands do. Line editing and history come from `readline` where the terminal
+has it. With a `QuestionLog`, each question is logged with chat type "console", as the Telegram bot logs its own.
 """
 
 from __future__ import annotations
@@ -8,34 +10,84 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.formatting import render_text
+from bot.conversation import Conversation
+from bot.formatting import (
+    TELEGRAM_MESSAGE_LIMIT,
+    help_html,
+    html_to_text,
+    notice,
+    render_text,
+    source_html,
+    topic_html,
+    truncate,
+)
 from bot.matcher import Matcher
 from bot.questionlog import ChatType, QuestionLog
 
 _PROMPT = "you> "
-_WELCOME = ("FTZ Facts console — ask about the Xinjiang Pilot Free Trade Zone (English or 中文). "
-            "Empty line, Ctrl-D or Ctrl-C to quit.")
+_WELCOME = ("FTZ Facts console — ask about the Xinjiang Pilot Free Trade Zone (English, 中文 or русский). "
+            "/help, /topics, /source; Ctrl-D or Ctrl-C to quit.")
 
 
 def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, *,
                 question_log: QuestionLog | None = None) -> int:
     """Read questions line by line and print answers until end of input; returns an exit code."""
     interactive = stdin.isatty()
+    if interactive:
+        _enable_line_editing()
+        matcher.warm_up()  # load the semantic layer before the prompt, so its log lines come first
+    conversation = Conversation(matcher)
     print(_WELCOME, file=stdout)
     try:
         while True:
-            if interactive:
-                print(_PROMPT, end="", file=stdout, flush=True)
-            line = stdin.readline()
-            if not line or (interactive and not line.strip()):
+            line = _read(stdin, stdout, interactive)
+            if line is None:
                 break
-            if not line.strip():
+            text = line.strip()
+            if not text:
                 continue
-            match = matcher.match(line.strip())
-            if question_log is not None:
-                question_log.log_match(match, ChatType.CONSOLE)  # queued for the writer thread: no waiting
-            print(render_text(match, matcher.fact_base), file=stdout)
+            print(_answer(text, conversation, question_log), file=stdout)
             print(file=stdout, flush=True)
     except KeyboardInterrupt:
         print(file=stdout)
     return 0
+
+
+def _read(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:
+    if not interactive:
+        line = stdin.readline()
+        return line or None
+    try:
+        return input(_PROMPT)  # readline's line editing and history, when available
+    except EOFError:
+        print(file=stdout)  # Ctrl-D: end on a fresh line
+        return None
+
+
+def _answer(text: str, conversation: Conversation, question_log: QuestionLog | None) -> str:
+    matcher = conversation.matcher
+    fact_base = matcher.fact_base
+    command = text.split()[0].lower() if text.startswith("/") else ""
+    if command in ("/help", "/start"):
+        examples = [fact.questions_in("en")[0] for fact in fact_base.facts[:3]]
+        return html_to_text(help_html(fact_base, "console", examples, "en"))
+    if command == "/topics":
+        return "\n\n".join(html_to_text(topic_html(fact_base, topic, "en", buttons=False))
+                           for topic in fact_base.topics)
+    if command == "/source":
+        return html_to_text(source_html(fact_base.article, "en"))
+    if command:
+        return notice("unknown_command", "en")
+    if len(text) > TELEGRAM_MESSAGE_LIMIT:
+        return notice("too_long", "en", example=fact_base.facts[0].questions_in("en")[0])
+    match = conversation.reply(text)
+    if question_log is not None:
+        question_log.log_match(match, ChatType.CONSOLE)  # queued for the writer thread: no waiting
+    return truncate(render_text(match, fact_base))
+
+
+def _enable_line_editing() -> None:
+    try:
+        import readline  # noqa: F401  (importing it gives input() arrow keys and history)
+    except ImportError:  # not on every platform: plain input() still works
+        pass

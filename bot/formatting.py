@@ -162,6 +162,7 @@ def match_to_dict(match: Match) -> dict[str, Any]:
         "suggestions": [
             {"fact_id": s.fact_id, "question": s.question, "confidence": s.confidence} for s in match.suggestions
         ],
+        "follow_up": match.follow_up,
         "parts": [
             {"question": p.question, "outcome": p.outcome.value, "fact_id": p.fact.id if p.fact else None,
              "answer": answer_text(p, lang) if p.fact else None,
@@ -227,6 +228,11 @@ def truncate_html(html_text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> str:
     out.append(_ELLIPSIS)
     out.extend(f"</{name}>" for name in reversed(open_tags))
     return "".join(out)
+
+
+def html_to_text(html_text: str) -> str:
+    """Telegram HTML as plain text for the console: tags dropped, entities unescaped."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
 
 
 def snippet(text: str, limit: int) -> str:

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import REPO
 
 JSON_FIELDS = {"question", "answered", "outcome", "fact_id", "confidence", "answer", "source", "language",
-               "suggestions", "verdict", "reason", "parts"}
+               "suggestions", "verdict", "reason", "parts", "follow_up"}
 
 
 def ftz(*args: str, stdin: str | None = None, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -143,3 +143,24 @@ def test_check_json_reports_the_summary_or_the_fault_for_machines(knowledge_copy
     fault = json.loads(result.stdout)
     assert result.returncode == 1
     assert (fault["ok"], fault["fact_id"], fault["field"]) == (False, "kashgar_area", "id")
+
+
+def test_ask_conversation_resolves_follow_ups_and_a_blank_line_starts_a_new_conversation():
+    lines = ["how big is the Horgos area?", "and Kashgar?", "", "and Kashgar?"]
+    result = ftz("ask", "--json", "--conversation", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["fact_id"] for r in rows[:2]] == ["horgos_area", "kashgar_area"]
+    assert rows[1]["follow_up"] is True and rows[2]["follow_up"] is False
+
+
+def test_ask_json_gives_every_part_of_a_message_with_two_questions():
+    row = json.loads(ftz("ask", "--json", "how big is the zone and when did it open?").stdout)
+    assert [p["fact_id"] for p in row["parts"]] == ["total_area", "establishment_date"]
+    assert "179.66" in row["answer"] and "November 1, 2023" in row["answer"]
+
+
+def test_ask_json_says_why_nothing_was_answered():
+    row = json.loads(ftz("ask", "--json", "what is the population of Kashgar?").stdout)
+    assert row["answered"] is False and "population" in row["reason"]
+    assert json.loads(ftz("ask", "--json", "how big is Horgos?").stdout)["reason"] is None

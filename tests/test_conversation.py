@@ -1,0 +1,109 @@
+"""Conversations: follow-ups resolved against the last answers, numbered choices, refusals kept, memory bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.conversation import Conversation, Conversations
+from bot.matcher import Outcome
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def replies(conversation: Conversation, *messages: str) -> list[str | None]:
+    results = []
+    for message in messages:
+        match = conversation.reply(message)
+        results.append(match.fact.id if match.answered and match.fact else match.outcome.value)
+    return results
+
+
+def test_another_place_for_the_same_attribute_is_answered_for_that_place(matcher):
+    assert replies(Conversation(matcher), "how big is the Horgos area?", "and Kashgar?", "what about Urumqi") == [
+        "horgos_area", "kashgar_area", "urumqi_area"]
+
+
+def test_a_share_follow_up_moves_to_the_next_place_as_a_share(matcher):
+    conversation = Conversation(matcher)
+    assert replies(conversation, "how big is kashgar?", "what's that as a share of the total?", "and horgos?") == [
+        "kashgar_area", "kashgar_share", "horgos_share"]
+
+
+@pytest.mark.parametrize(("first", "follow_up", "expected"), [
+    ("霍尔果斯片区多大", "喀什的呢？", "kashgar_area"),
+    ("какая площадь Хоргоса?", "а у Кашгара?", "kashgar_area"),
+])
+def test_follow_ups_work_in_chinese_and_russian(matcher, first, follow_up, expected):
+    conversation = Conversation(matcher)
+    conversation.reply(first)
+    match = conversation.reply(follow_up)
+    assert match.answered and match.fact.id == expected and match.follow_up
+
+
+def test_a_follow_up_answer_keeps_the_language_it_was_asked_in(matcher):
+    conversation = Conversation(matcher)
+    conversation.reply("how big is the Horgos area?")
+    assert conversation.reply("а у Кашгара?").language == "ru"
+
+
+def test_a_complete_question_is_answered_on_its_own(matcher):
+    conversation = Conversation(matcher)
+    conversation.reply("how big is the Horgos area?")
+    match = conversation.reply("how big is the whole zone?")
+    assert match.fact.id == "total_area" and not match.follow_up
+
+
+def test_context_never_turns_a_refusal_into_an_answer(matcher):
+    conversation = Conversation(matcher)
+    conversation.reply("how many countries does it connect?")
+    assert conversation.reply("which countries are they?").outcome is Outcome.NO_MATCH
+
+
+def test_small_talk_in_a_conversation_stays_small_talk(matcher):
+    conversation = Conversation(matcher)
+    conversation.reply("how big is the Horgos area?")
+    assert conversation.reply("谢谢").outcome is Outcome.SMALL_TALK
+    assert conversation.reply("ок понял спасибо").outcome is Outcome.SMALL_TALK
+
+
+def test_typing_the_number_of_a_choice_answers_that_choice(matcher):
+    conversation = Conversation(matcher)
+    offered = conversation.reply("foreign")
+    assert offered.outcome is Outcome.CLARIFY
+    picked = conversation.reply("2")
+    assert picked.answered and picked.fact.id == offered.suggestions[1].fact_id
+
+
+def test_a_number_with_no_choice_on_offer_is_an_ordinary_message(matcher):
+    assert Conversation(matcher).reply("2").follow_up is False
+
+
+def test_context_expires_after_the_memory_time(matcher):
+    clock = FakeClock()
+    conversation = Conversation(matcher, memory_seconds=600, clock=clock)
+    conversation.reply("how big is the Horgos area?")
+    clock.now += 601
+    match = conversation.reply("and Kashgar?")
+    assert not match.follow_up
+
+
+def test_conversations_are_kept_apart_by_key_and_bounded(matcher):
+    conversations = Conversations(matcher, limit=2)
+    conversations.reply(("group", 1), "how big is the Horgos area?")
+    conversations.reply(("group", 2), "when was it established?")
+    assert conversations.reply(("group", 1), "and Kashgar?").fact.id == "kashgar_area"
+    conversations.reply(("group", 3), "hello")
+    assert len(conversations) == 2
+    assert not conversations.reply(("group", 2), "and Kashgar?").follow_up  # dropped as the oldest
+
+
+def test_no_key_means_no_context(matcher):
+    conversations = Conversations(matcher)
+    conversations.reply(None, "how big is the Horgos area?")
+    assert not conversations.reply(None, "and Kashgar?").follow_up

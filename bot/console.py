@@ -7,6 +7,7 @@ has it. With a `QuestionLog`, each question is logged with chat type "console", 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TextIO
 
@@ -87,7 +88,7 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
 
 
 def _enable_line_editing() -> None:
-    try:
-        import readline  # noqa: F401  (importing it gives input() arrow keys and history)
-    except ImportError:  # not on every platform: plain input() still works
-        pass
+    # Importing readline gives input() arrow keys and history; it is not on every platform, and input() works
+    # without it.
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401

@@ -18,7 +18,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ftz-bot",
-        description="FTZ Facts: answers questions about the Xinjiang Pilot Free Trade Zone, citing the article.",
+        description="FTZ Facts: answers questions about the article of a knowledge folder, citing it.",
     )
     parser.add_argument("--knowledge", metavar="DIR", type=Path,
                         help="knowledge folder to use (default: $BOT_KNOWLEDGE_DIR, else the bundled one)")
@@ -131,7 +131,7 @@ def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
             continue
         match = conversation.reply(question) if args.conversation else matcher.match(question)
         if args.json:
-            print(json.dumps(match_to_dict(match), ensure_ascii=False), flush=True)
+            print(json.dumps(match_to_dict(match, fact_base), ensure_ascii=False), flush=True)
         else:
             print(f"Q: {question}")
             print(render_text(match, fact_base))

@@ -26,8 +26,6 @@ from bot.matcher import Matcher
 from bot.questionlog import ChatType, QuestionLog
 
 _PROMPT = "you> "
-_WELCOME = ("FTZ Facts console — ask about the Xinjiang Pilot Free Trade Zone (English, 中文 or русский). "
-            "/help, /topics, /source; Ctrl-D or Ctrl-C to quit.")
 
 
 def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, *,
@@ -38,7 +36,8 @@ def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sy
         _enable_line_editing()
         matcher.warm_up()  # load the semantic layer before the prompt, so its log lines come first
     conversation = Conversation(matcher)
-    print(_WELCOME, file=stdout)
+    fact_base = matcher.fact_base
+    print(fact_base.messages.text(fact_base.messages.languages[0], "console_welcome"), file=stdout)
     try:
         while True:
             line = _read(stdin, stdout, interactive)
@@ -76,11 +75,11 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
         return "\n\n".join(html_to_text(topic_html(fact_base, topic, "en", buttons=False))
                            for topic in fact_base.topics)
     if command == "/source":
-        return html_to_text(source_html(fact_base.article, "en"))
+        return html_to_text(source_html(fact_base, "en"))
     if command:
-        return notice("unknown_command", "en")
+        return notice(fact_base, "unknown_command", "en")
     if len(text) > TELEGRAM_MESSAGE_LIMIT:
-        return notice("too_long", "en", example=fact_base.facts[0].questions_in("en")[0])
+        return notice(fact_base, "too_long", "en", example=fact_base.facts[0].questions_in("en")[0])
     match = conversation.reply(text)
     if question_log is not None:
         question_log.log_match(match, ChatType.CONSOLE)  # queued for the writer thread: no waiting

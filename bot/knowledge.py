@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.clauses import NO_CUES, ClauseCues
+from bot.messages import MESSAGES_FILE, Messages, validate
 from bot.text import fold_quotes
 
 ARTICLE_FILE = "article.txt"
@@ -201,6 +202,7 @@ class FactBase:
     topics: tuple[Topic, ...]
     facts: tuple[Fact, ...]
     lexicon: Lexicon
+    messages: Messages
     _by_id: Mapping[str, Fact] = field(default_factory=dict, repr=False, compare=False)
 
     def fact(self, fact_id: str) -> Fact | None:
@@ -232,7 +234,21 @@ def load_fact_base(directory: Path | str | None = None) -> FactBase:
     article = _load_article(folder)
     lexicon = _load_lexicon(folder / LEXICON_FILE, article.languages)
     topics, facts = _load_facts(folder / FACTS_FILE, article, lexicon)
-    return FactBase(folder, article, topics, facts, lexicon, {f.id: f for f in facts})
+    messages = _load_messages(folder / MESSAGES_FILE, article.languages, frozenset(lexicon.small_talk))
+    return FactBase(folder, article, topics, facts, lexicon, messages, {f.id: f for f in facts})
+
+
+def _load_messages(path: Path, languages: tuple[str, ...], small_talk_kinds: frozenset[str]) -> Messages:
+    data = _read_toml(path)
+    problems = validate(data, languages, small_talk_kinds)
+    if problems:
+        raise KnowledgeError(path, "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
+                                                              if len(problems) > 5 else ""))
+    mapping = data.get("telegram_languages", {})
+    if not isinstance(mapping, dict) or not all(v in languages for v in mapping.values()):
+        raise KnowledgeError(path, f"every value must be one of the declared languages ({', '.join(languages)})",
+                             field_name="telegram_languages")
+    return Messages(languages, {language: data[language] for language in languages}, mapping)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------

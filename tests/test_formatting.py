@@ -31,6 +31,9 @@ HOSTILE = "<script>alert('x')</script> & <b>bold</b> &amp; </blockquote> <a href
 _TAG = re.compile(r"</?(b|i|blockquote)>")
 
 
+LANGUAGES = ("en", "zh", "ru")
+
+
 @pytest.fixture(scope="module")
 def facts() -> FactBase:
     return load_fact_base(KNOWLEDGE)
@@ -39,9 +42,9 @@ def facts() -> FactBase:
 @pytest.fixture(scope="module")
 def hostile(facts: FactBase) -> FactBase:
     """The fact base with markup-like text in every field the bot shows."""
-    fact = dataclasses.replace(facts.facts[0], answers={"en": HOSTILE, "zh": HOSTILE}, sources=(HOSTILE, HOSTILE),
-                               questions={"en": (HOSTILE,), "zh": (HOSTILE,)})
-    topic = dataclasses.replace(facts.topics[0], titles={"en": HOSTILE, "zh": HOSTILE})
+    fact = dataclasses.replace(facts.facts[0], answers=dict.fromkeys(LANGUAGES, HOSTILE), sources=(HOSTILE, HOSTILE),
+                               questions=dict.fromkeys(LANGUAGES, (HOSTILE,)))
+    topic = dataclasses.replace(facts.topics[0], titles=dict.fromkeys(LANGUAGES, HOSTILE))
     article = dataclasses.replace(facts.article, title=HOSTILE, publisher_line=HOSTILE)
     return dataclasses.replace(facts, article=article, topics=(topic, *facts.topics[1:]),
                                facts=(fact, *facts.facts[1:]), _by_id={**facts._by_id, fact.id: fact})
@@ -63,7 +66,7 @@ def assert_safe_html(text: str) -> None:
 
 
 def test_an_answer_escapes_the_answer_the_source_quote_and_the_citation(hostile: FactBase) -> None:
-    for language in ("en", "zh"):
+    for language in LANGUAGES:
         text = render_fact_html(hostile.facts[0], hostile, language)
         assert_safe_html(text)
         assert html.unescape(_TAG.sub("", text)).count(HOSTILE) == 4  # answer, two sources, title in the citation
@@ -80,12 +83,12 @@ def test_every_reply_kind_is_safe_html(hostile: FactBase) -> None:
     ]
     for match in matches:
         assert_safe_html(render_html(match, hostile))
-    for language in ("en", "zh"):
+    for language in LANGUAGES:
         assert_safe_html(help_html(hostile, "bot<&>", [HOSTILE, HOSTILE], language))
         assert_safe_html(topic_html(hostile, hostile.topics[0], language))
-        assert_safe_html(source_html(hostile.article, language))
-        assert_safe_html(topics_prompt_html(language))
-        assert_safe_html(notice_html("not_text", language, example=HOSTILE))
+        assert_safe_html(source_html(hostile, language))
+        assert_safe_html(topics_prompt_html(hostile, language))
+        assert_safe_html(notice_html(hostile, "not_text", language, example=HOSTILE))
 
 
 def test_an_oversized_source_is_cut_to_telegrams_limit_and_stays_valid_html(facts: FactBase) -> None:
@@ -97,7 +100,7 @@ def test_an_oversized_source_is_cut_to_telegrams_limit_and_stays_valid_html(fact
 
 
 def test_every_topic_listing_and_help_text_fits_in_one_message(facts: FactBase) -> None:
-    for language in ("en", "zh"):
+    for language in LANGUAGES:
         for topic in facts.topics:
             assert_safe_html(topic_html(facts, topic, language))
         assert_safe_html(help_html(facts, "ftz_bot", ["How big is it?"] * 3, language))
@@ -122,9 +125,24 @@ def test_short_html_is_left_alone_and_length_counts_what_telegram_counts() -> No
 
 def test_chinese_replies_use_chinese_wording(facts: FactBase) -> None:
     assert "在群组中" in help_html(facts, "ftz_bot", [], "zh")
-    assert "发布日期" in source_html(facts.article, "zh")
+    assert "发布日期" in source_html(facts, "zh") and "2023年11月2日" in source_html(facts, "zh")
     assert "基本情况" in topic_html(facts, facts.topics[0], "zh")
-    assert notice("stale_button", "zh") != notice("stale_button", "en")
+    assert notice(facts, "stale_button", "zh") != notice(facts, "stale_button", "en")
+
+
+def test_russian_replies_use_russian_wording_dates_and_yes_no(facts: FactBase) -> None:
+    assert "В группах" in help_html(facts, "ftz_bot", [], "ru")
+    assert "2 ноября 2023 г." in source_html(facts, "ru")
+    assert "Основные сведения" in topic_html(facts, facts.topics[0], "ru")
+    fact = facts.fact("establishment_date")
+    from bot.matcher import Verdict
+
+    text = render_html(Match("её открыли в 2024?", Outcome.ANSWER, "ru", fact=fact, verdict=Verdict.NO), facts)
+    assert text.startswith("Нет. ") and "1 ноября 2023" in text
+
+
+def test_a_language_the_folder_lacks_falls_back_to_its_first(facts: FactBase) -> None:
+    assert notice(facts, "stale_button", "de") == notice(facts, "stale_button", "en")
 
 
 def test_snippets_are_one_line_and_cut_with_an_ellipsis() -> None:

@@ -25,12 +25,12 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, ContextTypes, filters
 
-from bot.formatting import COMMANDS, truncate_html
+from bot.formatting import menus, truncate_html
 from bot.knowledge import FactBase, KnowledgeError, load_fact_base
 from bot.matcher import Matcher, Thresholds
 from bot.questionlog import LogStatus, QuestionLogError
 from bot.report import DEFAULT_SINCE, Headline, Period, UnansweredGroup, headline, parse_since, top_unanswered
-from bot.telegram.handlers import BotState, reply, state
+from bot.telegram.handlers import STATE_KEY, BotState, reply, state
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -176,8 +176,11 @@ def unanswered_html(groups: list[UnansweredGroup], period: Period) -> str:
 
 
 def load_matcher(directory: Path, thresholds: Thresholds) -> Matcher:
-    """Read and validate a knowledge folder and index it (blocking: tens of milliseconds)."""
-    return Matcher(load_fact_base(directory), thresholds)
+    """Read and validate a knowledge folder and index it, semantic layer included (blocking: a fraction of a
+    second; run in a thread)."""
+    matcher = Matcher(load_fact_base(directory), thresholds)
+    matcher.warm_up()
+    return matcher
 
 
 def _changes(old: FactBase, new: FactBase) -> str:
@@ -232,10 +235,10 @@ async def register_admin_menus(application: Application, admin_ids: frozenset[in
     failed = 0
     for admin_id in sorted(admin_ids):
         try:
-            for language, commands in COMMANDS.items():
-                menu = [BotCommand(name, text) for name, text in (*commands, *ADMIN_COMMANDS)]
-                await application.bot.set_my_commands(menu, scope=BotCommandScopeChat(admin_id),
-                                                      language_code=None if language == "en" else language)
+            for code, menu in menus(application.bot_data[STATE_KEY].fact_base):
+                await application.bot.set_my_commands(
+                    [BotCommand(name, text) for name, text in (*menu, *ADMIN_COMMANDS)],
+                    scope=BotCommandScopeChat(admin_id), language_code=code)
         except TelegramError as error:
             failed += 1
             _LOGGER.debug("admin menu not set: %s: %s", type(error).__name__, error)

@@ -33,7 +33,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
-from bot.formatting import COMMANDS
+from bot.formatting import menus
 from bot.matcher import Matcher
 from bot.questionlog import QuestionLog
 from bot.telegram.admin import register_admin_handlers, register_admin_menus
@@ -118,6 +118,7 @@ def build_application(settings: Settings, matcher: Matcher, *, question_log: Que
 
     `observe_polling` wraps the getUpdates request (`bot.telegram.observe.ObservedRequest`, for /healthz).
     """
+    matcher.warm_up()  # the semantic layer loads now, not in the event loop on the first unsure question
     quiet_http_loggers()
     mask_token_in_logs(settings.token)
     # python-telegram-bot 22 warns about its own use of RetryAfter.retry_after on every 429; nothing to act on.
@@ -148,13 +149,15 @@ def bot_state(application: Application) -> BotState:
 
 
 async def register_commands(application: Application) -> None:
-    """The command menu, in English (the default) and Chinese, and the admins' own. A failure is logged, not fatal."""
-    for language, commands in COMMANDS.items():
+    """The command menu in each language of the knowledge folder (the first is the default; Telegram languages
+    mapped to another, such as Kazakh to Russian, get that one), and the admins' own. A failure is logged, not
+    fatal."""
+    for code, menu in menus(bot_state(application).fact_base):
         try:
-            await application.bot.set_my_commands([BotCommand(name, text) for name, text in commands],
-                                                  language_code=None if language == "en" else language)
+            await application.bot.set_my_commands([BotCommand(name, text) for name, text in menu], language_code=code)
         except TelegramError as error:
-            _LOGGER.warning("could not set the %s command menu: %s: %s", language, type(error).__name__, error)
+            _LOGGER.warning("could not set the %s command menu: %s: %s", code or "default", type(error).__name__,
+                            error)
     admins = bot_state(application).admin_ids
     if admins:
         await register_admin_menus(application, admins)

@@ -45,6 +45,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.conversation import DEFAULT_MEMORY_SECONDS, Conversations
 from bot.formatting import (
     help_html,
     notice,
@@ -58,7 +59,7 @@ from bot.formatting import (
     topics_prompt_html,
 )
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher, Outcome
+from bot.matcher import Match, Matcher, Outcome, detect_language
 from bot.questionlog import ChatType as LogChatType
 from bot.telegram.delivery import MaybeDelivered, describe
 from bot.telegram.keyboards import (
@@ -76,7 +77,6 @@ from bot.telegram.keyboards import (
     with_feedback,
 )
 from bot.telegram.recorder import MENTION_PLACEHOLDER, QuestionRecorder
-from bot.text import has_cjk
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,7 +96,12 @@ class BotState:
     recorder: QuestionRecorder = field(default_factory=lambda: QuestionRecorder(None))
     admin_ids: frozenset[int] = frozenset()
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    conversation_seconds: float = DEFAULT_MEMORY_SECONDS
+    conversations: Conversations = field(init=False, repr=False)
     _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.conversations = Conversations(self.matcher, memory_seconds=self.conversation_seconds)
 
     @property
     def fact_base(self) -> FactBase:
@@ -106,6 +111,7 @@ class BotState:
         """Serve `matcher` from now on (the examples cache is keyed by matcher, and ids can be reused)."""
         self.matcher = matcher
         self._examples.clear()
+        self.conversations = Conversations(matcher, memory_seconds=self.conversation_seconds)
 
     def examples(self, language: str, count: int = 3) -> tuple[str, ...]:
         """Example questions for /help: the first question of each topic's first fact that the matcher answers
@@ -128,6 +134,17 @@ class BotState:
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.bot_data[STATE_KEY]
+
+
+def conversation_key(update: Update) -> tuple[int, int] | int | None:
+    """Whose conversation a message belongs to: a private chat; in a group, one user in that chat (two people
+    asking in one group do not share context). Kept in memory only."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    if chat.type == ChatType.PRIVATE or user is None:
+        return chat.id
+    return (chat.id, user.id)
 
 
 # --- reading updates ------------------------------------------------------------------------------------------
@@ -185,12 +202,14 @@ def personal_details(message: Message | None) -> list[tuple[str, str]]:
     return [(text, _PERSONAL_ENTITIES[entity.type]) for entity, text in found.items()]
 
 
-def user_language(update: Update, text: str = "") -> str:
-    """"zh" when the text is Chinese or the user's Telegram is set to Chinese, else "en"."""
+def user_language(update: Update, fact_base: FactBase, text: str = "") -> str:
+    """The language to answer in: the text's own (Chinese, Russian), else the user's Telegram language through
+    messages.toml's mapping (Kazakh, Kyrgyz, Uzbek, Tajik → Russian), else the folder's first language."""
+    messages = fact_base.messages
     if text:
-        return "zh" if has_cjk(text) else "en"
+        return messages.resolve(detect_language(text))
     user = update.effective_user
-    return "zh" if user is not None and (user.language_code or "").lower().startswith("zh") else "en"
+    return messages.for_telegram_user(user.language_code if user is not None else None)
 
 
 # --- sending --------------------------------------------------------------------------------------------------
@@ -234,16 +253,17 @@ def keyboard_for(match: Match, fact_base: FactBase, row: int | None = None) -> I
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Match one question and reply with the answer, a "did you mean", a no-match line or a small-talk reply."""
     bot_state = state(context)
-    language = user_language(update, question)
+    fact_base = bot_state.fact_base
+    language = user_language(update, fact_base, question)
     example = next(iter(bot_state.examples(language)), "")
     if not question:
-        await reply(update, context, notice_html("empty", language, example=example))
+        await reply(update, context, notice_html(fact_base, "empty", language, example=example))
         return
     if len(question) > MAX_QUESTION_CHARS:
-        await reply(update, context, notice_html("too_long", language, example=example))
+        await reply(update, context, notice_html(fact_base, "too_long", language, example=example))
         return
     matcher = bot_state.matcher
-    match = matcher.match(question)
+    match = bot_state.conversations.reply(conversation_key(update), question)
     chat = update.effective_chat
     row = bot_state.recorder.question(match, chat.type if chat is not None else LogChatType.PRIVATE,
                                       personal_details(update.effective_message))
@@ -255,21 +275,23 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help: what the bot knows, examples, and how to ask in groups and inline."""
-    language = user_language(update)
     bot_state = state(context)
+    language = user_language(update, bot_state.fact_base)
     await reply(update, context,
                 help_html(bot_state.fact_base, context.bot.username, bot_state.examples(language), language))
 
 
 async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/topics: the topics as buttons."""
-    language = user_language(update)
-    await reply(update, context, topics_prompt_html(language), topics_keyboard(state(context).fact_base, language))
+    fact_base = state(context).fact_base
+    language = user_language(update, fact_base)
+    await reply(update, context, topics_prompt_html(fact_base, language), topics_keyboard(fact_base, language))
 
 
 async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/source: the article's title, date and publisher line."""
-    await reply(update, context, source_html(state(context).fact_base.article, user_language(update)))
+    fact_base = state(context).fact_base
+    await reply(update, context, source_html(fact_base, user_language(update, fact_base)))
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -280,9 +302,10 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     parts = message.text.split(maxsplit=1)
     question = clean_question(parts[1] if len(parts) > 1 else "", context.bot.username)
     if not question:
-        language = user_language(update)
+        fact_base = state(context).fact_base
+        language = user_language(update, fact_base)
         example = next(iter(state(context).examples(language)), "")
-        await reply(update, context, notice_html("ask_usage", language, example=example))
+        await reply(update, context, notice_html(fact_base, "ask_usage", language, example=example))
         return
     await answer_question(update, context, question)
 
@@ -298,14 +321,16 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A sticker, photo, voice message, location… in a private chat: say that only text is read."""
-    language = user_language(update)
+    fact_base = state(context).fact_base
+    language = user_language(update, fact_base)
     example = next(iter(state(context).examples(language)), "")
-    await reply(update, context, notice_html("not_text", language, example=example))
+    await reply(update, context, notice_html(fact_base, "not_text", language, example=example))
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not have, in a private chat (in groups it may be another bot's)."""
-    await reply(update, context, notice_html("unknown_command", user_language(update)))
+    fact_base = state(context).fact_base
+    await reply(update, context, notice_html(fact_base, "unknown_command", user_language(update, fact_base)))
 
 
 async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -313,7 +338,8 @@ async def on_members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     message = update.effective_message
     if message is None or not any(member.id == context.bot.id for member in message.new_chat_members):
         return
-    await reply(update, context, notice_html("added_to_group", user_language(update),
+    fact_base = state(context).fact_base
+    await reply(update, context, notice_html(fact_base, "added_to_group", user_language(update, fact_base),
                                              bot_username=context.bot.username))
 
 
@@ -326,7 +352,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     fact_base = bot_state.fact_base
     press = parse_press(query.data, fact_base)
     if press is None or query.message is None or (press.kind == CHOICE and not offered(query.message, query.data)):
-        await _answer_press(query, notice("stale_button", user_language(update)))
+        await _answer_press(query, notice(fact_base, "stale_button", user_language(update, fact_base)))
         return
     await _answer_press(query)
     chat = query.message.chat
@@ -353,14 +379,15 @@ async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    language = user_language(update)
+    fact_base = state(context).fact_base
+    language = user_language(update, fact_base)
     vote = parse_vote(query.data)
     if vote is None or not offered(query.message, query.data or ""):
-        await _answer_press(query, notice("stale_button", language))
+        await _answer_press(query, notice(fact_base, "stale_button", language))
         return
     # Thanked whether or not the log could take it: a database problem is the curator's, not the voter's.
     state(context).recorder.vote(vote.row, query.from_user.id, vote.vote)
-    await _answer_press(query, notice("vote_up" if vote.vote > 0 else "vote_down", language))
+    await _answer_press(query, notice(fact_base, "vote_up" if vote.vote > 0 else "vote_down", language))
 
 
 async def _answer_press(query: CallbackQuery, text: str | None = None) -> None:
@@ -382,7 +409,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     results: list[InlineQueryResultArticle] = []
     match: Match | None = None
     if not text:
-        language = user_language(update)
+        language = user_language(update, fact_base)
         for topic in fact_base.topics:
             result_id = callback_data(TOPIC, topic.id, language)
             facts = fact_base.facts_in_topic(topic.id)
@@ -394,8 +421,8 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                         topic_html(fact_base, topic, language, buttons=False), parse_mode=ParseMode.HTML,
                         link_preview_options=_NO_PREVIEW)))
     else:
-        language = user_language(update, text)
-        match = bot_state.matcher.match(text[:MAX_QUESTION_CHARS])
+        language = user_language(update, fact_base, text)
+        match = bot_state.matcher.match(text[:MAX_QUESTION_CHARS])  # inline queries have no conversation
         facts = []
         if match.outcome is Outcome.ANSWER and match.fact is not None:
             related = [f for f in fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
@@ -413,7 +440,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                         link_preview_options=_NO_PREVIEW)))
     # Before the first await, so that keystrokes reach the recorder in the order they were typed.
     bot_state.recorder.inline_query(query.from_user.id, update.update_id, match)
-    button = None if results else InlineQueryResultsButton(text=notice("inline_private", language),
+    button = None if results else InlineQueryResultsButton(text=notice(fact_base, "inline_private", language),
                                                            start_parameter="inline")
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False, button=button)
 

@@ -32,8 +32,8 @@ from bot.matcher import Match, Matcher
 
 TOPIC, FACT, CHOICE, VOTE = "t", "f", "c", "v"
 UP, DOWN = 1, -1
-_PAYLOAD = re.compile(r"(t|f):([A-Za-z0-9_.-]{1,56}):(en|zh)", re.ASCII)
-_CHOICE = re.compile(r"c:([A-Za-z0-9_.-]{1,56}):(en|zh):([0-9a-f]{1,16})", re.ASCII)
+_PAYLOAD = re.compile(r"(t|f):([A-Za-z0-9_.-]{1,56}):([a-z]{2})", re.ASCII)
+_CHOICE = re.compile(r"c:([A-Za-z0-9_.-]{1,56}):([a-z]{2}):([0-9a-f]{1,16})", re.ASCII)
 _VOTE = re.compile(r"v:([0-9a-f]{1,16}):([ud])", re.ASCII)
 _VOTE_CODES = {UP: "u", DOWN: "d"}
 _MAX_ROW = 2**63 - 1  # SQLite's largest integer key
@@ -75,7 +75,7 @@ def _fits(data: str) -> bool:
 
 def callback_data(kind: str, target: str, language: str) -> str | None:
     """The payload for a topic or fact button, or None when it cannot be encoded within Telegram's 64 bytes."""
-    data = f"{kind}:{target}:{'zh' if language == 'zh' else 'en'}"
+    data = f"{kind}:{target}:{language}"
     if not _fits(data) or not _PAYLOAD.fullmatch(data):
         return None
     return data
@@ -86,7 +86,7 @@ def choice_data(fact_id: str, language: str, row: int) -> str | None:
     `row`; None when it would not fit (the caller then falls back to a plain fact button)."""
     if not 0 < row <= _MAX_ROW:
         return None
-    data = f"{CHOICE}:{fact_id}:{'zh' if language == 'zh' else 'en'}:{row:x}"
+    data = f"{CHOICE}:{fact_id}:{language}:{row:x}"
     return data if _fits(data) and _CHOICE.fullmatch(data) else None
 
 
@@ -105,13 +105,15 @@ def parse_press(data: object, fact_base: FactBase) -> Press | None:
     if choice is not None:
         target, language, row_text = choice.groups()
         row = _row(row_text)
-        if row is None or fact_base.fact(target) is None:
+        if row is None or fact_base.fact(target) is None or language not in fact_base.messages.languages:
             return None
         return Press(CHOICE, target, language, row)
     parsed = _PAYLOAD.fullmatch(data)
     if parsed is None:
         return None
     kind, target, language = parsed.groups()
+    if language not in fact_base.messages.languages:
+        return None
     if kind == TOPIC and fact_base.topic(target) is None:
         return None
     if kind == FACT and fact_base.fact(target) is None:

@@ -36,7 +36,7 @@ def test_a_question_in_a_private_chat_gets_exactly_one_answer_with_its_source_an
     [answer] = standin.sent_to(USER)
     assert fact.answer_en in answer["visible_text"]
     assert f"<blockquote>{html.escape(fact.sources[0])}" in answer["text"]
-    assert citation(matcher.fact_base.article) in answer["visible_text"]
+    assert citation(matcher.fact_base, "en") in answer["visible_text"]
     assert "reply_parameters" not in answer  # in a private chat the answer needs no quote of the question
     assert feedback_labels(answer) == ["👍", "👎"]
 
@@ -76,10 +76,14 @@ def test_source_gives_the_articles_title_date_and_publisher_line(
         assert part in message["visible_text"]
 
 
-def test_the_command_menu_is_registered_in_english_and_chinese(bot: RunningBot, standin: BotAPIStandIn) -> None:
-    menus = {c.params.get("language_code"): [cmd["command"] for cmd in c.params["commands"]]
-             for c in standin.calls_to("setMyCommands")}
-    assert menus == {None: ["ask", "topics", "source", "help"], "zh": ["ask", "topics", "source", "help"]}
+def test_the_command_menu_is_registered_in_every_language_and_for_central_asian_users_in_russian(
+        bot: RunningBot, standin: BotAPIStandIn) -> None:
+    calls = standin.calls_to("setMyCommands")
+    menus = {c.params.get("language_code"): [cmd["command"] for cmd in c.params["commands"]] for c in calls}
+    assert {None, "zh", "ru", "kk", "ky", "uz", "tg"} <= set(menus)
+    assert all(commands == ["ask", "topics", "source", "help"] for commands in menus.values())
+    descriptions = {c.params.get("language_code"): c.params["commands"][0]["description"] for c in calls}
+    assert descriptions["kk"] == descriptions["ru"] != descriptions[None]
 
 
 def test_topics_are_buttons_and_pressing_one_shows_its_facts_then_a_fact_button_shows_the_source(

@@ -53,7 +53,7 @@ def test_an_unknown_question_in_russian_is_refused_in_russian(bot: RunningBot, s
 def test_an_inline_query_in_russian_offers_the_russian_answer(
         bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
     fact, question = answerable(matcher, "ru")
-    _, query_id = standin.inline(USER, question, language_code="ru")
+    standin.inline(USER, question, language_code="ru")
     standin.wait_for_calls("answerInlineQuery", 1)
     [call] = standin.calls_to("answerInlineQuery")
     first = call.params["results"][0]

@@ -169,6 +169,7 @@ class Lexicon:
     not_given: tuple[NotGiven, ...] = ()
     clauses: ClauseCues = NO_CUES
     membership_concept: str | None = None  # "is Yining part of it?" is answered (No), not refused as outside
+    year_concept: str | None = None  # what a year in a yes/no claim asks about ("was it set up in 2024?")
     exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
     follow_up: FollowUpCues = FollowUpCues()
 
@@ -429,10 +430,10 @@ def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
                                      fact_id=label, field_name="concepts")
         not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless),
                                   frozenset(rule_places)))
-    membership = data.get("membership_concept")
-    if membership is not None and membership not in sections["concepts"]:
-        raise KnowledgeError(path, f"unknown concept '{membership}'; use a name from [concepts]",
-                             field_name="membership_concept")
+    membership, year = data.get("membership_concept"), data.get("year_concept")
+    for key, concept in (("membership_concept", membership), ("year_concept", year)):
+        if concept is not None and concept not in sections["concepts"]:
+            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]", field_name=key)
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],
@@ -443,6 +444,7 @@ def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
         not_given=tuple(not_given),
         clauses=_load_clause_cues(data.get("clauses", {}), path),
         membership_concept=membership,
+        year_concept=year,
         exclusive=_load_exclusive(data.get("exclusive", []), path),
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
     )

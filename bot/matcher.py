@@ -234,6 +234,8 @@ class Matcher:
             for entity in fact.entities:
                 self._place_first_fact.setdefault(entity, index)
         self.place_names = {p.id: p.all_names()[0] for p in self.fact_base.lexicon.places}  # a name per place id
+        year = self.fact_base.lexicon.year_concept
+        self._year = Term(TermKind.CONCEPT, year) if year else None
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
 
@@ -344,8 +346,12 @@ class Matcher:
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
         if yes_no:
-            # "was it set up in 2024?": the figure is the claim to check, not what the question is about.
-            analysis.terms = [t for t in analysis.terms if t.kind is not TermKind.NUMBER or t in self._idf]
+            # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
+            # still says the question is about a year.
+            analysis.terms = [t if t.kind is not TermKind.NUMBER or t in self._idf else self._year
+                              for t in analysis.terms
+                              if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
+            analysis.terms = [t for t in analysis.terms if t is not None]
             if not analysis.terms:
                 return Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
             query = set(analysis.terms)
@@ -507,6 +513,10 @@ class Matcher:
         analysis = self.analyser.analyse_folded(self.analyser.split_greeting(plain_text(fold(question)))[0])
         return {"concepts": [t.key for t in analysis.terms], "unknown": analysis.unknown,
                 "outside": analysis.outside, "oov": analysis.oov}
+
+
+def _is_year(value: str) -> bool:
+    return value.isdigit() and 1900 <= int(value) <= 2099
 
 
 def _term_string(terms: Sequence[Term] | set[Term]) -> str:

@@ -115,6 +115,7 @@ class Thresholds:
     other_place_penalty: float = 0.45  # the question names Kashgar; a fact about Horgos is not its answer
     zone_wide_penalty: float = 0.75  # the question names Kashgar; a fact about the whole zone may still hold there
     missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
+    subject_elsewhere_penalty: float = 0.6  # "Horgos or Kashgar, which is bigger?" is not about Urumqi the largest
     # Semantic layer (cosine similarity 0–1), consulted only where the lexical match is unsure.
     semantic_min_words: int = 2  # fewer words (Chinese: twice as many characters) never go to the semantic layer
     semantic_answer: float = 0.55  # a question with no usable lexical match is answered at or above this
@@ -208,6 +209,7 @@ class Matcher:
             self._answer_numbers.append({c.value for c in answer_terms if c.kind is TermKind.NUMBER})
             self._weights.append(weights)
         self._entities = [frozenset(fact.entities) for fact in facts]
+        self._subjects = [fact.subject for fact in facts]
         self._postings: dict[Term, list[tuple[int, float]]] = {}
         for index, weights in enumerate(self._weights):
             for term, weight in weights.items():
@@ -467,6 +469,9 @@ class Matcher:
                 # A fact about the whole zone still holds in each of its areas, less surely than the area's own.
                 zone_wide = self._entities[index] <= self._zone_places
                 value *= t.zone_wide_penalty if zone_wide else t.other_place_penalty
+            subject = self._subjects[index]
+            if subject is not None and len(specific) >= 2 and subject not in specific:
+                value *= t.subject_elsewhere_penalty
             if query.isdisjoint(self._key_numbers[index]):  # "16.58 km²" names the Horgos area as surely as "Horgos"
                 value *= t.missing_required_penalty ** len(self._required[index] - query)
             result[index] = 100 * value

@@ -328,7 +328,7 @@ class TermAnalyser:
 
 def plain_text(text: str) -> str:
     """Folded text without punctuation (a decimal comma becomes a point: 16,58), single-spaced."""
-    return " ".join(_PUNCT.sub(" ", _DECIMAL_COMMA.sub(r"\1.\2", text)).split())
+    return " ".join(_PUNCT.sub(" ", _DECIMAL_COMMA.sub(r"\1.\2", text).replace("+", " plus ")).split())
 
 
 def _slip(typed: str, word: str) -> bool:

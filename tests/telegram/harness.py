@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.knowledge import Fact, FactBase
 from bot.matcher import Match, Matcher
 from bot.telegram import build_application, serve
-from bot.telegram.app import bot_state
+from bot.telegram.app import bot_state, pipeline
 from bot.telegram.handlers import BotState
 
 
@@ -79,6 +79,17 @@ class RunningBot:
             raise AssertionError(f"the bot did not stop within {timeout} s")
         if self.error is not None:
             raise self.error
+
+    def wait_until_idle(self, timeout: float = 5.0) -> None:
+        """Wait until every update fetched has been dealt with (answered, dropped or expired): its log rows are then
+        queued for the writer, and it is on its way out of the inbox."""
+        assert self.application is not None, "the bot has not started"
+        poller = pipeline(self.application).poller
+        deadline = time.monotonic() + timeout
+        while poller.in_flight:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{poller.in_flight} update(s) still in flight after {timeout} s")
+            time.sleep(0.01)
 
     @property
     def state(self) -> BotState:

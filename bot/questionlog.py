@@ -727,9 +727,11 @@ class QuestionLog:
             with contextlib.suppress(OSError):
                 os.replace(self.path, aside)
                 moved = f" (moved aside to {aside.name})"
-            for suffix in ("-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    os.unlink(f"{self.path}{suffix}")
+        # SQLite leaves the old file's write-ahead log behind when that file was deleted or replaced, and would
+        # replay it into the new file: remove it (and its index) with the old connection closed.
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
         with self._state_lock:
             lost, self._written_to_file = self._written_to_file, 0
             self._lost_with_file += lost

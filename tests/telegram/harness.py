@@ -13,7 +13,7 @@ from typing import Any
 from standin import BotAPIStandIn
 from telegram.ext import Application
 
-from bot.config import Settings
+from bot.config import Delivery, Settings
 from bot.knowledge import Fact, FactBase
 from bot.matcher import Match, Matcher
 from bot.telegram import build_application, serve
@@ -29,10 +29,10 @@ class RunningBot:
 
     def __init__(self, standin: BotAPIStandIn, matcher: Matcher, *, token: str | None = None,
                  poll_timeout: float = 5.0, admin_ids: Iterable[int] = (), db_path: Path | None = None,
-                 **build_options: Any):
+                 delivery: Delivery | None = None, **build_options: Any):
         self.standin = standin
         self.settings = Settings(token=token or standin.token, base_url=standin.base_url,
-                                 admin_ids=frozenset(admin_ids), db_path=db_path)
+                                 admin_ids=frozenset(admin_ids), db_path=db_path, delivery=delivery or Delivery())
         self.matcher = matcher
         self.poll_timeout = poll_timeout
         self.build_options = build_options
@@ -77,6 +77,14 @@ class RunningBot:
         self.stop_seconds = time.monotonic() - started
         if self._thread.is_alive():
             raise AssertionError(f"the bot did not stop within {timeout} s")
+        if self.error is not None:
+            raise self.error
+
+    def wait_for_exit(self, timeout: float = 10.0) -> None:
+        """Wait for the bot to stop by itself (it was not asked to), and re-raise what it stopped with."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise AssertionError(f"the bot was still running after {timeout} s")
         if self.error is not None:
             raise self.error
 

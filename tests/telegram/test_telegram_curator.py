@@ -221,6 +221,26 @@ def test_a_did_you_mean_choice_is_logged_with_the_question_asked_and_its_answer_
         == [("answer", -1)]
 
 
+def test_a_did_you_mean_choice_pressed_twenty_times_is_logged_once(
+        standin: BotAPIStandIn, fact_base: FactBase, question_db: Path) -> None:
+    facts = fact_base.facts[:2]
+    vague = Match("that thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
+        Suggestion(f.id, f.questions_en[0], 44 - n) for n, f in enumerate(facts)))
+    with RunningBot(standin, ScriptedMatcher(fact_base, {vague.question: vague})) as bot:
+        standin.private_text(USER, vague.question)
+        [clarify] = standin.wait_for_sent(1, USER)
+        choice = next(b["callback_data"] for row in clarify["reply_markup"]["inline_keyboard"] for b in row
+                      if b["callback_data"].startswith("c:"))
+        for presses in range(1, 21):  # one after the other: ten at once would overflow the chat's backlog
+            standin.press(USER, clarify, choice)
+            standin.wait_for_sent(1 + presses, USER)
+        answers = standin.sent_to(USER)[1:]
+        bot.wait_until_idle()
+    assert len({json.dumps(votes_of(a)) for a in answers}) == 1  # every press shows the fact with the same row
+    assert rows(question_db, "SELECT outcome, fact_id, reason FROM questions ORDER BY id") == [
+        ("clarify", None, None), ("answer", facts[0].id, CHOICE_REASON)]
+
+
 def test_browsing_topics_logs_nothing_and_small_talk_carries_no_vote_buttons(
         bot: RunningBot, standin: BotAPIStandIn, fact_base: FactBase, question_db: Path) -> None:
     standin.private_text(USER, "/topics")
@@ -329,6 +349,30 @@ def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_datab
     else:
         assert len(warnings) == 1 and str(path) in warnings[0].getMessage()
         assert before is None or path.read_bytes() == before  # left alone
+
+
+def test_a_question_log_deleted_mid_run_is_noticed_with_one_warning_and_the_rows_after_it_are_kept(
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path, all_logs) -> None:
+    _, question = answerable(matcher)
+    with RunningBot(standin, matcher) as bot:
+        for user in range(USER, USER + 3):
+            standin.private_text(user, question)
+        standin.wait_for_sent(3)
+        bot.wait_until_idle()
+        assert bot.state.recorder.log is not None and bot.state.recorder.log.flush()
+        for path in question_db.parent.glob("questions.sqlite3*"):
+            path.unlink()
+        for user in range(USER + 10, USER + 15):
+            standin.private_text(user, question)
+        standin.wait_for_sent(8)
+        bot.wait_until_idle()
+        assert bot.state.recorder.log.flush()
+        status = bot.state.recorder.status()
+    warnings = [r.getMessage() for r in all_logs.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "was deleted while the bot was running" in warnings[0]
+    assert rows(question_db, "SELECT count(*) FROM questions") == [(5,)]  # every row after the deletion
+    assert status is not None and status.available and status.lost_with_file == 3 and status.written == 8
+    assert len(status.incidents) == 1 and "deleted" in status.incidents[0]
 
 
 # --- a burst --------------------------------------------------------------------------------------------------

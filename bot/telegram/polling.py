@@ -31,6 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
+import gc
 import json
 import logging
 import re
@@ -55,6 +58,8 @@ BATCH = 100  # updates per getUpdates (Telegram's maximum)
 LOUD_FAILURES = 3  # consecutive getUpdates failures logged as WARNING; the rest at DEBUG
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0
 HIGH_WATER_TRUSTED = 6 * 24 * 3600.0  # Telegram numbers updates afresh after a week without any: trust less
+FLOOD = 200  # updates in flight at once that count as a flood: once it is over, memory is handed back
+SETTLE_SECONDS = 2.0  # quiet this long after a flood before handing memory back
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
@@ -84,6 +89,38 @@ def without_names(item: Any) -> Any:
     if isinstance(item, list):
         return [without_names(value) for value in item]
     return item
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None  # glibc only
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def forget_persistence_ids(application: Application) -> None:
+    """python-telegram-bot notes the id of every chat and user it sees for its persistence, and without one never
+    forgets them: two sets that grow by every new user for the life of the process. This bot has no persistence."""
+    if application.persistence is not None:
+        return
+    for name in ("_chat_ids_to_be_updated_in_persistence", "_user_ids_to_be_updated_in_persistence"):
+        ids = getattr(application, name, None)
+        if isinstance(ids, set):
+            ids.clear()
+
+
+def hand_back_memory(application: Application) -> None:
+    """After a flood: forget what python-telegram-bot kept for nothing, collect cyclic garbage, and ask glibc's
+    malloc to return its free memory to the system (without that, the freed memory of thousands of updates stays
+    in the process, counted in its RSS)."""
+    forget_persistence_ids(application)
+    gc.collect()
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def update_time(update: Update) -> float | None:
@@ -116,6 +153,8 @@ class Poller:
         self._durable: bool | None = None
         self._failures = 0
         self._token_rejected: asyncio.Event = asyncio.Event()
+        self._busiest = 0  # most updates in flight at once since memory was last handed back
+        self._settle: asyncio.TimerHandle | None = None
 
     # --- bookkeeping -----------------------------------------------------------------------------------------
 
@@ -124,6 +163,18 @@ class Poller:
         self.in_flight -= 1
         if self.in_flight < self.delivery.max_in_flight:
             self._room.set()
+        if not self.in_flight and len(getattr(self.application, "_user_ids_to_be_updated_in_persistence", ())) > 1000:
+            forget_persistence_ids(self.application)
+        if not self.in_flight and self._busiest >= FLOOD:
+            if self._settle is not None:
+                self._settle.cancel()
+            self._settle = asyncio.get_running_loop().call_later(SETTLE_SECONDS, self._settled)
+
+    def _settled(self) -> None:
+        self._settle = None
+        if not self.in_flight:
+            self._busiest = 0
+            hand_back_memory(self.application)
 
     def token_rejected(self) -> None:
         """A request got 401 (the token was revoked): stop polling and exit, whoever noticed."""
@@ -274,6 +325,7 @@ class Poller:
         for update in updates:
             self.in_flight += 1
             queue.put_nowait(update)
+        self._busiest = max(self._busiest, self.in_flight)
         if self.in_flight >= self.delivery.max_in_flight:
             self._room.clear()
 

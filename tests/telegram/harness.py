@@ -55,10 +55,13 @@ class RunningBot:
         self.application = build_application(self.settings, self.matcher, **self.build_options)
         await serve(self.application, self._stop, poll_timeout=self.poll_timeout)
 
-    def start(self, timeout: float = 10.0) -> RunningBot:
-        """Start the bot and return once it polls for updates; raises whatever stopped it from starting."""
+    def start(self, timeout: float = 10.0, *, wait_for_poll: bool = True) -> RunningBot:
+        """Start the bot and return once it polls for updates (or at once); raises whatever stopped it from
+        starting."""
         polls_before = len(self.standin.poll_offsets)
         self._thread.start()
+        if not wait_for_poll:
+            return self
         deadline = time.monotonic() + timeout
         while len(self.standin.poll_offsets) <= polls_before:
             if not self._thread.is_alive():

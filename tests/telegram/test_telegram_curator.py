@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from harness import RunningBot, ScriptedMatcher, answerable
 from standin import BotAPIStandIn
-from telegram.ext import AIORateLimiter
 
 from bot.cli import main as ftz_bot
+from bot.config import Delivery
 from bot.knowledge import FactBase
 from bot.matcher import Match, Matcher, Outcome, Suggestion
 from bot.questionlog import QuestionLog
@@ -384,7 +384,7 @@ def test_a_burst_of_200_users_loses_no_row_and_the_report_counts_every_question(
     pool = [answerable(matcher, skip=n)[1] for n in range(5)] + [NOT_IN_ARTICLE, "hello"]
     asked = {10_000 + n: f"{pool[n % len(pool)]}" for n in range(200)}
     # Telegram's 30 messages a second are not the point here: without the limit the burst takes a second, not 7.
-    with RunningBot(standin, matcher, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0)):
+    with RunningBot(standin, matcher, delivery=Delivery(messages_per_second=0, group_messages_per_minute=0)):
         for user, text in asked.items():
             standin.private_text(user, text)
         standin.wait_for_sent(200, timeout=30)

@@ -93,3 +93,18 @@ def test_questions_left_in_the_inbox_are_answered_after_a_restart_and_confirmed_
         standin.wait_until_handled(left)
     assert fact.answer_en in answer["visible_text"]
     assert len(standin.sent_to(USER + 1)) == 1 and standin.handed_out[answered] == 1
+
+
+def test_polling_that_ends_without_being_asked_to_stops_the_bot_with_an_error_so_a_supervisor_restarts_it(
+        standin: BotAPIStandIn, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, all_logs) -> None:
+    from bot.telegram.polling import Poller
+
+    async def broken(self: Poller, offset: int, limit: int) -> None:
+        raise RuntimeError("a bug in the polling loop")
+
+    monkeypatch.setattr(Poller, "_get_updates", broken)
+    bot = RunningBot(standin, matcher).start(wait_for_poll=False)
+    with pytest.raises(StartupError, match="polling stopped unexpectedly"):
+        bot.wait_for_exit(timeout=10)
+    assert [r for r in all_logs.records if r.levelno == logging.ERROR and "polling ended unexpectedly" in
+            r.getMessage()]

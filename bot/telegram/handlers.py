@@ -186,7 +186,8 @@ def question_in(update: Update, username: str) -> tuple[str, str, str, list[tupl
     text = message.text or message.caption or ""
     if text.startswith("/"):
         command, _, rest = text.partition(" ")
-        if command[1:].partition("@")[0].lower() != "ask" or not message.text:
+        name, _, target = command[1:].partition("@")
+        if name.lower() != "ask" or not message.text or (target and target.lower() != username.lower()):
             return None
         text = rest
     elif message.chat.type in _GROUPS and ADDRESSED_TO_BOT.check_update(update) is not True:

@@ -349,9 +349,9 @@ class Poller:
         if ok == self._durable:
             return
         if not ok:
-            where = f"the inbox in {self.log.path}" if self.log is not None else "no inbox (the question log is off)"
-            _LOGGER.warning("answering without durability: %s cannot be written, so a crash now loses the questions "
-                            "being answered%s", where, "" if self.log is None else " (see the question log's warning)")
+            why = (f"the inbox in {self.log.path} cannot be written (see the question log's warning)"
+                   if self.log is not None else "the question log is off, and the inbox lives in its file")
+            _LOGGER.warning("answering without durability: %s, so a crash loses the questions being answered", why)
         elif self._durable is not None:
             _LOGGER.info("the inbox can be written again: durability is back")
         self._durable = ok

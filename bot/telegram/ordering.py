@@ -66,10 +66,8 @@ async def slot_released() -> AsyncIterator[None]:
         yield
         return
     slot.release()
-    try:
-        yield
-    finally:
-        await slot.acquire()
+    yield  # not in try/finally: an update cancelled while it waits (a stop) must not queue for a slot again
+    await slot.acquire()
 
 
 def order_key(update: object) -> Hashable | None:

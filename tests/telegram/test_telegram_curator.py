@@ -349,6 +349,8 @@ def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_datab
     else:
         assert len(warnings) == 1 and str(path) in warnings[0].getMessage()
         assert before is None or path.read_bytes() == before  # left alone
+        [durability] = [r.getMessage() for r in all_logs.records if r.name == "bot.telegram.polling"]
+        assert "answering without durability" in durability  # said once
 
 
 def test_a_question_log_deleted_mid_run_is_noticed_with_one_warning_and_the_rows_after_it_are_kept(

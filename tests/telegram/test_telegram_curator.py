@@ -356,7 +356,8 @@ def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_datab
 def test_a_question_log_deleted_mid_run_is_noticed_with_one_warning_and_the_rows_after_it_are_kept(
         standin: BotAPIStandIn, matcher: Matcher, question_db: Path, all_logs) -> None:
     _, question = answerable(matcher)
-    with RunningBot(standin, matcher) as bot:
+    admin = 4040
+    with RunningBot(standin, matcher, admin_ids=[admin]) as bot:
         for user in range(USER, USER + 3):
             standin.private_text(user, question)
         standin.wait_for_sent(3)
@@ -370,11 +371,15 @@ def test_a_question_log_deleted_mid_run_is_noticed_with_one_warning_and_the_rows
         bot.wait_until_idle()
         assert bot.state.recorder.log.flush()
         status = bot.state.recorder.status()
+        standin.private_text(admin, "/stats")
+        [stats] = standin.wait_for_sent(1, admin)
     warnings = [r.getMessage() for r in all_logs.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "was deleted while the bot was running" in warnings[0]
     assert rows(question_db, "SELECT count(*) FROM questions") == [(5,)]  # every row after the deletion
     assert status is not None and status.available and status.lost_with_file == 3 and status.written == 8
     assert len(status.incidents) == 1 and "deleted" in status.incidents[0]
+    assert "questions: 5" in stats["visible_text"]  # /stats tells the truth: the new file's rows, and what went
+    assert "Lost with the file: 3 rows" in stats["visible_text"] and "was deleted" in stats["visible_text"]
 
 
 # --- a burst --------------------------------------------------------------------------------------------------

@@ -621,8 +621,8 @@ class QuestionLog:
             return
         try:
             if connection.execute("SELECT 1 FROM inbox LIMIT 1").fetchone() is None:
-                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                self._inbox_dirty = False
+                busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                self._inbox_dirty = bool(busy)  # a report reading the file: try again later
         except sqlite3.Error as exc:
             logger.debug("question log: could not empty the write-ahead log: %s", exc)
 

@@ -1,5 +1,5 @@
 """Build and run the Telegram application: `build_application` for tests and the benchmark, `run_polling` for
-production.
+production (`bot.telegram.service` adds webhook mode, /healthz and /metrics around the same application).
 
 The lifecycle is written out instead of `Application.run_polling`, and polling is the bot's own (`Poller`, not
 python-telegram-bot's `Updater`), so that:
@@ -16,6 +16,10 @@ python-telegram-bot's `Updater`), so that:
 The token is in every request URL, so it must never reach a log: the HTTP libraries' loggers (`aiohttp`, and the
 `httpx` and `httpcore` that python-telegram-bot brings along, which log URLs) are kept at WARNING, and every log
 record is made with the token masked (see `mask_token_in_logs`).
+
+Webhook mode (`bot.telegram.webhook`) serves the same application: the webhook server's updates go through the same
+processor, rate limiter and handlers; `_Hooks` settles each update with whichever way it came in (the `Poller`'s
+inbox, or the webhook's HTTP answer).
 
 The application owns the question log: `build_application` opens it (or takes one), and `serve` closes it when the
 bot stops, whichever way it stops, after logging the inline queries still waiting to be final.

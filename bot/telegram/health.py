@@ -5,8 +5,9 @@
 facts, whether the bot is stopping. `MonitorServer` serves, on METRICS_LISTEN only (never the webhook's port):
 
 * `GET /healthz` — 200 and one line starting "ok" while updates can flow; 503 and one line saying why otherwise:
-  starting, Telegram rejected the token (401: the bot then exits with code 1, in either mode), getUpdates or the Bot API failing several times
-  in a row, no answer from Telegram for too long, the webhook not registered or replaced, no facts, stopping;
+  starting, Telegram rejected the token (401: the bot then exits with code 1, in either mode), getUpdates or the
+  Bot API failing several times in a row, no answer from Telegram for too long (unless polling is paused at
+  BOT_MAX_IN_FLIGHT), the webhook not registered or replaced, no facts, stopping;
 * `GET /metrics` — `bot.metrics` in the Prometheus text format.
 
 The server runs on the bot's own event loop, so a bot whose loop is stuck does not answer its health check either

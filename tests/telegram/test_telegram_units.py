@@ -171,9 +171,12 @@ def _update(text: str, chat: dict) -> Update:
     return Update.de_json(data, Bot("4242424242:AAH-units"))
 
 
-def test_a_dropped_question_is_read_as_the_handlers_would_read_it_and_other_bots_commands_ask_nothing() -> None:
+def test_a_dropped_question_is_read_as_the_handlers_would_read_it_and_other_bots_commands_ask_nothing(
+        fact_base) -> None:
     private = {"id": 55, "type": "private"}
-    assert question_in(_update("  how big is it? ", private), "ftz_bot")[:3] == ("how big is it?", "private", "en")
-    assert question_in(_update("/ask@ftz_bot 多大？", private), "ftz_bot")[:3] == ("多大？", "private", "zh")
-    assert question_in(_update("/ask@other_bot how big?", private), "ftz_bot") is None
-    assert question_in(_update("/help", private), "ftz_bot") is None
+    assert question_in(_update("  how big is it? ", private), "ftz_bot", fact_base)[:3] == (
+        "how big is it?", "private", "en")
+    assert question_in(_update("/ask@ftz_bot 多大？", private), "ftz_bot", fact_base)[:3] == ("多大？", "private", "zh")
+    assert question_in(_update("/ask@ftz_bot какая площадь?", private), "ftz_bot", fact_base)[2] == "ru"
+    assert question_in(_update("/ask@other_bot how big?", private), "ftz_bot", fact_base) is None
+    assert question_in(_update("/help", private), "ftz_bot", fact_base) is None

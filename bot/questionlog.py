@@ -135,6 +135,7 @@ _BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough
 _LINGER_SECONDS = 0.2
 _RETRY_OPEN_SECONDS = 30.0
 _TIDY_SECONDS = 2.0  # the write-ahead log is emptied at most this often, once the inbox is empty
+_HEADER_CHECK_SECONDS = 1.0  # the file's header is read at most this often (to notice it was overwritten)
 _SQLITE_HEADER = b"SQLite format 3\x00"
 HIGH_WATER_KEY = "inbox_high_water"  # meta: "<largest update id ever stored> <when, seconds since the epoch>"
 _BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
@@ -427,6 +428,7 @@ class QuestionLog:
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file open now
         self._inbox_dirty = False  # updates were stored since the write-ahead log was last emptied
         self._inbox_rows: int | None = None  # rows in the inbox table, counted by the writer after inbox writes
+        self._header_checked_at = 0.0
         self._tidy_at = 0.0
         self._closed = False
         self._hurry = threading.Event()
@@ -698,8 +700,9 @@ class QuestionLog:
             self._connection = None
 
     def _file_problem(self) -> str | None:
-        """What happened to the file behind the open connection, if anything: deleted, replaced by another file, or
-        overwritten with something that is not SQLite. Two system calls and a 16-byte read: cheap per batch."""
+        """What happened to the file behind the open connection, if anything: deleted, replaced by another file
+        (one `stat` per batch), or overwritten with something that is not SQLite (its first 16 bytes, read at most
+        once a second)."""
         try:
             status = os.stat(self.path)
         except FileNotFoundError:
@@ -708,6 +711,10 @@ class QuestionLog:
             return None  # cannot tell (a permission problem, say): writing will say what is wrong
         if (status.st_dev, status.st_ino) != self._identity:
             return "replaced by another file"
+        now = time.monotonic()
+        if now < self._header_checked_at + _HEADER_CHECK_SECONDS:
+            return None
+        self._header_checked_at = now
         try:
             with open(self.path, "rb") as file:
                 header = file.read(len(_SQLITE_HEADER))

@@ -457,7 +457,9 @@ def _overwrite_with_garbage(path: Path) -> None:
     (_overwrite_with_garbage, "was overwritten with data that is not an SQLite database"),
 ])
 def test_a_log_file_deleted_replaced_or_overwritten_is_noticed_once_and_a_new_file_takes_the_next_rows(
-        log: QuestionLog, db_path: Path, caplog: pytest.LogCaptureFixture, damage, words: str) -> None:
+        log: QuestionLog, db_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        damage, words: str) -> None:
+    monkeypatch.setattr(questionlog, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
     log_a_few(log, 3)
     assert log.flush()
     damage(db_path)

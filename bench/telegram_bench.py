@@ -1,7 +1,7 @@
 """Benchmark the Telegram bot: 1,000 questions from 200 users through the real bot and the Bot API stand-in.
 
 Each run starts the bot in its own process (`build_application` + `serve`, exactly as `python -m bot` does, but
-with the flood limits of `AIORateLimiter` switched off: Telegram caps a bot at about 30 messages a second, and the
+with the flood limits of its `FairRateLimiter` switched off: Telegram caps a bot at about 30 messages a second, and the
 point here is to show the bot itself is never the bottleneck). This process serves the stand-in on 127.0.0.1 and
 plays the users:
 
@@ -107,19 +107,19 @@ def cpu_seconds() -> float:
 def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
     """Run the bot until SIGTERM (logging questions to `db`, or not when it is "off"), then print its peak RSS and
     the CPU time it spent after start-up as JSON."""
-    from telegram.ext import AIORateLimiter
-
-    from bot.config import Settings
+    from bot.config import Settings, load_delivery
     from bot.knowledge import load_fact_base
     from bot.matcher import Matcher
     from bot.telegram import build_application, serve
-    from bot.telegram.app import CONCURRENT_UPDATES
+    from bot.telegram.ratelimit import FairRateLimiter
 
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
-    settings = Settings(token=token, base_url=base_url, db_path=None if db == OFF else Path(db))
+    # The BOT_… delivery variables apply (BOT_MAX_IN_FLIGHT, say); the rate limits are off whatever they say.
+    settings = Settings(token=token, base_url=base_url, db_path=None if db == OFF else Path(db),
+                        delivery=load_delivery())
     application = build_application(settings, Matcher(load_fact_base()), log_questions=db != OFF,
-                                    rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3),
-                                    concurrent_updates=concurrency or CONCURRENT_UPDATES)
+                                    rate_limiter=FairRateLimiter(messages_per_second=0, group_messages_per_minute=0),
+                                    concurrent_updates=concurrency or None)
 
     started = cpu_seconds()  # imports, the fact base and the matcher are behind us; serving is what counts
 

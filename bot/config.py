@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,37 @@ from dotenv import load_dotenv
 from bot.deployment import DEFAULT_LISTEN, Listen, production_settings
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_CONVERSATION_MINUTES = 10.0  # bot.conversation.DEFAULT_MEMORY_SECONDS, in minutes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The numbers behind delivery, fairness and durability (see docs/delivery.md for why each default).
+
+    * `messages_per_second`: messages the bot sends a second, all chats together (Telegram's limit is about 30);
+      0 switches the limit off (the benchmark does).
+    * `group_messages_per_minute`: messages to one group a minute (Telegram's limit: 20); 0 switches it off.
+    * `chat_backlog`: questions of one chat waiting for their turn; beyond it the oldest is dropped (logged with
+      outcome "dropped"). 10 is 30 s of a group's answers at 20 a minute.
+    * `max_in_flight`: updates fetched and not yet answered, all chats together; the bot stops fetching at this
+      many (Telegram keeps the rest), which bounds memory in a flood.
+    * `handler_slots`: updates being worked on at once (matching and sending). A chat waiting for its rate
+      limit or a 429 gives its slot back while it waits.
+    * `stop_grace`: seconds a stop (SIGTERM, Ctrl-C) spends finishing answers before leaving the rest in the
+      inbox; under Docker's 10 s before SIGKILL.
+    * `inbox_max_age`: seconds after which a question still waiting (in the inbox across a restart, or held by
+      Telegram while the bot was down) is not answered but logged as expired.
+    * `flood_retries`: times a 429 is waited out before the message is given up.
+    """
+
+    messages_per_second: float = 30.0
+    group_messages_per_minute: float = 20.0
+    chat_backlog: int = 10
+    max_in_flight: int = 500
+    handler_slots: int = 32
+    stop_grace: float = 8.0
+    inbox_max_age: float = 3600.0
+    flood_retries: int = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +62,14 @@ class Settings:
     webhook_listen: Listen = DEFAULT_LISTEN
     metrics_listen: Listen | None = None
     # --- end production
+    delivery: Delivery = Delivery()
+    # Minutes a conversation's context lasts: a follow-up ("and Kashgar?") is read against the last answers given
+    # in the same private chat (or to the same user in a group) within this time.
+    conversation_minutes: float = DEFAULT_CONVERSATION_MINUTES
+
+    @property
+    def conversation_seconds(self) -> float:
+        return self.conversation_minutes * 60.0
 
     @property
     def has_token(self) -> bool:
@@ -61,7 +101,54 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
         db_path=Path(db_path).expanduser() if db_path else None,
         admin_ids=_parse_ids(os.environ.get("BOT_ADMIN_IDS", "")),
         **production,  # type: ignore[arg-type]
+        delivery=load_delivery(),
+        conversation_minutes=_conversation_minutes(),
     )
+
+
+# variable -> (Delivery field, smallest value allowed, whole numbers only)
+DELIVERY_VARIABLES: dict[str, tuple[str, float, bool]] = {
+    "BOT_MESSAGES_PER_SECOND": ("messages_per_second", 0, False),
+    "BOT_GROUP_MESSAGES_PER_MINUTE": ("group_messages_per_minute", 0, False),
+    "BOT_CHAT_BACKLOG": ("chat_backlog", 1, True),
+    "BOT_MAX_IN_FLIGHT": ("max_in_flight", 1, True),
+    "BOT_HANDLER_SLOTS": ("handler_slots", 1, True),
+    "BOT_STOP_GRACE_SECONDS": ("stop_grace", 0, False),
+    "BOT_INBOX_MAX_AGE_SECONDS": ("inbox_max_age", 1, False),
+    "BOT_FLOOD_RETRIES": ("flood_retries", 0, True),
+}
+
+
+def load_delivery() -> Delivery:
+    """`Delivery` from the BOT_… variables in `DELIVERY_VARIABLES`; an empty or unset one keeps its default."""
+    values: dict[str, float | int] = {}
+    for variable, (name, smallest, whole) in DELIVERY_VARIABLES.items():
+        raw = os.environ.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < smallest or (whole and not value.is_integer()):
+            kind = "a whole number" if whole else "a number"
+            raise SettingsError(f"{variable}={raw!r} is not {kind} of at least {smallest:g}")
+        values[name] = int(value) if whole else value
+    return Delivery(**values)
+
+
+def _conversation_minutes() -> float:
+    """BOT_CONVERSATION_MINUTES: how long a conversation's context lasts (0: no follow-ups); empty: 10."""
+    raw = os.environ.get("BOT_CONVERSATION_MINUTES", "").strip()
+    if not raw:
+        return DEFAULT_CONVERSATION_MINUTES
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise SettingsError(f"BOT_CONVERSATION_MINUTES={raw!r} is not a number of minutes (0 or more)")
+    return value
 
 
 def _parse_ids(raw: str) -> frozenset[int]:

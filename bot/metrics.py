@@ -37,6 +37,7 @@ class Sources:
     """Where the scrape-time values come from; each returns the value now (None: not known, not exported)."""
 
     pending_updates: Callable[[], int | None] = lambda: None
+    queue_depth: Callable[[], int | None] = lambda: None
     log_status: Callable[[], object | None] = lambda: None  # a bot.questionlog.LogStatus
     facts: Callable[[], int | None] = lambda: None
     healthy: Callable[[], bool] = lambda: False
@@ -51,8 +52,14 @@ class _ScrapeTimeCollector(Collector):
         pending = s.pending_updates()
         if pending is not None:
             yield GaugeMetricFamily(f"{PREFIX}_updates_pending",
-                                    "Updates received from Telegram and not yet handled (queued or being answered)",
+                                    "Updates received from Telegram and not yet finished (waiting, being answered, "
+                                    "or a webhook delivery waiting for its answer)",
                                     value=pending)
+        depth = s.queue_depth()
+        if depth is not None:
+            yield GaugeMetricFamily(f"{PREFIX}_queue_depth",
+                                    "Updates waiting for their chat's turn (order within a chat), all chats together",
+                                    value=depth)
         facts = s.facts()
         if facts is not None:
             yield GaugeMetricFamily(f"{PREFIX}_fact_base_facts", "Facts in the fact base being served", value=facts)
@@ -69,6 +76,11 @@ class _ScrapeTimeCollector(Collector):
             yield CounterMetricFamily(f"{PREFIX}_question_log_rows_dropped",
                                       "Rows the question log lost (database unavailable, queue full, bad row)",
                                       value=getattr(status, "dropped", 0))
+            inbox = getattr(status, "inbox", None)
+            if inbox is not None:
+                yield GaugeMetricFamily(f"{PREFIX}_inbox_updates",
+                                        "Updates in the durable inbox: fetched by polling and not yet answered "
+                                        "(as last written; webhook mode stores none)", value=inbox)
 
 
 class Metrics:

@@ -33,6 +33,20 @@ so again at INFO level when it recovers. No exception from the database ever rea
 Row ids are allocated by the caller's thread (time-ordered integers, unique in this process and past those already
 in the file), so `log_match` can return the id for the answer's buttons before the row is written.
 
+The same file holds the Telegram bot's *inbox* (schema version 2): each update fetched from Telegram, as JSON,
+written before Telegram is told it was received, and deleted once it has been answered, so that a crash loses no
+question (see `bot.telegram.polling` and docs/delivery.md). Inbox writes go through the same writer thread and the
+same transactions as the rows, so an answer's row and the deletion of its update are committed together
+(`DeferredRows`): a crash never leaves a row for an answer that was not sent.
+
+The writer also watches the file itself: before each write it compares the device and inode of the open file with
+those at the path, and checks the file still starts like an SQLite database. A file deleted, replaced or
+overwritten while the bot runs is reported in ONE warning, set aside (if overwritten) and created afresh, with the
+inbox carried over; `status()` says what was lost and why.
+
+Schema version 3 adds `questions.follow_up`: 1 for a message read against its conversation ("and Kashgar?"), which is
+logged with the outcome and fact it was answered with, so the curator report counts it as answered.
+
 The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS` lists the steps from each version to the next.
 """
 
@@ -40,6 +54,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import hmac
@@ -51,7 +66,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from hashlib import sha256
@@ -69,7 +84,7 @@ logger = logging.getLogger(__name__)
 APP_NAME = "ftz-facts"
 DB_FILE_NAME = "questions.sqlite3"
 DB_PATH_VARIABLE = "BOT_DB_PATH"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 MAX_QUESTION_CHARS = 4096  # Telegram's own message limit; anything longer is not a question worth keeping whole
 
 # Each entry upgrades the schema from version i to i + 1 (the first from an empty file to version 1).
@@ -97,6 +112,19 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (question_id, voter)
         ) WITHOUT ROWID""",
     ),
+    (
+        # The Telegram bot's inbox: updates fetched but not yet answered (JSON as Telegram sent it).
+        """CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            received_at REAL NOT NULL,         -- seconds since the epoch
+            body TEXT NOT NULL
+        )""",
+    ),
+    (
+        # 1 for a question read against the conversation ("and Kashgar?" after an answer about Horgos, or a "did
+        # you mean" choice typed as its number): its fact_id is the fact the follow-up was answered with.
+        "ALTER TABLE questions ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0",
+    ),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -106,6 +134,10 @@ _BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough
 # close() cut the wait short, and after a full batch the writer is behind, so it does not wait at all then.
 _LINGER_SECONDS = 0.2
 _RETRY_OPEN_SECONDS = 30.0
+_TIDY_SECONDS = 2.0  # the write-ahead log is emptied at most this often, once the inbox is empty
+_HEADER_CHECK_SECONDS = 1.0  # the file's header is read at most this often (to notice it was overwritten)
+_SQLITE_HEADER = b"SQLite format 3\x00"
+HIGH_WATER_KEY = "inbox_high_water"  # meta: "<largest update id ever stored> <when, seconds since the epoch>"
 _BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
 
 
@@ -200,6 +232,10 @@ class LogStatus:
     written: int  # rows (questions and votes) committed
     dropped: int  # rows lost: database unavailable, queue full, or a bad row
     pending: int  # rows waiting in the queue
+    dropped_by: tuple[tuple[str, int], ...] = ()  # (why, rows) for each reason rows were dropped
+    lost_with_file: int = 0  # rows written to a file that was then deleted, replaced or overwritten
+    incidents: tuple[str, ...] = ()  # what happened to the file, oldest first (the last 5)
+    inbox: int | None = None  # updates in the inbox as last written (None: not known yet)
 
 
 class _QuestionJob(NamedTuple):
@@ -216,6 +252,7 @@ class _QuestionJob(NamedTuple):
     confidence: object
     suggestions: tuple[Suggestion, ...] | tuple[dict[str, object], ...]
     reason: object
+    follow_up: object = False
 
 
 @dataclass(frozen=True)
@@ -235,7 +272,52 @@ class _StopJob:
     pass
 
 
-_Job = _QuestionJob | _VoteJob | _FlushJob | _StopJob
+@dataclass(frozen=True)
+class _InboxStoreJob:
+    entries: Sequence[tuple[int, float, str]]  # (update id, received at, JSON)
+    done: Callable[[bool], None]  # called on the writer thread: True once committed
+
+
+@dataclass(frozen=True)
+class _InboxDoneJob:
+    update_id: int
+
+
+@dataclass(frozen=True)
+class _CallJob:
+    function: Callable[[sqlite3.Connection | None], object]  # run on the writer thread with its connection
+    done: Callable[[object], None]
+
+
+_Job = _QuestionJob | _VoteJob | _FlushJob | _StopJob | _InboxStoreJob | _InboxDoneJob | _CallJob
+
+
+class DeferredRows:
+    """Rows (questions, votes) queued while one update was being answered, held back until it is answered: they
+    then go to the writer together with the deletion of the update from the inbox, in one transaction."""
+
+    __slots__ = ("jobs", "open")
+
+    def __init__(self) -> None:
+        self.jobs: list[_Job] = []
+        self.open = True
+
+
+_DEFERRED: contextvars.ContextVar[DeferredRows | None] = contextvars.ContextVar("question_log_deferred",
+                                                                               default=None)
+
+
+@contextlib.contextmanager
+def deferring_rows():
+    """Within the block (and the coroutines it awaits), rows any `QuestionLog` is given are held in the
+    `DeferredRows` yielded instead of being queued; hand them over with `QuestionLog.commit`."""
+    deferred = DeferredRows()
+    token = _DEFERRED.set(deferred)
+    try:
+        yield deferred
+    finally:
+        deferred.open = False
+        _DEFERRED.reset(token)
 
 
 class _Row(NamedTuple):
@@ -300,12 +382,12 @@ def _question_row(job: _QuestionJob) -> tuple[object, ...]:
             _clean(str(job.question), MAX_QUESTION_CHARS), str(job.outcome),
             _clean(str(job.fact_id), 200) if job.fact_id else None, int(job.confidence),  # type: ignore[call-overload]
             _suggestions_json(job.suggestions),
-            _clean(str(job.reason), 500) if job.reason else None)
+            _clean(str(job.reason), 500) if job.reason else None, 1 if job.follow_up else 0)
 
 
 _QUESTION_COLUMNS = ("id", "asked_at", "chat_type", "language", "question", "outcome", "fact_id", "confidence",
-                     "suggestions", "reason")
-# Questions are inserted up to 50 rows to a statement (500 values: under the 999 that SQLite allowed before 3.32).
+                     "suggestions", "reason", "follow_up")
+# Questions are inserted up to 50 rows to a statement (550 values: under the 999 that SQLite allowed before 3.32).
 # SQLite runs each statement without the GIL, and binding the values is C. Row by row (executemany), the writer
 # took the GIL twice per row and the event loop kept waiting for it; one JSON array per batch (json_each) cost three
 # times the instructions (measured with callgrind).
@@ -326,18 +408,28 @@ class QuestionLog:
     """
 
     def __init__(self, path: Path | str | None = None, *, settings: Settings | None = None,
-                 queue_size: int = 10_000) -> None:
+                 queue_size: int = 10_000, linger: float = _LINGER_SECONDS) -> None:
         self.path = resolve_db_path(path, settings)
         # A deque, not a queue.Queue: appending takes no lock and wakes nobody (the writer looks every
         # _LINGER_SECONDS, or at once when hurried), so queueing a row costs the event loop about a microsecond.
         self._queue: collections.deque[_Job] = collections.deque()
         self._queue_size = queue_size
+        self._linger = linger
         self._ids = _IdAllocator()
         self._state_lock = threading.Lock()
         self._warned = False
         self._available = True
         self._written = 0
         self._dropped = 0
+        self._dropped_by: collections.Counter[str] = collections.Counter()
+        self._lost_with_file = 0
+        self._written_to_file = 0  # rows committed to the file open now
+        self._incidents: collections.deque[str] = collections.deque(maxlen=5)
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file open now
+        self._inbox_dirty = False  # updates were stored since the write-ahead log was last emptied
+        self._inbox_rows: int | None = None  # rows in the inbox table, counted by the writer after inbox writes
+        self._header_checked_at = 0.0
+        self._tidy_at = 0.0
         self._closed = False
         self._hurry = threading.Event()
         self._connection: sqlite3.Connection | None = None
@@ -354,20 +446,22 @@ class QuestionLog:
         fact = match.fact
         return self.log_question(match.question, match.outcome, chat_type=chat_type, language=match.language,
                                  fact_id=fact.id if fact is not None else None, confidence=match.confidence,
-                                 suggestions=match.suggestions, reason=match.reason, at=at)
+                                 suggestions=match.suggestions, reason=match.reason, at=at,
+                                 follow_up=match.follow_up)
 
     def log_question(self, question: str, outcome: Outcome | str, *, chat_type: ChatType | str, language: str,
                      fact_id: str | None = None, confidence: int = 0,
                      suggestions: Sequence[Suggestion] | Sequence[dict[str, object]] = (),
-                     reason: str | None = None, at: dt.datetime | None = None) -> int:
-        """Queue one question from its parts (what `log_match` does with a `Match`); returns its row id."""
+                     reason: str | None = None, at: dt.datetime | None = None, follow_up: bool = False) -> int:
+        """Queue one question from its parts (what `log_match` does with a `Match`); returns its row id.
+        `follow_up`: the question was read against its conversation (see the module docstring)."""
         row_id = self._ids.next()
         try:
             suggestions = tuple(suggestions)  # a snapshot: the caller's list may change before the writer runs
         except TypeError:
             suggestions = ()
         self._put(_QuestionJob(row_id, epoch_seconds(at), chat_type, language, question, outcome, fact_id,
-                               confidence, suggestions, reason))
+                               confidence, suggestions, reason, follow_up))
         return row_id
 
     def record_vote(self, question_id: int, voter_id: int | str, vote: Vote | int, *,
@@ -408,7 +502,44 @@ class QuestionLog:
 
     def status(self) -> LogStatus:
         with self._state_lock:
-            return LogStatus(self.path, self._available, self._written, self._dropped, len(self._queue))
+            return LogStatus(self.path, self._available, self._written, self._dropped, len(self._queue),
+                             tuple(sorted(self._dropped_by.items())), self._lost_with_file,
+                             tuple(self._incidents), self._inbox_rows)
+
+    # --- the Telegram bot's inbox ---------------------------------------------------------------------------
+
+    def inbox_store(self, entries: Sequence[tuple[int, float, str]], done: Callable[[bool], None]) -> None:
+        """Queue updates (id, received at, JSON) for the inbox and hurry the writer; `done(True)` is called on the
+        writer thread once they are committed, `done(False)` if they could not be (no durability then)."""
+        if self._closed:
+            done(False)
+            return
+        self._queue.append(_InboxStoreJob(tuple(entries), done))
+        self._hurry.set()
+
+    def inbox_done(self, update_id: int) -> None:
+        """Queue the deletion of an answered (or dropped, or expired) update from the inbox."""
+        if not self._closed:
+            self._queue.append(_InboxDoneJob(update_id))
+
+    def commit(self, deferred: DeferredRows, update_id: int | None = None) -> None:
+        """Queue the rows held back while an update was answered, and the deletion of that update from the inbox,
+        so that the writer commits them together."""
+        for job in deferred.jobs:
+            self._put(job)
+        deferred.jobs = []
+        if update_id is not None:
+            self.inbox_done(update_id)
+
+    def on_writer(self, function: Callable[[sqlite3.Connection | None], object],
+                  done: Callable[[object], None]) -> None:
+        """Run `function(connection)` on the writer thread, after what is queued, and pass its result to `done`
+        (there too). The connection is None when the file cannot be used; an exception is passed as the result."""
+        if self._closed:
+            done(None)
+            return
+        self._queue.append(_CallJob(function, done))
+        self._hurry.set()
 
     def __enter__(self) -> QuestionLog:
         return self
@@ -419,20 +550,27 @@ class QuestionLog:
     # --- the caller's side of the queue ---------------------------------------------------------------------
 
     def _put(self, job: _Job) -> bool:
+        deferred = _DEFERRED.get()
+        if deferred is not None and deferred.open:
+            deferred.jobs.append(job)
+            return True
         if self._closed:
-            self._count_dropped(1)
+            self._count_dropped(1, "logged after the log was closed")
             return False
         if len(self._queue) >= self._queue_size:
-            self._count_dropped(1)
+            self._count_dropped(1, "write queue full")
             self._warn(f"question log: the write queue is full ({self._queue_size} rows; is the disk stalled?); "
                        "dropping rows until it drains. Answers are not affected.")
             return False
         self._queue.append(job)  # thread-safe: deque.append is atomic
         return True
 
-    def _count_dropped(self, count: int) -> None:
+    def _count_dropped(self, count: int, why: str) -> None:
+        if count <= 0:
+            return
         with self._state_lock:
             self._dropped += count
+            self._dropped_by[why] += count
 
     def _warn(self, message: str) -> None:
         """One warning per outage; repeats go to DEBUG so a full disk cannot flood the log."""
@@ -446,6 +584,7 @@ class QuestionLog:
     def _recovered(self, written: int) -> None:
         with self._state_lock:
             self._written += written
+            self._written_to_file += written
             was_warned, self._warned, self._available = self._warned, False, True
         if was_warned:
             logger.info("question log: writing to %s again", self.path)
@@ -460,7 +599,7 @@ class QuestionLog:
         stop = behind = False
         while not stop:
             if not behind:  # let rows gather: one wake-up and one transaction for all of them
-                self._hurry.wait(_LINGER_SECONDS)
+                self._hurry.wait(self._linger)
                 self._hurry.clear()
             batch: list[_Job] = []
             while len(batch) < _BATCH_LIMIT and not (batch and isinstance(batch[-1], _StopJob)):
@@ -469,18 +608,48 @@ class QuestionLog:
                 except IndexError:
                     break
             behind = len(batch) >= _BATCH_LIMIT
-            writes = [job for job in batch if isinstance(job, _QuestionJob | _VoteJob)]
+            writes = [job for job in batch if isinstance(job, _QuestionJob | _VoteJob | _InboxStoreJob | _InboxDoneJob)]
             try:
                 if writes:
                     self._write(writes)
             except Exception as exc:  # the thread must outlive any surprise, or the queue would fill for good
-                self._count_dropped(len(writes))
+                self._count_dropped(sum(isinstance(job, _QuestionJob | _VoteJob) for job in writes),
+                                    "unexpected error")
+                _settle_stores(writes, False)
                 self._warn(f"question log: unexpected error, rows dropped: {exc!r}")
             for job in batch:
                 if isinstance(job, _FlushJob):
                     job.done.set()
+                elif isinstance(job, _CallJob):
+                    self._call(job)
                 stop = stop or isinstance(job, _StopJob)
+            if self._inbox_dirty and time.monotonic() >= self._tidy_at:
+                self._tidy_inbox()
         self._disconnect()
+
+    def _tidy_inbox(self) -> None:
+        """Once the inbox is empty, empty the write-ahead log too (at most every `_TIDY_SECONDS`): it still holds
+        the pages the answered updates were written to, chat ids included."""
+        self._tidy_at = time.monotonic() + _TIDY_SECONDS
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            if connection.execute("SELECT 1 FROM inbox LIMIT 1").fetchone() is None:
+                busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                self._inbox_dirty = bool(busy)  # a report reading the file: try again later
+        except sqlite3.Error as exc:
+            logger.debug("question log: could not empty the write-ahead log: %s", exc)
+
+    def _call(self, job: _CallJob) -> None:
+        try:
+            result = job.function(self._connect())
+        except Exception as exc:
+            result = exc
+        try:
+            job.done(result)
+        except Exception:
+            logger.debug("question log: a writer-thread callback failed", exc_info=True)
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is not None:
@@ -505,6 +674,8 @@ class QuestionLog:
             connection.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block the writer
             connection.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last batch
             connection.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros: an answered update leaves no chat id behind in the file.
+            connection.execute("PRAGMA secure_delete = ON")
             _migrate(connection, self.path)
             connection.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('voter_salt', ?)",
                                (secrets.token_hex(32),))
@@ -513,9 +684,13 @@ class QuestionLog:
             largest = connection.execute("SELECT max(id) FROM questions").fetchone()[0]
             if largest is not None:
                 self._ids.advance_past(largest)
+            status = os.stat(self.path)
         except BaseException:
             connection.close()
             raise
+        self._identity = (status.st_dev, status.st_ino)
+        with self._state_lock:
+            self._written_to_file = 0
         return connection
 
     def _disconnect(self) -> None:
@@ -524,69 +699,171 @@ class QuestionLog:
                 self._connection.close()
             self._connection = None
 
-    def _write(self, writes: list[_QuestionJob | _VoteJob]) -> None:
+    def _file_problem(self) -> str | None:
+        """What happened to the file behind the open connection, if anything: deleted, replaced by another file
+        (one `stat` per batch), or overwritten with something that is not SQLite (its first 16 bytes, read at most
+        once a second)."""
+        try:
+            status = os.stat(self.path)
+        except FileNotFoundError:
+            return "deleted"
+        except OSError:
+            return None  # cannot tell (a permission problem, say): writing will say what is wrong
+        if (status.st_dev, status.st_ino) != self._identity:
+            return "replaced by another file"
+        now = time.monotonic()
+        if now < self._header_checked_at + _HEADER_CHECK_SECONDS:
+            return None
+        self._header_checked_at = now
+        try:
+            with open(self.path, "rb") as file:
+                header = file.read(len(_SQLITE_HEADER))
+        except OSError:
+            return None
+        if header != _SQLITE_HEADER:
+            return "overwritten with data that is not an SQLite database"
+        return None
+
+    def _check_file(self) -> None:
+        """Reopen (recreate) the file when it was deleted, replaced or overwritten under the open connection:
+        ONE warning, the inbox carried over, and `status()` tells what was lost."""
+        if self._connection is None or self._identity is None:
+            return
+        problem = self._file_problem()
+        if problem is None:
+            return
+        old = self._connection
+        carried: list[tuple[object, ...]] = []
+        with contextlib.suppress(sqlite3.Error):  # the old file may be beyond reading: then the inbox is lost
+            carried = old.execute("SELECT update_id, received_at, body FROM inbox").fetchall()
+            carried += [("meta", key, value) for key, value in old.execute(
+                "SELECT key, value FROM meta WHERE key = ?", (HIGH_WATER_KEY,))]
+        self._connection = None
+        with contextlib.suppress(sqlite3.Error):
+            old.close()
+        moved = ""
+        if problem.startswith("overwritten"):
+            aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, aside)
+                moved = f" (moved aside to {aside.name})"
+        # SQLite leaves the old file's write-ahead log behind when that file was deleted or replaced, and would
+        # replay it into the new file: remove it (and its index) with the old connection closed.
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
+        with self._state_lock:
+            lost, self._written_to_file = self._written_to_file, 0
+            self._lost_with_file += lost
+            self._incidents.append(f"{utc_timestamp()[:19]}Z: the file was {problem}{moved}; the {lost} rows "
+                                   f"written to it since start-up (or since the last such incident) went with it")
+        logger.warning("question log: %s was %s while the bot was running%s; the %d rows written to it since "
+                       "start-up went with it. Starting a new file there.", self.path, problem, moved, lost)
+        connection = self._connect()
+        if connection is None or not carried:
+            return
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany("INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)",
+                                   [row for row in carried if row[0] != "meta"])
+            connection.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                   [row[1:] for row in carried if row[0] == "meta"])
+            connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("ROLLBACK")
+            logger.warning("question log: the inbox could not be carried over to the new file (%s)", _reason(exc))
+
+    def _write(self, writes: list[_Job]) -> None:
+        self._check_file()
         connection = self._connect()
         if connection is None:
-            self._count_dropped(len(writes))
+            self._count_dropped(sum(isinstance(job, _QuestionJob | _VoteJob) for job in writes), "file unusable")
+            _settle_stores(writes, False)
             return
         rows = self._rows(writes)
+        inbox = _InboxWork.of(writes)
+        if inbox is not None and inbox.store:
+            self._inbox_dirty = True
         try:
-            self._transaction(connection, rows)
+            self._transaction(connection, rows, inbox)
             self._recovered(len(rows))
+            _settle_stores(writes, True)
             return
         except sqlite3.Error:
             pass
-        # The batch failed: write row by row, so that one bad row (say an id that clashes) costs only itself.
-        written, error = 0, None
+        # The batch failed: the inbox on its own, then row by row, so that one bad row (say an id that clashes)
+        # costs only itself.
+        error = None
+        try:
+            self._transaction(connection, [], inbox)
+            stored = True
+        except sqlite3.Error as exc:
+            stored, error = False, exc
+        _settle_stores(writes, stored)
+        written = 0
         for row in rows:
             try:
-                self._transaction(connection, [row])
+                self._transaction(connection, [row], None)
                 written += 1
             except sqlite3.Error as exc:
                 error = exc
-        self._count_dropped(len(rows) - written)
+        self._count_dropped(len(rows) - written, "write failed")
         if written:
             self._recovered(written)
         if error is not None:
             self._warn(f"question log: cannot write to {self.path} ({_reason(error)}); answers continue, but "
                        f"{len(rows) - written} row(s) were not logged.")
-            if not written:  # nothing goes through: reopen later rather than hammer a broken file
+            if not written and not stored:  # nothing goes through: reopen later rather than hammer a broken file
                 self._disconnect()
                 self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
 
-    def _rows(self, writes: list[_QuestionJob | _VoteJob]) -> list[_Row]:
+    def _rows(self, writes: list[_Job]) -> list[_Row]:
         """The rows to insert, in queue order; a question whose values cannot be stored is dropped (and counted)."""
         rows: list[_Row] = []
         for job in writes:
             if isinstance(job, _VoteJob):
                 rows.append(_Row(False, (job.question_id, self._voter_key(job.question_id, job.voter_id), job.vote,
                                          utc_timestamp(job.voted_at), job.question_id)))
-                continue
-            try:
-                rows.append(_Row(True, _question_row(job)))
-            except (TypeError, ValueError, AttributeError) as exc:  # a caller's bad value costs only its row
-                logger.debug("question log: row not written: %s", exc)
-                self._count_dropped(1)
+            elif isinstance(job, _QuestionJob):
+                try:
+                    rows.append(_Row(True, _question_row(job)))
+                except (TypeError, ValueError, AttributeError) as exc:  # a caller's bad value costs only its row
+                    logger.debug("question log: row not written: %s", exc)
+                    self._count_dropped(1, "a value that cannot be stored")
         return rows
 
-    def _transaction(self, connection: sqlite3.Connection, rows: Sequence[_Row]) -> None:
-        # Questions first, then votes, each kind in queue order. A vote's question was queued before it (its row id
-        # is handed out when it is logged), so it is in this batch or an earlier one.
+    def _transaction(self, connection: sqlite3.Connection, rows: Sequence[_Row], inbox: _InboxWork | None) -> None:
+        # The inbox's new updates first, then questions, then votes, each kind in queue order, then the inbox's
+        # answered updates. A vote's question was queued before it (its row id is handed out when it is logged),
+        # so it is in this batch or an earlier one; likewise an update is stored before it is answered.
         questions = [row.values for row in rows if row.question]
         votes = [row.values for row in rows if not row.question]
         connection.execute("BEGIN IMMEDIATE")
         try:
+            if inbox is not None and inbox.store:
+                connection.executemany("INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)",
+                                       inbox.store)
+                connection.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                                   "value = excluded.value", (HIGH_WATER_KEY, f"{inbox.high_water} {time.time():.0f}"))
             for start in range(0, len(questions), _ROWS_PER_INSERT):
                 chunk = questions[start:start + _ROWS_PER_INSERT]
                 connection.execute(_insert_questions(len(chunk)), [value for row in chunk for value in row])
             # Insert-or-update on (question, voter): a second press changes the vote, never adds one.
             # The SELECT ... WHERE EXISTS skips votes for rows this database does not hold.
-            connection.executemany(
-                "INSERT INTO feedback (question_id, voter, vote, voted_at) "
-                "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
-                "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
-                "voted_at = excluded.voted_at", votes)
+            if votes:
+                connection.executemany(
+                    "INSERT INTO feedback (question_id, voter, vote, voted_at) "
+                    "SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?) "
+                    "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
+                    "voted_at = excluded.voted_at", votes)
+            if inbox is not None and inbox.done:
+                connection.executemany("DELETE FROM inbox WHERE update_id = ?", inbox.done)
+            inbox_rows = (connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
+                          if inbox is not None else None)
             connection.execute("COMMIT")
+            if inbox_rows is not None:
+                self._inbox_rows = inbox_rows
         except BaseException:
             # SQLite may have rolled back already (a full disk does), leaving nothing to roll back.
             with contextlib.suppress(sqlite3.Error):
@@ -596,6 +873,51 @@ class QuestionLog:
     def _voter_key(self, question_id: int, voter_id: str) -> str:
         message = f"{question_id}:{voter_id}".encode()
         return hmac.new(self._salt, message, sha256).hexdigest()[:32]
+
+
+class _InboxWork(NamedTuple):
+    """The inbox's part of a batch: updates to store (and the largest id among them), updates to delete."""
+
+    store: list[tuple[int, float, str]]
+    high_water: int
+    done: list[tuple[int]]
+
+    @classmethod
+    def of(cls, writes: Sequence[_Job]) -> _InboxWork | None:
+        store: list[tuple[int, float, str]] = []
+        done: list[tuple[int]] = []
+        for job in writes:
+            if isinstance(job, _InboxStoreJob):
+                store += job.entries
+            elif isinstance(job, _InboxDoneJob):
+                done.append((job.update_id,))
+        if not store and not done:
+            return None
+        return cls(store, max((entry[0] for entry in store), default=0), done)
+
+
+def _settle_stores(writes: Sequence[_Job], stored: bool) -> None:
+    for job in writes:
+        if isinstance(job, _InboxStoreJob):
+            try:
+                job.done(stored)
+            except Exception:
+                logger.debug("question log: an inbox callback failed", exc_info=True)
+
+
+def read_inbox(connection: sqlite3.Connection | None) -> tuple[list[tuple[int, float, str]], int | None, float]:
+    """For the writer thread (`QuestionLog.on_writer`): the updates in the inbox, oldest first, and the largest
+    update id ever stored with when it was stored (None, 0 when there is none)."""
+    if connection is None:
+        return [], None, 0.0
+    entries = connection.execute("SELECT update_id, received_at, body FROM inbox ORDER BY update_id").fetchall()
+    row = connection.execute("SELECT value FROM meta WHERE key = ?", (HIGH_WATER_KEY,)).fetchone()
+    high_water, at = None, 0.0
+    if row is not None:
+        with contextlib.suppress(ValueError, IndexError):
+            parts = row[0].split()
+            high_water, at = int(parts[0]), float(parts[1])
+    return entries, high_water, at
 
 
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:
@@ -616,8 +938,9 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
             with contextlib.suppress(sqlite3.Error):
                 connection.execute("ROLLBACK")
             raise
-        logger.info("question log: %s %s schema version %d", path, "created with" if step == 0 else "upgraded to",
-                    step + 1)
+    if version < SCHEMA_VERSION:
+        logger.info("question log: %s %s schema version %d", path, "created with" if version == 0 else "upgraded to",
+                    SCHEMA_VERSION)
 
 
 def _reason(exc: BaseException) -> str:

@@ -435,3 +435,111 @@ def test_a_burst_of_200_async_handlers_logs_every_question_without_awaiting_the_
     assert log.flush()
     assert len(set(ids)) == 200
     assert rows(db_path, "SELECT count(*) FROM questions WHERE chat_type = 'group'") == [(200,)]
+
+
+# --- the file deleted, replaced or overwritten while the log is open ---------------------------------------------
+
+
+def _replace_with_another_log(path: Path) -> None:
+    other = path.with_name("other.sqlite3")
+    QuestionLog(other).close()
+    os.replace(other, path)
+
+
+def _overwrite_with_garbage(path: Path) -> None:
+    with open(path, "r+b") as file:  # the same file (same inode), written over
+        file.write(b"garbage, not a database" * 100)
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    (lambda path: path.unlink(), "was deleted"),
+    (_replace_with_another_log, "was replaced by another file"),
+    (_overwrite_with_garbage, "was overwritten with data that is not an SQLite database"),
+])
+def test_a_log_file_deleted_replaced_or_overwritten_is_noticed_once_and_a_new_file_takes_the_next_rows(
+        log: QuestionLog, db_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        damage, words: str) -> None:
+    monkeypatch.setattr(questionlog, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
+    log_a_few(log, 3)
+    assert log.flush()
+    damage(db_path)
+    for _ in range(3):  # several batches: still one warning
+        log_a_few(log, 2)
+        assert log.flush()
+    [warning] = warnings_in(caplog)
+    assert words in warning.getMessage() and "the 3 rows written to it" in warning.getMessage()
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(6,)]
+    status = log.status()
+    assert status.available and status.lost_with_file == 3 and status.written == 9 and status.dropped == 0
+    assert len(status.incidents) == 1 and words in status.incidents[0]
+    if damage is _overwrite_with_garbage:  # kept, not destroyed: someone may want to look at it
+        assert len(list(db_path.parent.glob("questions.sqlite3.damaged-*"))) == 1
+
+
+def test_the_inbox_keeps_updates_until_they_are_done_and_carries_them_over_to_a_recreated_file(
+        log: QuestionLog, db_path: Path) -> None:
+    stored = threading.Event()
+    log.inbox_store([(11, 1.0, '{"update_id": 11}'), (12, 2.0, '{"update_id": 12}')],
+                    lambda ok: ok and stored.set())
+    assert stored.wait(5)
+    log.inbox_done(11)
+    assert log.flush()
+    db_path.unlink()
+    log_a_few(log, 1)
+    assert log.flush()
+    assert rows(db_path, "SELECT update_id, body FROM inbox") == [(12, '{"update_id": 12}')]
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'")[0][0].startswith("12 ")
+
+
+def test_rows_held_back_for_an_update_are_written_only_when_it_is_committed(log: QuestionLog, db_path: Path) -> None:
+    with questionlog.deferring_rows() as held:
+        log_a_few(log, 2)
+    assert log.flush() and rows(db_path, "SELECT count(*) FROM questions") == [(0,)]
+    log.commit(held, update_id=None)
+    assert log.flush() and rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
+
+
+# --- schema 3: follow-ups ----------------------------------------------------------------------------------------
+
+
+def test_a_follow_up_answered_in_its_conversation_is_logged_as_answered_with_its_fact_and_flagged(
+        matcher, db_path: Path) -> None:
+    from bot.conversation import Conversations
+    from bot.report import build_report
+    from bot.telegram.recorder import QuestionRecorder
+
+    conversations = Conversations(matcher)
+    question_log = QuestionLog(db_path)
+    recorder = QuestionRecorder(question_log)
+    for text in ("how big is the Horgos area?", "and Kashgar?", "what is the population of Mars?"):
+        recorder.question(conversations.reply("a chat", text), ChatType.PRIVATE)
+    question_log.close()
+    logged = rows(db_path, "SELECT question, outcome, fact_id, follow_up FROM questions ORDER BY id")
+    assert logged[:2] == [("how big is the Horgos area?", "answer", "horgos_area", 0),
+                          ("and Kashgar?", "answer", "kashgar_area", 1)]
+    assert logged[2][1] != "answer" and logged[2][3] == 0
+    # The curator's to-do list holds the unanswered question only, not the follow-up that was answered.
+    unanswered = [group.question for group in build_report(db_path, "all").unanswered]
+    assert not any("kashgar" in question.lower() for question in unanswered)
+    assert any("mars" in question.lower() for question in unanswered)
+
+
+def test_a_schema_2_log_is_upgraded_to_3_keeping_its_rows_and_inbox(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    for step in questionlog._MIGRATIONS[:2]:
+        for statement in step:
+            connection.execute(statement)
+    connection.execute("PRAGMA user_version = 2")
+    connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence) "
+                       "VALUES (1, '2025-01-01T00:00:00.000Z', 'private', 'en', 'old question', 'answer', 90)")
+    connection.execute("INSERT INTO inbox (update_id, received_at, body) VALUES (5, 0, '{}')")
+    connection.close()
+    question_log = QuestionLog(db_path)
+    question_log.log_question("and Kashgar?", Outcome.ANSWER, chat_type="private", language="en",
+                              fact_id="kashgar_area", confidence=90, follow_up=True)
+    question_log.close()
+    assert rows(db_path, "PRAGMA user_version") == [(3,)]
+    assert rows(db_path, "SELECT question, follow_up FROM questions ORDER BY id") == [
+        ("old question", 0), ("and Kashgar?", 1)]
+    assert rows(db_path, "SELECT update_id FROM inbox") == [(5,)]

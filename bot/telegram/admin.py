@@ -133,8 +133,15 @@ def _status_html(status: LogStatus | None) -> str:
     if status is None:
         return "Log: off."
     state_text = "writing" if status.available else "<b>not writing</b> (see the bot's log for why)"
-    return (f"Log: {state_text} to <code>{html.escape(str(status.path))}</code>; since start-up "
-            f"{status.written} rows written, {status.dropped} dropped.")
+    lines = [f"Log: {state_text} to <code>{html.escape(str(status.path))}</code>; since start-up "
+             f"{status.written} rows written, {status.dropped} dropped."]
+    if status.dropped_by:
+        lines.append("Dropped: " + "; ".join(f"{count} ({html.escape(why)})" for why, count in status.dropped_by)
+                     + ".")
+    if status.lost_with_file:
+        lines.append(f"Lost with the file: {status.lost_with_file} rows.")
+    lines += [f"⚠️ {html.escape(incident)}" for incident in status.incidents]
+    return "\n".join(lines)
 
 
 def stats_html(figures: Headline, status: LogStatus | None) -> str:

@@ -21,6 +21,7 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import (
@@ -34,7 +35,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -76,6 +77,7 @@ from bot.telegram.keyboards import (
     topics_keyboard,
     with_feedback,
 )
+from bot.telegram.privacy import chat_tag
 from bot.telegram.recorder import MENTION_PLACEHOLDER, QuestionRecorder
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class BotState:
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     conversation_seconds: float = DEFAULT_MEMORY_SECONDS
     conversations: Conversations = field(init=False, repr=False)
+    on_token_rejected: Callable[[], None] | None = field(default=None, repr=False)  # a 401: the bot must stop
     _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -174,6 +177,43 @@ class _AddressedToBot(filters.MessageFilter):
 
 
 ADDRESSED_TO_BOT = _AddressedToBot(name="AddressedToBot")
+
+
+_GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def needs_turn(update: Update) -> bool:
+    """Whether an update may get a reply, and so must wait for its chat's turn: everything but group messages the
+    bot leaves alone (not addressed to it, not a command, not the bot joining). Cheap: no handler is consulted."""
+    message = update.message
+    if message is None or message.chat.type not in _GROUPS:
+        return True
+    text = message.text or message.caption or ""
+    return (text.startswith("/") or bool(message.new_chat_members)
+            or ADDRESSED_TO_BOT.check_update(update) is True)
+
+
+def question_in(update: Update, username: str,
+                fact_base: FactBase) -> tuple[str, str, str, list[tuple[str, str]]] | None:
+    """The question a message asks, as the handlers would read it — (question, chat type, language, personal
+    details) — or None when it asks none (a command other than /ask, a group message not addressed to the bot, a
+    press, an inline query, media). For logging a question that was dropped or expired without an answer."""
+    message = update.message
+    if message is None:
+        return None
+    text = message.text or message.caption or ""
+    if text.startswith("/"):
+        command, _, rest = text.partition(" ")
+        name, _, target = command[1:].partition("@")
+        if name.lower() != "ask" or not message.text or (target and target.lower() != username.lower()):
+            return None
+        text = rest
+    elif message.chat.type in _GROUPS and ADDRESSED_TO_BOT.check_update(update) is not True:
+        return None
+    question = clean_question(text, username)
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        return None
+    return question, message.chat.type, user_language(update, fact_base, question), personal_details(message)
 
 
 def clean_question(text: str, username: str = "") -> str:
@@ -448,6 +488,12 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log one readable line per failure; a traceback only for errors that are bugs, not Telegram's weather."""
     error = context.error
+    if isinstance(error, InvalidToken):  # revoked while running: the bot stops with one line (bot.telegram.app)
+        _LOGGER.debug("a request was refused with 401: %s", error)
+        hook = state(context).on_token_rejected
+        if hook is not None:
+            hook()
+        return
     if update is None and isinstance(error, TelegramError):
         _LOGGER.warning("getUpdates failed, polling again: %s", describe(error))
     elif isinstance(error, MaybeDelivered):
@@ -463,16 +509,21 @@ def _describe_update(update: object) -> str:
     if not isinstance(update, Update):
         return "update"
     chat = update.effective_chat
-    return f"update {update.update_id}" + (f" (chat {chat.id})" if chat is not None else "")
+    return f"update {update.update_id}" + (f" (chat {chat_tag(chat.id)})" if chat is not None else "")
 
 
 # --- registration ---------------------------------------------------------------------------------------------
 
 
 def register_handlers(application: Application, matcher: Matcher, *, recorder: QuestionRecorder | None = None,
-                      admin_ids: frozenset[int] = frozenset()) -> None:
-    """Put the shared state in `bot_data` and register every handler (first match wins, in this order)."""
-    application.bot_data[STATE_KEY] = BotState(matcher, recorder or QuestionRecorder(None), frozenset(admin_ids))
+                      admin_ids: frozenset[int] = frozenset(),
+                      on_token_rejected: Callable[[], None] | None = None,
+                      conversation_seconds: float = DEFAULT_MEMORY_SECONDS) -> None:
+    """Put the shared state in `bot_data` and register every handler (first match wins, in this order).
+    `conversation_seconds`: how long a conversation's context lasts (BOT_CONVERSATION_MINUTES)."""
+    application.bot_data[STATE_KEY] = BotState(matcher, recorder or QuestionRecorder(None), frozenset(admin_ids),
+                                               conversation_seconds=conversation_seconds,
+                                               on_token_rejected=on_token_rejected)
     new_message = filters.UpdateType.MESSAGE  # not edits, not channel posts
     for names, callback in ((("start", "help"), on_help), (("topics",), on_topics), (("ask",), on_ask),
                             (("source",), on_source)):

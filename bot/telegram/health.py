@@ -5,8 +5,9 @@
 facts, whether the bot is stopping. `MonitorServer` serves, on METRICS_LISTEN only (never the webhook's port):
 
 * `GET /healthz` — 200 and one line starting "ok" while updates can flow; 503 and one line saying why otherwise:
-  starting, Telegram rejected the token (401: polling has stopped), getUpdates or the Bot API failing several times
-  in a row, no answer from Telegram for too long, the webhook not registered or replaced, no facts, stopping;
+  starting, Telegram rejected the token (401: the bot then exits with code 1, in either mode), getUpdates or the
+  Bot API failing several times in a row, no answer from Telegram for too long (unless polling is paused at
+  BOT_MAX_IN_FLIGHT), the webhook not registered or replaced, no facts, stopping;
 * `GET /metrics` — `bot.metrics` in the Prometheus text format.
 
 The server runs on the bot's own event loop, so a bot whose loop is stuck does not answer its health check either
@@ -55,6 +56,9 @@ class Health:
         self.webhook_registered = False
         self.webhook_problem = ""  # set by the webhook check when Telegram's webhook is not ours
         self.stopping = False
+        # Polling: True while the Poller does not fetch because BOT_MAX_IN_FLIGHT updates are being answered; no
+        # getUpdates is sent then, which is not silence.
+        self.paused: Callable[[], bool] = lambda: False
         self._calls = _Calls()
 
     def api_call(self, result: str, detail: str = "") -> None:
@@ -76,15 +80,14 @@ class Health:
     def check(self) -> tuple[bool, str]:
         """(healthy, one line saying why)."""
         calls, now = self._calls, self.clock()
+        if calls.last_result == "401":  # before "stopping": a 401 is why the bot stops (exit code 1)
+            return False, "Telegram rejected the bot token (HTTP 401): the bot stops; check TELEGRAM_BOT_TOKEN"
         if self.stopping:
             return False, "stopping"
         facts = self.facts()
         if facts <= 0:
             return False, "no fact base loaded"
         what = "getUpdates" if self.mode == "polling" else "the Bot API (getWebhookInfo)"
-        if calls.last_result == "401":
-            stopped = ": polling has stopped" if self.mode == "polling" else ""
-            return False, f"Telegram rejected the bot token (HTTP 401){stopped}; check TELEGRAM_BOT_TOKEN"
         if self.mode == "webhook" and not self.webhook_registered:
             return False, "starting: the webhook is not registered yet"
         if self.webhook_problem:
@@ -96,6 +99,8 @@ class Health:
             return False, f"starting: no answer to {what} yet"
         quiet = now - calls.last_ok
         if quiet > self.silence_limit:
+            if self.mode == "polling" and self.paused():
+                return True, f"ok: polling paused while the bot answers the updates in flight, {facts} facts"
             return False, f"no answer to {what} for {quiet:.0f} s"
         how = "polling" if self.mode == "polling" else "webhook registered"
         return True, f"ok: {how}, Telegram answered {quiet:.1f} s ago, {facts} facts"

@@ -6,8 +6,8 @@ Nothing here changes what the bot answers; every hook counts and passes on:
 * `MeasuredRateLimiter` wraps the rate limiter, which sees each Bot API call once with its final result (after
   `ReliableRequest`'s resends and the rate limiter's own waits on 429): replies sent or failed, by kind, and the
   reply latency;
-* `ObservedRequest` wraps the getUpdates request: every long poll's result goes to the health check (a 401, a run
-  of failures, or silence make /healthz answer 503) and to `ftz_bot_get_updates_total`;
+* `ObservedRequest` wraps the getUpdates request the bot's `Poller` sends: every long poll's result goes to the
+  health check (a 401, a run of failures, or silence make /healthz answer 503) and to `ftz_bot_get_updates_total`;
 * a handler in `STAMP_GROUP`, ahead of every other, counts each update and notes when its handling started (a
   context variable, which the tasks an update's handler starts inherit), so the first reply can be timed;
 * `CountingRecorder` counts every question the question log is given (by outcome, language and chat type), so the
@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from telegram import Update
@@ -31,9 +31,12 @@ from telegram.request import BaseRequest, RequestData
 from bot.matcher import Match
 from bot.metrics import Metrics
 from bot.questionlog import ChatType
-from bot.telegram.app import bot_state
+from bot.telegram.app import bot_state, pipeline
 from bot.telegram.delivery import describe
 from bot.telegram.recorder import QuestionRecorder
+
+if TYPE_CHECKING:
+    from bot.telegram.webhook import WebhookDelivery
 
 STAMP_GROUP = -1000  # before the admin commands (-1) and everything else
 _REPLY_PREFIXES = ("send", "answer", "edit", "copy", "forward")
@@ -182,9 +185,10 @@ def _chat_label(chat_type: ChatType | str) -> str:
     return "group" if value in ("supergroup", "channel") else value
 
 
-def instrument(application: Application, metrics: Metrics) -> None:
+def instrument(application: Application, metrics: Metrics, webhook: WebhookDelivery | None = None) -> None:
     """Install the counting hooks (see the module docstring) on a built application, and point the scrape-time
-    metrics at its queue, question log and fact base."""
+    metrics at its pipeline (the Poller, the ChatOrderedProcessor, the `webhook` in webhook mode), question log and
+    fact base."""
     application.bot_data[_METRICS_KEY] = metrics
     application.add_handler(TypeHandler(Update, _stamp), group=STAMP_GROUP)
     state = bot_state(application)
@@ -197,10 +201,15 @@ def instrument(application: Application, metrics: Metrics) -> None:
         metrics.reloads.inc()
 
     state.use_matcher = counting_use_matcher  # type: ignore[method-assign]
-    queue = application.update_queue
+    flow = pipeline(application)
+    poller, processor = flow.poller, flow.processor
     sources = metrics.sources
-    # asyncio.Queue counts put() not yet matched by task_done(), which python-telegram-bot calls once an update is
-    # handled: the updates received and not yet answered.
-    sources.pending_updates = lambda: getattr(queue, "_unfinished_tasks", queue.qsize())
+    # Received and not finished: fetched by the Poller (or replayed from the inbox) and not yet answered, dropped
+    # or left; in webhook mode also the deliveries whose HTTP answer waits for their update to be answered.
+    if webhook is None:
+        sources.pending_updates = lambda: poller.in_flight
+    else:
+        sources.pending_updates = lambda: poller.in_flight + webhook.in_flight
+    sources.queue_depth = processor.waiting
     sources.log_status = lambda: bot_state(application).recorder.status()
     sources.facts = lambda: len(bot_state(application).fact_base.facts)

@@ -6,7 +6,9 @@
   the matcher and are not logged either.
 * A "did you mean" choice is logged as its own row: the question that was asked (remembered in memory for the
   last `CLARIFY_MEMORY` clarifications; after a restart the fact's own question stands in), outcome `answer`, the
-  chosen fact, and the reason `CHOICE_REASON`. The clarification stays logged too, so the to-do list still shows
+  chosen fact, and the reason `CHOICE_REASON`. Each choice is logged once per "did you mean" message, however
+  often it is pressed (remembered for the last `CLARIFY_MEMORY` choices): a press again shows the fact with the
+  👍 / 👎 of the first row. The clarification stays logged too, so the to-do list still shows
   the question the matcher could not settle, and the choice says which fact the person meant.
 * Inline queries arrive keystroke by keystroke ("h", "ho", "how b", …). Only the *final* query of each user is
   logged: the newest one, once that user has sent no other inline query for `INLINE_QUIET_SECONDS`. A newer query
@@ -25,6 +27,7 @@ reported once and never reaches the handler that is answering.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 from collections import OrderedDict
@@ -85,6 +88,7 @@ class QuestionRecorder:
         self.inline_quiet = inline_quiet
         self._waiting: OrderedDict[int, _WaitingInline] = OrderedDict()
         self._clarified: OrderedDict[int, _Clarified] = OrderedDict()
+        self._chosen: OrderedDict[tuple[int, str], int] = OrderedDict()  # (clarify row, fact) -> the choice's row
         self._failed = False
 
     @property
@@ -106,7 +110,7 @@ class QuestionRecorder:
             row = self.log.log_question(
                 redact(match.question, personal), match.outcome, chat_type=chat_type, language=match.language,
                 fact_id=fact.id if fact is not None else None, confidence=match.confidence,
-                suggestions=match.suggestions, reason=match.reason)
+                suggestions=match.suggestions, reason=match.reason, follow_up=match.follow_up)
         except Exception as error:
             self._report(error)
             return None
@@ -118,12 +122,36 @@ class QuestionRecorder:
         """Log a "did you mean" choice of `fact`, offered for the clarification logged as `clarify_row`."""
         if self.log is None:
             return None
+        key = (clarify_row, fact.id)
+        chosen = self._chosen.get(key)
+        if chosen is not None:  # pressed again: logged once per message
+            self._chosen.move_to_end(key)
+            return chosen
         remembered = self._clarified.get(clarify_row)
         question = remembered.question if remembered else Matcher.display_question(fact, language)
         confidence = remembered.confidences.get(fact.id, 0) if remembered else 0
         try:
-            return self.log.log_question(question, Outcome.ANSWER, chat_type=chat_type, language=language,
-                                         fact_id=fact.id, confidence=confidence, reason=CHOICE_REASON)
+            row = self.log.log_question(question, Outcome.ANSWER, chat_type=chat_type, language=language,
+                                        fact_id=fact.id, confidence=confidence, reason=CHOICE_REASON)
+        except Exception as error:
+            self._report(error)
+            return None
+        self._chosen[key] = row
+        while len(self._chosen) > CLARIFY_MEMORY:
+            self._chosen.popitem(last=False)
+        return row
+
+    def unanswered(self, found: tuple[str, str, str, Iterable[tuple[str, str]]], outcome: str,
+                   reason: str) -> int | None:
+        """Log a question that got no answer — `outcome` "dropped" (a chat's backlog was full) or "expired" (it
+        waited too long) — so that curators see it. `found` is `handlers.question_in`'s (question, chat type,
+        language, personal details)."""
+        if self.log is None:
+            return None
+        question, chat_type, language, personal = found
+        try:
+            return self.log.log_question(redact(question, personal), outcome, chat_type=chat_type,
+                                         language=language, reason=reason)
         except Exception as error:
             self._report(error)
             return None
@@ -150,7 +178,9 @@ class QuestionRecorder:
             del self._waiting[user_key]
         if match is None or not loggable_inline(match.question):
             return
-        timer = asyncio.get_running_loop().call_later(self.inline_quiet, self._log_waiting, user_key, sequence)
+        # A context of its own: the handler's (which holds its rows back until it is answered) is long gone then.
+        timer = asyncio.get_running_loop().call_later(self.inline_quiet, self._log_waiting, user_key, sequence,
+                                                      context=contextvars.Context())
         self._waiting[user_key] = _WaitingInline(sequence, match, timer)
         while len(self._waiting) > _MAX_WAITING_INLINE:
             _, oldest = self._waiting.popitem(last=False)

@@ -2,9 +2,12 @@
 METRICS_LISTEN is set. See docs/deployment.md.
 
 With neither TELEGRAM_WEBHOOK_URL nor METRICS_LISTEN set, `run_bot` is `bot.telegram.app.run_polling`, untouched.
-Otherwise `Service` builds the same application, adds the counting hooks of `bot.telegram.observe` when metrics are
-on, starts the monitor server (before Telegram is contacted, so a supervisor sees "starting" rather than nothing),
-and runs `bot.telegram.app.serve` (polling) or `bot.telegram.webhook.serve_webhook` until SIGTERM / Ctrl-C.
+Otherwise `Service` builds the same application (the same Poller, ChatOrderedProcessor and FairRateLimiter in both
+modes), adds the counting hooks of `bot.telegram.observe` when metrics are on (the Poller's getUpdates request is
+observed for /healthz; pending updates, the queue, the inbox and the question log are read at scrape time), starts
+the monitor server (before Telegram is contacted, so a supervisor sees "starting" rather than nothing), and runs
+`bot.telegram.app.serve` (polling) or `bot.telegram.webhook.serve_webhook` until SIGTERM / Ctrl-C. A 401 in either
+mode ends `run` with a `StartupError` (one line; exit code 1).
 """
 
 from __future__ import annotations
@@ -15,16 +18,24 @@ import signal
 import sys
 from typing import Any
 
-from telegram.error import InvalidToken
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from bot.config import Settings
 from bot.matcher import Matcher
 from bot.metrics import Metrics
-from bot.telegram.app import FLOOD_RETRIES, POLL_TIMEOUT, StartupError, bot_state, build_application, run_polling, serve
+from bot.telegram.app import (
+    POLL_TIMEOUT,
+    StartupError,
+    bot_state,
+    build_application,
+    fair_rate_limiter,
+    pipeline,
+    run_polling,
+    serve,
+)
 from bot.telegram.health import Health, MonitorServer
 from bot.telegram.observe import MeasuredRateLimiter, ObservedRequest, instrument
-from bot.telegram.webhook import CHECK_SECONDS, DRAIN_SECONDS, WebhookDelivery, serve_webhook
+from bot.telegram.webhook import CHECK_SECONDS, WebhookDelivery, serve_webhook
 
 
 class Service:
@@ -32,7 +43,7 @@ class Service:
     shut down; the keyword arguments are the knobs tests turn (shorter polls and checks)."""
 
     def __init__(self, settings: Settings, matcher: Matcher, *, poll_timeout: float = POLL_TIMEOUT,
-                 check_interval: float = CHECK_SECONDS, drain_seconds: float = DRAIN_SECONDS,
+                 check_interval: float = CHECK_SECONDS, drain_seconds: float | None = None,
                  health_options: dict[str, Any] | None = None, **build_options: Any) -> None:
         self.settings = settings
         self.mode = "webhook" if settings.webhook_url else "polling"
@@ -46,17 +57,18 @@ class Service:
             self.metrics = Metrics(self.mode)
             self.health = Health(self.mode, self._facts, **(health_options or {}))
             build_options.setdefault("rate_limiter",
-                                     MeasuredRateLimiter(AIORateLimiter(max_retries=FLOOD_RETRIES), self.metrics))
+                                     MeasuredRateLimiter(fair_rate_limiter(settings.delivery), self.metrics))
             health = self.health
             build_options["observe_polling"] = lambda request: ObservedRequest(request, self._polled,
                                                                                health.polling_began)
+        build_options.setdefault("poll_timeout", poll_timeout)
         self.application: Application = build_application(settings, matcher, **build_options)
         self.delivery = WebhookDelivery(self.application) if self.mode == "webhook" else None
         if self.metrics is not None:
-            instrument(self.application, self.metrics)
-            if self.delivery is not None:
-                delivery = self.delivery
-                self.metrics.sources.pending_updates = lambda: delivery.in_flight
+            instrument(self.application, self.metrics, self.delivery)
+            if self.health is not None:
+                poller = pipeline(self.application).poller
+                self.health.paused = lambda: poller.paused
 
     def _facts(self) -> int:
         return len(bot_state(self.application).fact_base.facts)
@@ -84,25 +96,11 @@ class Service:
                                     check_interval=self.check_interval, drain_seconds=self.drain_seconds,
                                     delivery=self.delivery)
             else:
-                await serve(self.application, stop, poll_timeout=self.poll_timeout)
-        except InvalidToken:
-            # A 401 while polling ends python-telegram-bot's polling loop, and stopping re-raises it; the
-            # application is then left running. Finish the shutdown and say it in one line.
-            await self._finish_shutdown()
-            raise StartupError("Telegram rejected the bot token while the bot was running (HTTP 401): check "
-                               "TELEGRAM_BOT_TOKEN (from @BotFather)") from None
+                await serve(self.application, stop)
         finally:
             watcher.cancel()
             if self.monitor is not None:
                 await self.monitor.stop()
-
-    async def _finish_shutdown(self) -> None:
-        application = self.application
-        with contextlib.suppress(Exception):
-            if application.running:
-                await application.stop()
-        with contextlib.suppress(Exception):
-            await application.shutdown()
 
     async def _note_stopping(self, stop: asyncio.Event) -> None:
         await stop.wait()

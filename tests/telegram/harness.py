@@ -13,11 +13,11 @@ from typing import Any
 from standin import BotAPIStandIn
 from telegram.ext import Application
 
-from bot.config import Settings
+from bot.config import Delivery, Settings
 from bot.knowledge import Fact, FactBase
 from bot.matcher import Match, Matcher
 from bot.telegram import build_application, serve
-from bot.telegram.app import bot_state
+from bot.telegram.app import bot_state, pipeline
 from bot.telegram.handlers import BotState
 
 
@@ -29,10 +29,10 @@ class RunningBot:
 
     def __init__(self, standin: BotAPIStandIn, matcher: Matcher, *, token: str | None = None,
                  poll_timeout: float = 5.0, admin_ids: Iterable[int] = (), db_path: Path | None = None,
-                 **build_options: Any):
+                 delivery: Delivery | None = None, **build_options: Any):
         self.standin = standin
         self.settings = Settings(token=token or standin.token, base_url=standin.base_url,
-                                 admin_ids=frozenset(admin_ids), db_path=db_path)
+                                 admin_ids=frozenset(admin_ids), db_path=db_path, delivery=delivery or Delivery())
         self.matcher = matcher
         self.poll_timeout = poll_timeout
         self.build_options = build_options
@@ -55,10 +55,13 @@ class RunningBot:
         self.application = build_application(self.settings, self.matcher, **self.build_options)
         await serve(self.application, self._stop, poll_timeout=self.poll_timeout)
 
-    def start(self, timeout: float = 10.0) -> RunningBot:
-        """Start the bot and return once it polls for updates; raises whatever stopped it from starting."""
+    def start(self, timeout: float = 10.0, *, wait_for_poll: bool = True) -> RunningBot:
+        """Start the bot and return once it polls for updates (or at once); raises whatever stopped it from
+        starting."""
         polls_before = len(self.standin.poll_offsets)
         self._thread.start()
+        if not wait_for_poll:
+            return self
         deadline = time.monotonic() + timeout
         while len(self.standin.poll_offsets) <= polls_before:
             if not self._thread.is_alive():
@@ -79,6 +82,25 @@ class RunningBot:
             raise AssertionError(f"the bot did not stop within {timeout} s")
         if self.error is not None:
             raise self.error
+
+    def wait_for_exit(self, timeout: float = 10.0) -> None:
+        """Wait for the bot to stop by itself (it was not asked to), and re-raise what it stopped with."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise AssertionError(f"the bot was still running after {timeout} s")
+        if self.error is not None:
+            raise self.error
+
+    def wait_until_idle(self, timeout: float = 5.0) -> None:
+        """Wait until every update fetched has been dealt with (answered, dropped or expired): its log rows are then
+        queued for the writer, and it is on its way out of the inbox."""
+        assert self.application is not None, "the bot has not started"
+        poller = pipeline(self.application).poller
+        deadline = time.monotonic() + timeout
+        while poller.in_flight:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{poller.in_flight} update(s) still in flight after {timeout} s")
+            time.sleep(0.01)
 
     @property
     def state(self) -> BotState:

@@ -8,17 +8,20 @@ one is set gets Telegram's 409 Conflict). It checks what Telegram would
 refuse (HTML that does not parse, messages over 4096 characters, callback data over 64 bytes, a button press
 answered twice), records every call, and keeps the messages users would see in `sent`.
 
-Faults, armed with `fail_next(method, fault)` and used up by the next call(s) of that method:
+Faults, armed with `fail_next(method, fault)` and used up by the next call(s) of that method (with `chat_id=`, only
+by calls for that chat):
   "429"   flood control: HTTP 429 with `retry_after`; nothing is done
   "500"   HTTP 500; nothing is done
   "403"   HTTP 403 "bot was blocked by the user"; nothing is done
+  "409"   HTTP 409 Conflict (another getUpdates is running, or a webhook is set); nothing is done
   "reset" the connection is reset (TCP RST) before the request is processed; nothing is done
   "drop"  the request is processed (a message *is* delivered) and the connection is closed without a response
 For getUpdates a fault is applied when the response is due, so a long poll that is already waiting gets it.
+`revoke()` (or `revoke_token()`) makes every later call (and a long poll already waiting) answer 401, as when the
+token is revoked in @BotFather. `handed_out` counts how many times getUpdates returned each update.
 
-`revoke_token()` makes every later request get 401, as when the token is revoked in @BotFather; `go_silent()` makes
-the stand-in stop answering: every request, a long poll already waiting included, loses its connection unanswered
-and unprocessed.
+`go_silent()` makes the stand-in stop answering: every request, a long poll already waiting included, loses its
+connection unanswered and unprocessed.
 
 Nothing here touches the network beyond loopback. Use it as a context manager; `base_url` goes into
 TELEGRAM_BASE_URL (or `Settings.base_url`).
@@ -26,6 +29,7 @@ TELEGRAM_BASE_URL (or `Settings.base_url`).
 
 from __future__ import annotations
 
+import collections
 import html
 import itertools
 import json
@@ -43,7 +47,7 @@ from urllib.parse import parse_qsl, urlsplit
 DEFAULT_TOKEN = "4242424242:AAH-stand-in-secret-token-do-not-leak"
 BOT_ID = 4242424242
 BOT_USERNAME = "ftz_facts_test_bot"
-FAULTS = ("429", "500", "403", "reset", "drop")
+FAULTS = ("429", "500", "403", "409", "reset", "drop")
 _RAW_STRING_PARAMS = {"text", "caption", "callback_query_id", "inline_query_id", "parse_mode", "url", "query",
                       "next_offset", "description", "short_description", "name"}
 _ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
@@ -111,6 +115,7 @@ class Call:
 class Fault:
     kind: str
     retry_after: int = 1
+    chat_id: int | None = None  # only a call for this chat gets it
 
 
 @dataclass
@@ -174,6 +179,7 @@ class BotAPIStandIn:
         self.poll_offsets: list[int] = []  # the offset of every getUpdates, recorded when it arrives
         self.sent: list[dict[str, Any]] = []  # the bot's messages as users see them
         self.updates: dict[int, dict[str, Any]] = {}  # every update pushed, by update_id
+        self.handed_out: collections.Counter[int] = collections.Counter()  # update_id -> getUpdates that returned it
         self.stats = Stats()
         self._lock = threading.Condition()
         self._pending: list[_Pending] = []
@@ -298,20 +304,32 @@ class BotAPIStandIn:
             self._lock.notify_all()
 
     def revoke_token(self) -> None:
-        """From now on every request gets 401 Unauthorized (the token was revoked)."""
-        with self._lock:
-            self.token = self.token + "-revoked"
+        """From now on every request gets 401 Unauthorized (the token was revoked); the same as `revoke()`."""
+        self.revoke()
 
-    def fail_next(self, method: str, fault: str, *, times: int = 1, retry_after: int = 1) -> None:
+    def fail_next(self, method: str, fault: str, *, times: int = 1, retry_after: int = 1,
+                  chat_id: int | None = None) -> None:
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; use one of {FAULTS}")
         with self._lock:
-            self._faults.setdefault(method, []).extend(Fault(fault, retry_after) for _ in range(times))
+            self._faults.setdefault(method, []).extend(Fault(fault, retry_after, chat_id) for _ in range(times))
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: dict[str, Any] | None = None) -> Fault | None:
         with self._lock:
             queue = self._faults.get(method)
-            return queue.pop(0) if queue else None
+            if not queue:
+                return None
+            chat = (params or {}).get("chat_id")
+            for index, fault in enumerate(queue):
+                if fault.chat_id is None or (chat is not None and int(chat) == fault.chat_id):
+                    return queue.pop(index)
+            return None
+
+    def revoke(self) -> None:
+        """The token is revoked: every call from now on, and a long poll already waiting, gets 401."""
+        with self._lock:
+            self.token = self.token + "-revoked"
+            self._lock.notify_all()
 
     # --- observing ------------------------------------------------------------------------------------------
 
@@ -402,7 +420,7 @@ class BotAPIStandIn:
             self._record(method, params, "401")
             self._respond(handler, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
-        fault = None if method == "getUpdates" else self._take_fault(method)
+        fault = None if method == "getUpdates" else self._take_fault(method, params)
         if fault is not None and fault.kind != "drop":
             self._inject(handler, method, params, fault)
             return
@@ -421,10 +439,16 @@ class BotAPIStandIn:
             self._hang_up(handler)
             return
         if method == "getUpdates":
+            if route["token"] != self.token:  # revoked while the long poll waited
+                self._record(method, params, "401")
+                self._respond(handler, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                return
             fault = self._take_fault(method)
             if fault is not None and fault.kind != "drop":
                 self._inject(handler, method, params, fault)
                 return
+            with self._lock:
+                self.handed_out.update(u["update_id"] for u in result)
         if fault is not None:  # "drop": processed, then the connection is closed without a response
             self._record(method, params, "drop", result)
             handler.close_connection = True
@@ -451,6 +475,9 @@ class BotAPIStandIn:
         elif fault.kind == "403":
             self._respond(handler, 403, {"ok": False, "error_code": 403,
                                          "description": "Forbidden: bot was blocked by the user"})
+        elif fault.kind == "409":
+            self._respond(handler, 409, {"ok": False, "error_code": 409, "description": "Conflict: terminated by "
+                                         "other getUpdates request; make sure that only one bot instance is running"})
         else:
             self._respond(handler, 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
 
@@ -515,13 +542,14 @@ class BotAPIStandIn:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
+        token = self.token
         with self._lock:
             if offset:
                 self._pending = [p for p in self._pending if p.update["update_id"] >= offset]
             while True:
                 ready = [p.update for p in self._pending if p.update["update_id"] >= offset][:limit]
                 left = deadline - time.monotonic()
-                if ready or left <= 0 or self._closed or self._silent:
+                if ready or left <= 0 or self._closed or self._silent or self.token != token:
                     return ready
                 self._lock.wait(left)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from harness import RunningBot, ScriptedMatcher, answerable
 from standin import BotAPIStandIn
-from telegram.ext import AIORateLimiter
 
 from bot.cli import main as ftz_bot
+from bot.config import Delivery
 from bot.knowledge import FactBase
 from bot.matcher import Match, Matcher, Outcome, Suggestion
 from bot.questionlog import QuestionLog
@@ -129,8 +129,18 @@ def test_the_database_file_holds_no_user_id_chat_id_username_or_name(
         standin.wait_for_calls("answerCallbackQuery", 6)
         time.sleep(0.3)  # the inline query becomes final
         assert running.state.recorder.log is not None and running.state.recorder.log.flush()
-        live = b"".join(p.read_bytes() for p in question_db.parent.glob("questions.sqlite3*"))
-    closed = b"".join(p.read_bytes() for p in question_db.parent.glob("questions.sqlite3*"))
+        running.wait_until_idle()
+
+        def files() -> bytes:
+            return b"".join(p.read_bytes() for p in question_db.parent.glob("questions.sqlite3*"))
+
+        # While a question waits for its answer, the inbox holds its update (ids and text, never names); once
+        # answered it is deleted (zeroed), and the write-ahead log is emptied within a couple of seconds.
+        deadline = time.monotonic() + 5
+        while str(user_id).encode() in files() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        live = files()
+    closed = files()
 
     assert rows(question_db, "SELECT count(*) FROM questions") == [(4,)]
     assert rows(question_db, "SELECT count(*) FROM feedback") == [(3,)]  # one person, three answers
@@ -209,6 +219,26 @@ def test_a_did_you_mean_choice_is_logged_with_the_question_asked_and_its_answer_
     ]
     assert rows(question_db, "SELECT q.outcome, f.vote FROM feedback f JOIN questions q ON q.id = f.question_id") \
         == [("answer", -1)]
+
+
+def test_a_did_you_mean_choice_pressed_twenty_times_is_logged_once(
+        standin: BotAPIStandIn, fact_base: FactBase, question_db: Path) -> None:
+    facts = fact_base.facts[:2]
+    vague = Match("that thing", Outcome.CLARIFY, "en", confidence=40, suggestions=tuple(
+        Suggestion(f.id, f.questions_en[0], 44 - n) for n, f in enumerate(facts)))
+    with RunningBot(standin, ScriptedMatcher(fact_base, {vague.question: vague})) as bot:
+        standin.private_text(USER, vague.question)
+        [clarify] = standin.wait_for_sent(1, USER)
+        choice = next(b["callback_data"] for row in clarify["reply_markup"]["inline_keyboard"] for b in row
+                      if b["callback_data"].startswith("c:"))
+        for presses in range(1, 21):  # one after the other: ten at once would overflow the chat's backlog
+            standin.press(USER, clarify, choice)
+            standin.wait_for_sent(1 + presses, USER)
+        answers = standin.sent_to(USER)[1:]
+        bot.wait_until_idle()
+    assert len({json.dumps(votes_of(a)) for a in answers}) == 1  # every press shows the fact with the same row
+    assert rows(question_db, "SELECT outcome, fact_id, reason FROM questions ORDER BY id") == [
+        ("clarify", None, None), ("answer", facts[0].id, CHOICE_REASON)]
 
 
 def test_browsing_topics_logs_nothing_and_small_talk_carries_no_vote_buttons(
@@ -319,6 +349,37 @@ def test_answers_and_vote_acknowledgements_keep_flowing_whatever_state_the_datab
     else:
         assert len(warnings) == 1 and str(path) in warnings[0].getMessage()
         assert before is None or path.read_bytes() == before  # left alone
+        [durability] = [r.getMessage() for r in all_logs.records if r.name == "bot.telegram.polling"]
+        assert "answering without durability" in durability  # said once
+
+
+def test_a_question_log_deleted_mid_run_is_noticed_with_one_warning_and_the_rows_after_it_are_kept(
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path, all_logs) -> None:
+    _, question = answerable(matcher)
+    admin = 4040
+    with RunningBot(standin, matcher, admin_ids=[admin]) as bot:
+        for user in range(USER, USER + 3):
+            standin.private_text(user, question)
+        standin.wait_for_sent(3)
+        bot.wait_until_idle()
+        assert bot.state.recorder.log is not None and bot.state.recorder.log.flush()
+        for path in question_db.parent.glob("questions.sqlite3*"):
+            path.unlink()
+        for user in range(USER + 10, USER + 15):
+            standin.private_text(user, question)
+        standin.wait_for_sent(8)
+        bot.wait_until_idle()
+        assert bot.state.recorder.log.flush()
+        status = bot.state.recorder.status()
+        standin.private_text(admin, "/stats")
+        [stats] = standin.wait_for_sent(1, admin)
+    warnings = [r.getMessage() for r in all_logs.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "was deleted while the bot was running" in warnings[0]
+    assert rows(question_db, "SELECT count(*) FROM questions") == [(5,)]  # every row after the deletion
+    assert status is not None and status.available and status.lost_with_file == 3 and status.written == 8
+    assert len(status.incidents) == 1 and "deleted" in status.incidents[0]
+    assert "questions: 5" in stats["visible_text"]  # /stats tells the truth: the new file's rows, and what went
+    assert "Lost with the file: 3 rows" in stats["visible_text"] and "was deleted" in stats["visible_text"]
 
 
 # --- a burst --------------------------------------------------------------------------------------------------
@@ -330,7 +391,7 @@ def test_a_burst_of_200_users_loses_no_row_and_the_report_counts_every_question(
     pool = [answerable(matcher, skip=n)[1] for n in range(5)] + [NOT_IN_ARTICLE, "hello"]
     asked = {10_000 + n: f"{pool[n % len(pool)]}" for n in range(200)}
     # Telegram's 30 messages a second are not the point here: without the limit the burst takes a second, not 7.
-    with RunningBot(standin, matcher, rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0)):
+    with RunningBot(standin, matcher, delivery=Delivery(messages_per_second=0, group_messages_per_minute=0)):
         for user, text in asked.items():
             standin.private_text(user, text)
         standin.wait_for_sent(200, timeout=30)

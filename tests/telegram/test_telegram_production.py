@@ -13,7 +13,8 @@ from service_harness import SECRET, WEBHOOK_URL, RunningService, post_update, re
 from standin import BotAPIStandIn
 
 from bot.matcher import Matcher, Outcome
-from bot.telegram.app import ALLOWED_UPDATES, StartupError
+from bot.telegram.app import ALLOWED_UPDATES, StartupError, pipeline
+from bot.telegram.ordering import ChatOrderedProcessor
 
 USER, OTHER = 901, 902
 
@@ -125,16 +126,57 @@ def test_on_sigterm_a_delivery_in_progress_is_answered_and_acknowledged_and_new_
     assert service.stop_seconds is not None and service.stop_seconds < 5
 
 
-def test_webhook_health_turns_503_when_the_token_is_revoked_or_the_webhook_is_replaced(
+def test_webhook_health_turns_503_when_the_webhook_is_replaced_and_a_revoked_token_stops_the_bot(
         standin: BotAPIStandIn, matcher: Matcher) -> None:
-    with RunningService(standin, matcher, webhook=True, check_interval=0.1) as service:
+    service = RunningService(standin, matcher, webhook=True, check_interval=0.1).start()
+    try:
         healthy_soon(service)
         standin.webhook = {}  # another instance, say, called deleteWebhook
         assert "webhook was deleted" in unhealthy_soon(service)
         standin.webhook = {"url": WEBHOOK_URL}
         healthy_soon(service)
         standin.revoke_token()
-        assert "rejected the bot token (HTTP 401)" in unhealthy_soon(service)
+        # As in polling: a 401 stops the bot with one line (exit code 1), within seconds.
+        service._thread.join(10)
+        assert not service._thread.is_alive(), "the bot kept running after a 401"
+        assert service.service.health is not None
+        healthy, line = service.service.health.check()
+        assert not healthy and "rejected the bot token (HTTP 401)" in line
+    finally:
+        with pytest.raises(StartupError, match=r"rejected the bot token while the bot was running \(HTTP 401\)"):
+            service.stop()
+
+
+def test_webhook_updates_go_through_the_chat_ordered_processor_and_one_chat_is_answered_in_order(
+        standin: BotAPIStandIn, matcher: Matcher) -> None:
+    questions = [answerable(matcher, skip=i) for i in range(4)]
+    with RunningService(standin, matcher, webhook=True, metrics=False) as service:
+        flow = pipeline(service.service.application)
+        assert isinstance(flow.processor, ChatOrderedProcessor) and flow.webhook is service.service.delivery
+        standin.fail_next("sendMessage", "500", times=2)  # the first answer takes two resends: the rest must wait
+        statuses: dict[int, int] = {}
+        threads = []
+        for i, (_, question) in enumerate(questions):
+            update_id = standin.private_text(USER, question)
+            thread = threading.Thread(target=lambda u=update_id, n=i: statuses.__setitem__(
+                n, post_update(service.webhook_port, standin.updates[u])[0]))
+            thread.start()
+            threads.append(thread)
+            wait_until(lambda n=i: service.service.delivery.in_flight == n + 1 or n in statuses,
+                       what="the delivery to reach the processor")
+        waited = flow.processor.waiting()
+        # Meanwhile another chat is answered at once: it does not wait behind this one.
+        _, other_question = answerable(matcher)
+        other = standin.private_text(OTHER, other_question)
+        assert post_update(service.webhook_port, standin.updates[other])[0] == 200
+        assert standin.sent_to(OTHER)
+        for thread in threads:
+            thread.join(10)
+        assert statuses == {0: 200, 1: 200, 2: 200, 3: 200}
+        assert waited >= 1  # the later ones waited for their turn in the processor
+        sent = [message["visible_text"] for message in standin.sent_to(USER)]
+        assert [next(i for i, (fact, _) in enumerate(questions) if fact.answer_en in text) for text in sent] == [
+            0, 1, 2, 3]
 
 
 # --- polling mode ---------------------------------------------------------------------------------------------
@@ -158,13 +200,18 @@ def test_health_turns_503_when_the_bot_api_answers_401(standin: BotAPIStandIn, m
     try:
         assert healthy_soon(service).startswith("ok: polling")
         standin.revoke_token()
-        line = unhealthy_soon(service)
-        assert "Telegram rejected the bot token (HTTP 401): polling has stopped" in line
+        # The Poller stops at the 401 and the bot ends with one line (exit code 1), within seconds; the monitor
+        # server goes with it, so the verdict and the metrics are read from the objects it served.
+        service._thread.join(10)
+        assert not service._thread.is_alive(), "the bot kept running after a 401"
+        assert service.service.health is not None and service.service.metrics is not None
+        healthy, line = service.service.health.check()
+        assert not healthy and "Telegram rejected the bot token (HTTP 401)" in line
         assert standin.token not in line
-        assert sample(service.metrics_text(), "ftz_bot_get_updates_total", result="401") == 1
-        assert sample(service.metrics_text(), "ftz_bot_healthy") == 0
+        text = service.service.metrics.exposition().decode()
+        assert sample(text, "ftz_bot_get_updates_total", result="401") == 1
+        assert sample(text, "ftz_bot_healthy") == 0
     finally:
-        # Polling ended at the 401; stopping says so in one line (the exit code is 1).
         with pytest.raises(StartupError, match=r"rejected the bot token while the bot was running \(HTTP 401\)"):
             service.stop()
 

@@ -11,11 +11,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from telegram import Chat, InlineKeyboardMarkup, Message
+from standin import BotAPIStandIn
+from telegram import Bot, Chat, InlineKeyboardMarkup, Message, Update
 
 from bot.knowledge import FactBase
 from bot.matcher import Matcher
 from bot.questionlog import QuestionLog
+from bot.telegram.handlers import question_in
 from bot.telegram.keyboards import (
     CHOICE,
     DOWN,
@@ -158,3 +160,23 @@ def test_a_recorder_without_a_log_logs_nothing_and_returns_no_row(matcher: Match
     assert recorder.question(match, "private") is None
     assert recorder.choice(NOW_ROW, match.fact, "en", "private") is None
     assert not recorder.vote(NOW_ROW, 1, UP)
+
+
+# --- which updates wait for their chat's turn, and what a dropped one asked -----------------------------------
+
+
+def _update(text: str, chat: dict) -> Update:
+    data = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": chat, "from": BotAPIStandIn.user(55),
+                                        "text": text}}
+    return Update.de_json(data, Bot("4242424242:AAH-units"))
+
+
+def test_a_dropped_question_is_read_as_the_handlers_would_read_it_and_other_bots_commands_ask_nothing(
+        fact_base) -> None:
+    private = {"id": 55, "type": "private"}
+    assert question_in(_update("  how big is it? ", private), "ftz_bot", fact_base)[:3] == (
+        "how big is it?", "private", "en")
+    assert question_in(_update("/ask@ftz_bot 多大？", private), "ftz_bot", fact_base)[:3] == ("多大？", "private", "zh")
+    assert question_in(_update("/ask@ftz_bot какая площадь?", private), "ftz_bot", fact_base)[2] == "ru"
+    assert question_in(_update("/ask@other_bot how big?", private), "ftz_bot", fact_base) is None
+    assert question_in(_update("/help", private), "ftz_bot", fact_base) is None

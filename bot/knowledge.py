@@ -383,12 +383,106 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[T
     return tuple(topics), tuple(facts)
 
 
-def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
-    data = _read_toml(path)
-    for language in languages:
-        overlay = path.with_name(f"{path.stem}.{language}{path.suffix}")
-        if overlay.is_file():
-            _merge_overlay(data, _read_toml(overlay), overlay, language)
+GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
+# Sections whose words become terms: a word the folder lists in any of these (or in `ignore_generic`) is dropped
+# from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
+_TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
+_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up")
+_FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "ignore_generic"})
+
+
+def overlay_path(path: Path, language: str) -> Path:
+    """lexicon.toml → lexicon.ru.toml: one language's words for a lexicon file."""
+    return path.with_name(f"{path.stem}.{language}{path.suffix}")
+
+
+def lexicon_files(folder: Path, languages: tuple[str, ...], generic: Path | None = GENERIC_LEXICON) -> list[Path]:
+    """The lexicon files in force for a folder, in merge order: generic, its overlays, the folder's, its overlays."""
+    files = []
+    for base in ((generic,) if generic is not None else ()) + (folder / LEXICON_FILE,):
+        files.append(base)
+        files.extend(o for o in (overlay_path(base, lang) for lang in languages) if o.is_file())
+    return files
+
+
+def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",), generic: Path | None = GENERIC_LEXICON) -> Lexicon:
+    """The generic lexicon (and its overlays for the declared languages) with the folder's lexicon merged over it."""
+    data: dict[str, Any] = _read_toml(generic) if generic is not None else {}
+    if generic is not None:
+        for language in languages:
+            if overlay_path(generic, language).is_file():
+                _merge_overlay(data, _read_toml(overlay_path(generic, language)), overlay_path(generic, language),
+                               language)
+    folder = _read_toml(path)
+    overlays = [(overlay_path(path, lang), lang) for lang in languages if overlay_path(path, lang).is_file()]
+    overlay_data = [(_read_toml(o), o, lang) for o, lang in overlays]
+    unknown_keys = sorted(set(folder) - _FOLDER_KEYS)
+    if unknown_keys:
+        raise KnowledgeError(path, f"unknown section (allowed: {', '.join(sorted(_FOLDER_KEYS))})",
+                             field_name=unknown_keys[0])
+    claimed = set(_lower(_strings(folder, "ignore_generic", path, None))) if "ignore_generic" in folder else set()
+    claimed |= _claimed_words(folder)
+    for overlay, _, _ in overlay_data:
+        claimed |= _claimed_words(overlay)
+    _drop_generic(data, claimed)
+    _merge_folder(data, folder, path)
+    for overlay, overlay_file, language in overlay_data:
+        _merge_overlay(data, overlay, overlay_file, language)
+    return _build_lexicon(data, path)
+
+
+def _claimed_words(table: Mapping[str, Any]) -> set[str]:
+    """Every word a folder's lexicon file gives a meaning to: place names and the term sections' words."""
+    words: set[str] = set()
+    for place in table.get("place", []):
+        if isinstance(place, dict):
+            for key, names in place.items():
+                if key.startswith("names") and isinstance(names, list):
+                    words.update(n.strip().casefold() for n in names if isinstance(n, str))
+    for section in ("places", *_TERM_SECTIONS):
+        entries = table.get(section)
+        if isinstance(entries, dict):
+            for value in entries.values():
+                if isinstance(value, list):
+                    words.update(w.strip().casefold() for w in value if isinstance(w, str))
+    return words
+
+
+def _drop_generic(data: dict[str, Any], claimed: set[str]) -> None:
+    for section in _TERM_SECTIONS:
+        table = data.get(section)
+        if not isinstance(table, dict):
+            continue
+        for key, words in list(table.items()):
+            kept = [w for w in words if w.strip().casefold() not in claimed]
+            if kept:
+                table[key] = kept
+            elif section != "concepts":
+                del table[key]
+            else:
+                table[key] = []  # an emptied generic concept stays known (rules may name it) but matches nothing
+
+
+def _merge_folder(data: dict[str, Any], folder: Mapping[str, Any], path: Path) -> None:
+    """The folder's lexicon.toml over the generic lexicon: lists extended, tables appended, scalars replaced."""
+    for key, value in folder.items():
+        if key in _TABLE_SECTIONS:
+            if not isinstance(value, dict):
+                raise KnowledgeError(path, f"section [{key}] must be a table")
+            target = data.setdefault(key, {})
+            for name, words in value.items():
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    raise KnowledgeError(path, "must be a list of text", fact_id=f"[{key}]", field_name=name)
+                target.setdefault(name, []).extend(words)
+        elif key in ("place", "not_given", "exclusive"):
+            if not isinstance(value, list):
+                raise KnowledgeError(path, "must be a list", field_name=key)
+            data.setdefault(key, []).extend(value)
+        elif key != "ignore_generic":
+            data[key] = value
+
+
+def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
     places = []
     for index, raw in enumerate(data.get("place", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"place #{index + 1}"
@@ -407,7 +501,8 @@ def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
         table = data.get(section)
         if not isinstance(table, dict) or not table:
             raise KnowledgeError(path, f"section [{section}] is missing or empty")
-        sections[section] = {key: _lower(_strings(table, key, path, f"[{section}]")) for key in table}
+        sections[section] = {key: _lower(_strings(table, key, path, f"[{section}]")) if table[key] or
+                             section != "concepts" else () for key in table}
     for section in ("stopwords", "unknown_attributes", "outside_entities"):
         for key in sections[section]:
             if not _LANGUAGE_PATTERN.match(key):

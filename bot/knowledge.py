@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +44,21 @@ class KnowledgeError(ValueError):
         if field_name:
             where += f", field '{field_name}'"
         super().__init__(f"{where}: {problem}")
+
+
+class KnowledgeErrors(KnowledgeError):
+    """Several problems found in one pass over a knowledge folder; `errors` lists each (the first is the headline)."""
+
+    def __init__(self, errors: list[KnowledgeError]):
+        first = errors[0]
+        super().__init__(first.path, first.problem, fact_id=first.fact_id, field_name=first.field_name)
+        self.errors = list(errors)
+        self.args = (f"{len(errors)} problems:\n" + "\n".join(f"  {e}" for e in errors),)
+
+
+def all_errors(exc: KnowledgeError) -> list[KnowledgeError]:
+    """Every problem an error stands for."""
+    return list(exc.errors) if isinstance(exc, KnowledgeErrors) else [exc]
 
 
 @dataclass(frozen=True)
@@ -231,19 +246,32 @@ def load_fact_base(directory: Path | str | None = None) -> FactBase:
     folder = Path(directory) if directory is not None else default_knowledge_dir()
     if not folder.is_dir():
         raise KnowledgeError(folder, "no such knowledge folder; point --knowledge or BOT_KNOWLEDGE_DIR at one")
-    article = _load_article(folder)
-    lexicon = _load_lexicon(folder / LEXICON_FILE, article.languages)
-    topics, facts = _load_facts(folder / FACTS_FILE, article, lexicon)
-    messages = _load_messages(folder / MESSAGES_FILE, article.languages, frozenset(lexicon.small_talk))
+    article = _load_article(folder)  # everything else is checked against it
+    problems: list[KnowledgeError] = []
+    lexicon = None
+    try:
+        lexicon = _load_lexicon(folder / LEXICON_FILE, article.languages)
+    except KnowledgeError as exc:
+        problems.append(exc)
+    topics, facts = _load_facts(folder / FACTS_FILE, article, lexicon, problems)
+    messages = None
+    try:
+        messages = _load_messages(folder / MESSAGES_FILE, article.languages,
+                                  frozenset(lexicon.small_talk) if lexicon is not None else None)
+    except KnowledgeError as exc:
+        problems.extend(all_errors(exc))
+    if problems:
+        raise problems[0] if len(problems) == 1 else KnowledgeErrors(problems)
+    assert lexicon is not None and messages is not None
     return FactBase(folder, article, topics, facts, lexicon, messages, {f.id: f for f in facts})
 
 
-def _load_messages(path: Path, languages: tuple[str, ...], small_talk_kinds: frozenset[str]) -> Messages:
+def _load_messages(path: Path, languages: tuple[str, ...], small_talk_kinds: frozenset[str] | None) -> Messages:
     data = _read_toml(path)
-    problems = validate(data, languages, small_talk_kinds)
+    problems = validate(data, languages, small_talk_kinds if small_talk_kinds is not None else frozenset())
     if problems:
-        raise KnowledgeError(path, "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
-                                                              if len(problems) > 5 else ""))
+        errors = [KnowledgeError(path, problem) for problem in problems]
+        raise errors[0] if len(errors) == 1 else KnowledgeErrors(errors)
     mapping = data.get("telegram_languages", {})
     if not isinstance(mapping, dict) or not all(v in languages for v in mapping.values()):
         raise KnowledgeError(path, f"every value must be one of the declared languages ({', '.join(languages)})",
@@ -324,62 +352,86 @@ def _strings(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None
 _FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject")
 
 
-def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[Topic, ...], tuple[Fact, ...]]:
-    data = _read_toml(path)
+def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
+                problems: list[KnowledgeError]) -> tuple[tuple[Topic, ...], tuple[Fact, ...]]:
+    """Topics and facts; every problem found goes to `problems` (a fact with one is left out)."""
+    try:
+        data = _read_toml(path)
+    except KnowledgeError as exc:
+        problems.append(exc)
+        return (), ()
     languages = article.languages
     topics = []
     for index, raw in enumerate(data.get("topic", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"topic #{index + 1}"
-        titles = {lang: _string(raw, f"title_{lang}", path, label) for lang in languages}
-        topics.append(Topic(_string(raw, "id", path, label), titles))
+        try:
+            titles = {lang: _string(raw, f"title_{lang}", path, label) for lang in languages}
+            topics.append(Topic(_string(raw, "id", path, label), titles))
+        except KnowledgeError as exc:
+            problems.append(exc)
     topic_ids = {t.id for t in topics}
-    if not topics:
-        raise KnowledgeError(path, "no [[topic]] tables; add at least one topic")
-    place_ids = {p.id for p in lexicon.places}
+    if not data.get("topic"):
+        problems.append(KnowledgeError(path, "no [[topic]] tables; add at least one topic"))
+    place_ids = {p.id for p in lexicon.places} if lexicon is not None else None
     raw_facts = data.get("fact")
     if not isinstance(raw_facts, list) or not raw_facts:
-        raise KnowledgeError(path, "no [[fact]] tables; add at least one fact")
+        problems.append(KnowledgeError(path, "no [[fact]] tables; add at least one fact"))
+        return tuple(topics), ()
     allowed = {*_FACT_FIELDS, *(f"answer_{lang}" for lang in languages), *(f"questions_{lang}" for lang in languages)}
     facts: list[Fact] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_facts):
-        fact_id = _string(raw, "id", path, f"#{index + 1}")
-        if not _ID_PATTERN.match(fact_id):
-            raise KnowledgeError(path, "use lowercase letters, digits and underscores",
-                                 fact_id=fact_id, field_name="id")
+        found: list[KnowledgeError] = []
+
+        def attempt(read: Callable[[], _T], default: _T, found: list[KnowledgeError] = found) -> _T:
+            try:
+                return read()
+            except KnowledgeError as exc:
+                found.append(exc)
+                return default
+
+        fact_id = attempt(lambda raw=raw, index=index: _string(raw, "id", path, f"#{index + 1}"), f"#{index + 1}")
+        if not found and not _ID_PATTERN.match(fact_id):
+            found.append(KnowledgeError(path, "use lowercase letters, digits and underscores",
+                                        fact_id=fact_id, field_name="id"))
         if fact_id in seen:
-            raise KnowledgeError(path, "duplicate id; every fact needs its own", fact_id=fact_id, field_name="id")
+            found.append(KnowledgeError(path, "duplicate id; every fact needs its own", fact_id=fact_id,
+                                        field_name="id"))
         seen.add(fact_id)
-        unknown = sorted(set(raw) - allowed)
-        if unknown:
-            raise KnowledgeError(path, f"unknown field (allowed: {', '.join(sorted(allowed))}; languages come from "
-                                 f"{METADATA_FILE})", fact_id=fact_id, field_name=unknown[0])
+        for unknown in sorted(set(raw) - allowed):
+            found.append(KnowledgeError(path, f"unknown field (allowed: {', '.join(sorted(allowed))}; languages "
+                                        f"come from {METADATA_FILE})", fact_id=fact_id, field_name=unknown))
         fact = Fact(
             id=fact_id,
-            topic=_string(raw, "topic", path, fact_id),
-            entities=_strings(raw, "entities", path, fact_id),
-            answers={lang: _string(raw, f"answer_{lang}", path, fact_id) for lang in languages},
-            sources=_strings(raw, "sources", path, fact_id),
-            questions={lang: _strings(raw, f"questions_{lang}", path, fact_id) for lang in languages},
-            keywords=_strings(raw, "keywords", path, fact_id),
-            subject=_string(raw, "subject", path, fact_id) if "subject" in raw else None,
+            topic=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "topic", path, fact_id), ""),
+            entities=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "entities", path, fact_id), ()),
+            answers={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
+                                   _string(raw, f"answer_{lang}", path, fact_id), "") for lang in languages},
+            sources=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "sources", path, fact_id), ()),
+            questions={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
+                                     _strings(raw, f"questions_{lang}", path, fact_id), ()) for lang in languages},
+            keywords=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "keywords", path, fact_id), ()),
+            subject=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "subject", path, fact_id), None)
+            if "subject" in raw else None,
         )
         if fact.subject is not None and fact.subject not in fact.entities:
-            raise KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
-                                 fact_id=fact_id, field_name="subject")
-        if fact.topic not in topic_ids:
-            raise KnowledgeError(path, f"unknown topic '{fact.topic}' (known: {', '.join(sorted(topic_ids))})",
-                                 fact_id=fact_id, field_name="topic")
+            found.append(KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
+                                        fact_id=fact_id, field_name="subject"))
+        if fact.topic and fact.topic not in topic_ids:
+            found.append(KnowledgeError(path, f"unknown topic '{fact.topic}' (known: {', '.join(sorted(topic_ids))})",
+                                        fact_id=fact_id, field_name="topic"))
         for entity in fact.entities:
-            if entity not in place_ids:
-                raise KnowledgeError(path, f"unknown entity '{entity}'; add it as a [[place]] in {LEXICON_FILE}",
-                                     fact_id=fact_id, field_name="entities")
+            if place_ids is not None and entity not in place_ids:
+                found.append(KnowledgeError(path, f"unknown entity '{entity}'; add it as a [[place]] in "
+                                            f"{LEXICON_FILE}", fact_id=fact_id, field_name="entities"))
         for number, sentence in enumerate(fact.sources, start=1):
             if not article.contains(sentence):
-                raise KnowledgeError(
+                found.append(KnowledgeError(
                     path, f"source {number} is not found verbatim in {ARTICLE_FILE}: {sentence[:80]!r}; "
-                    "copy the sentence from the article exactly", fact_id=fact_id, field_name="sources")
-        facts.append(fact)
+                    "copy the sentence from the article exactly", fact_id=fact_id, field_name="sources"))
+        problems.extend(found)
+        if not found:
+            facts.append(fact)
     return tuple(topics), tuple(facts)
 
 

@@ -71,6 +71,60 @@ def test_check_fails_with_exit_1_naming_fact_and_field_of_a_misquoted_source(kno
     assert "Traceback" not in result.stderr
 
 
+def test_check_reports_every_problem_of_one_run_together(knowledge_copy):
+    facts = knowledge_copy / "facts.toml"
+    text = facts.read_text(encoding="utf-8").replace("Banks are also urged", "Banks are urged")
+    facts.write_text(text.replace('id = "kashgar_share"', 'id = "kashgar_area"'), encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check")
+    assert result.returncode == 1
+    assert "fact 'bank_infrastructure_support', field 'sources'" in result.stderr
+    assert "fact 'kashgar_area', field 'id'" in result.stderr
+    assert "verdict: invalid: 2 problems" in result.stderr
+    errors = json.loads(ftz("--knowledge", str(knowledge_copy), "check", "--json").stdout)["errors"]
+    assert {(e["fact_id"], e["field"]) for e in errors} == {("bank_infrastructure_support", "sources"),
+                                                           ("kashgar_area", "id")}
+
+
+def test_check_strict_passes_on_the_bundled_folder_and_routes_every_alternate_question_home():
+    result = ftz("check", "--strict", "--json")
+    assert result.returncode == 0, result.stdout[-2000:]
+    proof = json.loads(result.stdout)["proof"]
+    assert proof["proven"] is True and proof["misrouted"] == [] and proof["questions"] > 500
+    assert all(route["got"] == route["fact_id"] for route in proof["routes"])
+    assert len(proof["routes"]) == proof["questions"]
+
+
+def test_check_strict_fails_on_a_question_that_routes_elsewhere_and_names_where_it_went(knowledge_copy):
+    facts = knowledge_copy / "facts.toml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        '"Is Urumqi bigger than Kashgar?"', '"Is Urumqi bigger than Kashgar?", "How big is Horgos?"'), encoding="utf-8")
+    lenient = ftz("--knowledge", str(knowledge_copy), "check")
+    assert lenient.returncode == 0 and "verdict: not proven" in lenient.stdout
+    assert "area_ranking [en] 'How big is Horgos?' → horgos_area" in lenient.stdout
+    strict = ftz("--knowledge", str(knowledge_copy), "check", "--strict")
+    assert strict.returncode == 1
+
+
+def test_check_strict_fails_on_a_lexicon_entry_that_normalises_to_nothing_or_is_claimed_twice(knowledge_copy):
+    lexicon = knowledge_copy / "lexicon.toml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace(
+        'port = ["port",', 'port = ["$", "hub", "port",'), encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check", "--strict", "--json")
+    assert result.returncode == 1
+    proof = json.loads(result.stdout)["proof"]
+    assert [f["entry"] for f in proof["empty"]] == ["$"]
+    assert any(f["entry"] == "hub" and "hub, port" in f["problem"] for f in proof["ambiguous"])
+
+
+def test_check_strict_fails_on_a_concept_no_fact_uses(knowledge_copy):
+    lexicon = knowledge_copy / "lexicon.toml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace(
+        'port = ["port",', 'volcano = ["volcano", "lava"]\nport = ["port",'), encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check", "--strict")
+    assert result.returncode == 1
+    assert "'volcano': no fact's questions" in result.stdout
+
+
 def test_check_reports_the_line_of_a_toml_syntax_error(knowledge_copy):
     lexicon = knowledge_copy / "lexicon.toml"
     lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n[broken\n", encoding="utf-8")
@@ -122,7 +176,8 @@ def test_the_knowledge_folder_ships_inside_the_wheel_and_loads_from_anywhere(tmp
     wheel = next(tmp_path.glob("ftz_facts-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        assert {"bot/_knowledge/facts.toml", "bot/_knowledge/article.txt", "bot/_knowledge/lexicon.toml"} <= set(names)
+        assert {"bot/_knowledge/facts.toml", "bot/_knowledge/article.txt", "bot/_knowledge/lexicon.toml",
+                "bot/lexicon/generic.toml", "bot/lexicon/generic.ru.toml"} <= set(names)
         archive.extractall(tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

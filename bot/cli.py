@@ -48,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 when the proof finds anything, too")
     check.add_argument("--routes", action="store_true", help="list where every alternate question goes")
 
+    init = commands.add_parser("init", help="draft a knowledge folder from an English article",
+                               description="Draft a knowledge folder from an English article: one fact per "
+                                           "informative sentence (verbatim source, an answer and alternate "
+                                           "questions drafted from it), proper nouns as places (the most "
+                                           "mentioned one is the zone), article.toml with languages = [\"en\"], "
+                                           "English wording with the subject filled in, the generic lexicon in "
+                                           "force. The draft answers at once; curate it, then `check --strict`.")
+    init.add_argument("article", type=Path, help="the article as plain UTF-8 text (a title line, then paragraphs)")
+    init.add_argument("directory", type=Path, help="the knowledge folder to create (must not exist or be empty)")
+    init.add_argument("--json", action="store_true", help="print what was drafted as JSON")
+
     evaluate = commands.add_parser("eval", help="score a labelled question file",
                                    description="Score a labelled TSV file and print accuracy by category with "
                                                "the failures listed. Three kinds, told by the header: questions "
@@ -100,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return run(args.knowledge, force_console=getattr(args, "console", False))
         if command == "report":
             return _report(args)
+        if command == "init":
+            return _init(args)
         if command == "check":
             return _check(args.knowledge, args.json, args.strict, args.routes)
         fact_base = load_fact_base(args.knowledge)
@@ -205,6 +218,36 @@ def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: 
                 print(f"  {f.file} {f.section} {f.entry!r}: {f.problem}")
     print(f"\nverdict: {proof.verdict()}")
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from bot.draft import write_draft
+
+    if not args.article.is_file():
+        print(f"ftz-bot init: no such article file: {args.article}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.directory.exists() and (not args.directory.is_dir() or any(args.directory.iterdir())):
+        print(f"ftz-bot init: {args.directory} already exists and is not an empty folder; pick a new one",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        drafted = write_draft(args.article, args.directory)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"ftz-bot init: cannot draft from {args.article}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    fact_base = load_fact_base(args.directory)  # the draft must load; a KnowledgeError here is a bug, exit 1
+    zone = next(p for p in drafted.places if p.zone)
+    if args.json:
+        print(json.dumps({"directory": str(args.directory), "facts": len(fact_base.facts),
+                          "topics": len(fact_base.topics), "places": [p.id for p in drafted.places],
+                          "zone": zone.id, "subject": drafted.subject, "date": drafted.date.isoformat(),
+                          "ignore_generic": drafted.ignore_generic}, ensure_ascii=False))
+        return EXIT_OK
+    print(f"drafted {args.directory}: {len(fact_base.facts)} facts in {len(fact_base.topics)} topics, "
+          f"{len(drafted.places)} places (zone: {zone.id}, “{drafted.subject}”), dated {drafted.date.isoformat()}")
+    print(f"next: ftz-bot --knowledge {args.directory} ask 'your question'  ·  "
+          f"ftz-bot --knowledge {args.directory} check --strict  ·  docs/curating.md")
+    return EXIT_OK
 
 
 def _eval(args: argparse.Namespace, fact_base: FactBase) -> int:

@@ -550,8 +550,8 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         raise KnowledgeError(path, "no [[place]] tables; add at least the zone itself (with zone = true)")
     sections = {}
     for section in ("concepts", "stopwords", "small_talk", "unknown_attributes", "outside_entities"):
-        table = data.get(section)
-        if not isinstance(table, dict) or not table:
+        table = data.get(section, {} if section == "outside_entities" else None)  # an article may name no outside
+        if not isinstance(table, dict) or (not table and section != "outside_entities"):
             raise KnowledgeError(path, f"section [{section}] is missing or empty")
         sections[section] = {key: _lower(_strings(table, key, path, f"[{section}]")) if table[key] or
                              section != "concepts" else () for key in table}

@@ -26,7 +26,8 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _DATE = re.compile(rf"\b(?:\d{{1,2}} {_MONTH},? \d{{4}}|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|{_MONTH} \d{{4}}|"
                    rf"{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?|\d{{4}}-\d\d-\d\d|(?:19|20)\d\d)\b")
 _SCALE = r"(?:\s(?:million|billion|thousand|hundred|trillion|percent|per cent))?"
-_FIGURE = re.compile(rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?%?{_SCALE}")
+_FIGURE = re.compile(rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?%?{_SCALE}(?:-[a-z]+\b)?")
+_DURATION = re.compile(r"-(?:year|month|week|day|hour|minute)$")
 _APPROX = re.compile(r"\b(?:about|around|some|nearly|almost|over|more than|less than|up to|roughly|approximately)\s*$",
                      re.IGNORECASE)
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds|yuan|rmb|usd|cost|costs|price|worth|budget|invest\w*)\b",
@@ -44,7 +45,8 @@ _NOT_NAMES = frozenset({"The", "A", "An", "It", "Its", "This", "That", "These", 
                         *(m.title() for m in _MONTHS)})
 _ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|Co|Inc|Ltd|Jr|Sr|vs|etc|e\.g|i\.e|U\.S|U\.K)\.$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "from", "to", "of", "across", "around", "outside", "inside"})
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "nearby", "from", "to", "of", "across", "around", "outside",
+                                 "inside"})
 
 
 @dataclass
@@ -279,6 +281,11 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
         if kind == "when":  # "began ... on 14 March 2024" → "began ... when?"
             prefix = re.sub(r"\b(?:on|in|at|by|since|from|until|of|the)\s*$", "", prefix, flags=re.IGNORECASE).rstrip()
             question = f"{prefix} when?" if prefix else None
+        elif kind == "figure" and _DURATION.search(body[start:end]):  # "a 25-year agreement" → how long
+            noun = _noun_after(body[end:])
+            question = f"{prefix} how long {noun}".rstrip() + "?" if prefix else None
+            if noun:
+                questions.append(f"How long is the {noun}?")
         elif kind == "figure":
             noun = _noun_after(body[end:])
             if _MONEY.search(body[start:end] + " " + noun) or _MONEY.search(prefix[-15:]):
@@ -290,9 +297,10 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
             if noun:
                 questions.append(f"{word.capitalize()} {noun}?")
         else:
-            before = body[:start].split()
+            before = re.sub(r"\bthe\s*$", "", body[:start], flags=re.IGNORECASE).split()
             preposition = before[-1].lower() if before else ""
             word = "where" if preposition in _PLACE_PREPOSITIONS else "who"
+            prefix = re.sub(r"\bthe\s*$", "", prefix, flags=re.IGNORECASE).rstrip()
             question = f"{prefix} {word}?" if prefix else None
         if question:
             questions.append(_capitalise(" ".join(question.split())))

@@ -7,6 +7,7 @@ Nothing here knows about Telegram or matching; it turns data files into typed, c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import tomllib
@@ -239,6 +240,16 @@ def default_knowledge_dir() -> Path:
     if (packaged / FACTS_FILE).is_file():
         return packaged
     return Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def fact_base_key(directory: Path | str | None = None) -> str:
+    """A short stable name for a knowledge folder: its folder name and a hash of its resolved path
+    ("knowledge-1a2b3c4d"). Names its question log file and marks each logged question with its fact base."""
+    folder = Path(directory).expanduser() if directory is not None else default_knowledge_dir()
+    resolved = folder.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    name = re.sub(r"[^a-z0-9]+", "-", resolved.name.lower()).strip("-")[:24] or "knowledge"
+    return f"{name}-{digest}"
 
 
 def load_fact_base(directory: Path | str | None = None) -> FactBase:

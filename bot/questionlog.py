@@ -67,9 +67,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 APP_NAME = "ftz-facts"
-DB_FILE_NAME = "questions.sqlite3"
+DB_FILE_NAME = "questions.sqlite3"  # the default before one log per knowledge folder
 DB_PATH_VARIABLE = "BOT_DB_PATH"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_QUESTION_CHARS = 4096  # Telegram's own message limit; anything longer is not a question worth keeping whole
 
 # Each entry upgrades the schema from version i to i + 1 (the first from an empty file to version 1).
@@ -97,6 +97,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (question_id, voter)
         ) WITHOUT ROWID""",
     ),
+    # --- curators: which fact base answered (bot.knowledge.fact_base_key), NULL for rows from before version 2.
+    ("ALTER TABLE questions ADD COLUMN fact_base TEXT",),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -129,9 +131,12 @@ class QuestionLogError(Exception):
     """The question log cannot be read; the message says which file and what to do."""
 
 
-def default_db_path() -> Path:
-    """`questions.sqlite3` in the user's data directory (e.g. ~/.local/share/ftz-facts on Linux)."""
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DB_FILE_NAME
+def default_db_path(knowledge_dir: Path | str | None = None) -> Path:
+    """One log per knowledge folder: `questions-<folder>-<hash of its path>.sqlite3` in the user's data directory
+    (e.g. ~/.local/share/ftz-facts on Linux); the folder is the bundled one unless given."""
+    from bot.knowledge import fact_base_key
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / f"questions-{fact_base_key(knowledge_dir)}.sqlite3"
 
 
 def resolve_db_path(path: Path | str | None = None, settings: Settings | None = None) -> Path:
@@ -141,7 +146,8 @@ def resolve_db_path(path: Path | str | None = None, settings: Settings | None = 
     if settings is not None and settings.db_path is not None:
         return settings.db_path
     configured = os.environ.get(DB_PATH_VARIABLE, "").strip()
-    return Path(configured).expanduser() if configured else default_db_path()
+    return Path(configured).expanduser() if configured else default_db_path(
+        settings.knowledge_dir if settings is not None else None)
 
 
 def epoch_seconds(moment: dt.datetime | None = None) -> float:
@@ -304,7 +310,7 @@ def _question_row(job: _QuestionJob) -> tuple[object, ...]:
 
 
 _QUESTION_COLUMNS = ("id", "asked_at", "chat_type", "language", "question", "outcome", "fact_id", "confidence",
-                     "suggestions", "reason")
+                     "suggestions", "reason", "fact_base")
 # Questions are inserted up to 50 rows to a statement (500 values: under the 999 that SQLite allowed before 3.32).
 # SQLite runs each statement without the GIL, and binding the values is C. Row by row (executemany), the writer
 # took the GIL twice per row and the event loop kept waiting for it; one JSON array per batch (json_each) cost three
@@ -326,8 +332,11 @@ class QuestionLog:
     """
 
     def __init__(self, path: Path | str | None = None, *, settings: Settings | None = None,
-                 queue_size: int = 10_000) -> None:
+                 queue_size: int = 10_000, knowledge_dir: Path | str | None = None) -> None:
         self.path = resolve_db_path(path, settings)
+        from bot.knowledge import fact_base_key  # curators: every row says which fact base answered it
+
+        self.fact_base = fact_base_key(knowledge_dir or (settings.knowledge_dir if settings is not None else None))
         # A deque, not a queue.Queue: appending takes no lock and wakes nobody (the writer looks every
         # _LINGER_SECONDS, or at once when hurried), so queueing a row costs the event loop about a microsecond.
         self._queue: collections.deque[_Job] = collections.deque()
@@ -563,7 +572,7 @@ class QuestionLog:
                                          utc_timestamp(job.voted_at), job.question_id)))
                 continue
             try:
-                rows.append(_Row(True, _question_row(job)))
+                rows.append(_Row(True, (*_question_row(job), self.fact_base)))
             except (TypeError, ValueError, AttributeError) as exc:  # a caller's bad value costs only its row
                 logger.debug("question log: row not written: %s", exc)
                 self._count_dropped(1)

@@ -112,7 +112,7 @@ def proper_nouns(sentence: str) -> list[tuple[int, str]]:
     """Capitalised word runs ("Westmark Energy Board", "Bank of China") with their offsets, without a leading
     "The" and without a possessive."""
     found = []
-    for match in re.finditer(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|and|de|&)\s+)?[A-Z][\w’'-]*)*", sentence):
+    for match in re.finditer(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|de|&)\s+)?[A-Z][\w’'-]*)*", sentence):
         words = match.group(0).split()
         start = match.start()
         while words and (words[0] in _NOT_NAMES or words[0].lower() in _CONNECTORS):

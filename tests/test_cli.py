@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -150,7 +151,7 @@ def test_eval_rejects_a_label_that_names_no_fact(tmp_path):
     assert result.returncode == 2 and "total_aera" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["ask"], ["check"], ["eval"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["ask"], ["check"], ["init"], ["eval"]])
 def test_every_command_has_help(command):
     result = ftz(*command, "--help")
     assert result.returncode == 0 and "usage:" in result.stdout
@@ -219,3 +220,37 @@ def test_ask_json_says_why_nothing_was_answered():
     row = json.loads(ftz("ask", "--json", "what is the population of Kashgar?").stdout)
     assert row["answered"] is False and "population" in row["reason"]
     assert json.loads(ftz("ask", "--json", "how big is Horgos?").stdout)["reason"] is None
+
+
+SOLAR = REPO / "tests" / "fixtures" / "solar"
+BUNDLED_WORDS = re.compile(r"xinjiang|horgos|kashgar|urumqi|\bftz\b|free trade|belt and road", re.IGNORECASE)
+
+
+def test_ask_json_on_a_second_article_answers_from_it_and_refuses_what_it_does_not_say():
+    questions = ["How many solar panels does the farm have?", "Who is Dana Okafor?", "What is the weather in Ashby?",
+                 "hello", "How big is the Horgos area?"]
+    result = ftz("--knowledge", str(SOLAR), "ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["fact_id"] for r in rows[:2]] == ["farm_solar_panels", "heliotrope_energy_s_chief"]
+    assert [r["outcome"] for r in rows[2:]] == ["no_match", "small_talk", "no_match"]
+    assert "610,000" in rows[0]["answer"] and rows[0]["source"].startswith("The farm has 610,000")
+    assert not BUNDLED_WORDS.search(" ".join(str(r["answer"]) for r in rows))
+
+
+def test_init_drafts_a_folder_that_check_accepts_and_ask_answers_at_once(tmp_path):
+    folder = tmp_path / "drafted"
+    result = ftz("init", str(SOLAR / "article.txt"), str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "11 facts" in result.stdout and "zone: lake_merrow_solar_farm" in result.stdout
+    assert {p.name for p in folder.iterdir()} == {"article.txt", "article.toml", "facts.toml", "lexicon.toml",
+                                                  "messages.toml"}
+    assert ftz("--knowledge", str(folder), "check").returncode == 0
+    answer = json.loads(ftz("--knowledge", str(folder), "ask", "--json", "When did construction start?").stdout)
+    assert answer["answered"] and "June 2022" in answer["answer"]
+
+
+def test_init_refuses_to_overwrite_a_folder_and_needs_an_existing_article(tmp_path):
+    assert ftz("init", str(SOLAR / "article.txt"), str(REPO / "knowledge")).returncode == 1
+    assert ftz("init", str(tmp_path / "missing.txt"), str(tmp_path / "new")).returncode == 2
+    assert ftz("init", "--help").returncode == 0

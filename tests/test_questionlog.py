@@ -435,3 +435,47 @@ def test_a_burst_of_200_async_handlers_logs_every_question_without_awaiting_the_
     assert log.flush()
     assert len(set(ids)) == 200
     assert rows(db_path, "SELECT count(*) FROM questions WHERE chat_type = 'group'") == [(200,)]
+
+
+def test_each_knowledge_folder_has_its_own_default_log_named_by_its_folder(monkeypatch):
+    from tests.conftest import KNOWLEDGE, REPO
+
+    monkeypatch.delenv("BOT_DB_PATH")
+    solar = REPO / "tests" / "fixtures" / "solar"
+    bundled, second = default_db_path(KNOWLEDGE), default_db_path(solar)
+    assert bundled != second and bundled.parent == second.parent
+    assert bundled.name.startswith("questions-knowledge-") and second.name.startswith("questions-solar-")
+    assert default_db_path(solar) == second  # stable: keyed by the folder's resolved path
+    assert resolve_db_path(None, Settings(knowledge_dir=solar)) == second
+
+
+def test_every_row_records_which_fact_base_answered_it(tmp_path: Path):
+    from bot.knowledge import fact_base_key
+    from tests.conftest import REPO
+
+    solar = REPO / "tests" / "fixtures" / "solar"
+    path = tmp_path / "shared.sqlite3"
+    with QuestionLog(path) as bundled_log:
+        bundled_log.log_question("how big?", "answer", chat_type="console", language="en", fact_id="total_area")
+    with QuestionLog(path, knowledge_dir=solar) as solar_log:
+        solar_log.log_question("how many panels?", "answer", chat_type="console", language="en",
+                               fact_id="farm_solar_panels")
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT fact_id, fact_base FROM questions ORDER BY id").fetchall()
+    assert rows == [("total_area", fact_base_key()), ("farm_solar_panels", fact_base_key(solar))]
+
+
+def test_a_log_from_before_the_fact_base_column_is_upgraded_in_place(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as connection:
+        for statement in questionlog._MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 1")
+        connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence)"
+                           " VALUES (1, '2025-01-01T00:00:00.000Z', 'console', 'en', 'old one', 'no_match', 0)")
+    with QuestionLog(path) as log:
+        log.log_question("new one", "no_match", chat_type="console", language="en")
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT question, fact_base IS NULL FROM questions ORDER BY id").fetchall()
+        assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+    assert rows == [("old one", 1), ("new one", 0)]

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar, no question 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -89,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--chart", metavar="FILE.png", type=Path,
                         help="also draw the daily outcome counts into a PNG (needs the 'chart' extra: matplotlib)")
     report.add_argument("--db", metavar="PATH", type=Path,
-                        help="question log database (default: $BOT_DB_PATH, else questions.sqlite3 in the "
-                             "user data directory)")
+                        help="question log database (default: $BOT_DB_PATH, else the knowledge folder's own "
+                             "questions-<folder>-<hash>.sqlite3 in the user data directory)")
     report.add_argument("--top", metavar="N", type=int, default=20,
                         help="how many unanswered question groups to list (default: 20)")
 
@@ -312,6 +313,8 @@ def _report(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"ftz-bot report: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.knowledge is not None:  # the log of that folder (one log per knowledge folder by default)
+        settings = dataclasses.replace(settings, knowledge_dir=args.knowledge)
     db_path = resolve_db_path(args.db, settings)
     matcher = None
     try:

@@ -178,7 +178,8 @@ def test_the_knowledge_folder_ships_inside_the_wheel_and_loads_from_anywhere(tmp
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         assert {"bot/_knowledge/facts.toml", "bot/_knowledge/article.txt", "bot/_knowledge/lexicon.toml",
-                "bot/lexicon/generic.toml", "bot/lexicon/generic.ru.toml"} <= set(names)
+                "bot/lexicon/generic.toml", "bot/lexicon/generic.ru.toml",
+                "bot/templates/messages.en.toml"} <= set(names)
         archive.extractall(tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -248,6 +249,12 @@ def test_init_drafts_a_folder_that_check_accepts_and_ask_answers_at_once(tmp_pat
     assert ftz("--knowledge", str(folder), "check").returncode == 0
     answer = json.loads(ftz("--knowledge", str(folder), "ask", "--json", "When did construction start?").stdout)
     assert answer["answered"] and "June 2022" in answer["answer"]
+
+
+def test_report_reads_the_log_of_the_folder_given_by_knowledge(tmp_path):
+    env = {"BOT_DB_PATH": "", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    result = ftz("--knowledge", str(SOLAR), "report", "--since", "all", env=env)
+    assert result.returncode == 1 and "questions-solar-" in result.stderr  # no log yet: named by the folder
 
 
 def test_init_refuses_to_overwrite_a_folder_and_needs_an_existing_article(tmp_path):

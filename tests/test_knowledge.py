@@ -177,6 +177,26 @@ def test_the_bundled_lexicon_keeps_the_articles_words_and_the_generic_lexicon_th
     assert '"weather"' not in bundled and '"pakistan"' in bundled and '"cotton"' in bundled
 
 
+def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path):
+    import shutil
+
+    generic = (REPO / "bot" / "lexicon" / "generic.toml").read_text(encoding="utf-8")
+    bundled = (KNOWLEDGE / "lexicon.toml").read_text(encoding="utf-8")
+    assert '"名单"' in generic and '"名单"' not in bundled  # a list word of any article
+    # Refusal cues this article needs but a solar farm with a stated cost must not inherit.
+    assert '"how much did"' in bundled and '"how much did"' not in generic and '"班列"' in bundled
+    lexicon = load_fact_base(KNOWLEDGE).lexicon
+    assert lexicon.year_concept == "year" and "list" in lexicon.concepts and "名单" in lexicon.concepts["list"]
+    assert load_fact_base(SOLAR).lexicon.year_concept is None  # only a folder that names it
+    folder = tmp_path / "solar"
+    shutil.copytree(SOLAR, folder)
+    _edit(folder / "lexicon.toml", 'ignore_generic = [', 'year_concept = "year"\nignore_generic = [')
+    assert load_fact_base(folder).lexicon.year_concept == "year"  # a generic concept may be named
+    _edit(folder / "lexicon.toml", 'year_concept = "year"', 'year_concept = "years"')
+    with pytest.raises(KnowledgeError, match="unknown concept 'years'"):
+        load_fact_base(folder)
+
+
 def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
     from bot.knowledge import KnowledgeErrors
 

@@ -25,6 +25,7 @@ run: install
 test: install
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/ftz-bot --knowledge knowledge check --strict
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m bot eval tests/eval/heldout.tsv --min-accuracy 0.95
 

@@ -1,4 +1,4 @@
-"""Command line: `ftz-bot run | ask | check | eval | report` (and `python -m bot`, which runs the bot).
+"""Command line: `ftz-bot run | ask | check | init | eval | report` (and `python -m bot`, which runs the bot).
 
 Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar, no question log), 2 usage error.
 """
@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar, no question 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -38,10 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="read standard input as conversations: consecutive lines are one conversation (follow-ups "
                           "resolved against the lines before), a blank line starts a new one")
 
-    check = commands.add_parser("check", help="validate the knowledge folder and summarise it",
-                                description="Validate the knowledge folder; exit 1 naming the file, fact and field "
-                                            "on error.")
-    check.add_argument("--json", action="store_true", help="print the summary (or the error) as JSON")
+    check = commands.add_parser("check", help="validate the knowledge folder and prove it answers its questions",
+                                description="Validate the knowledge folder (every problem named by file, fact and "
+                                            "field; exit 1 on any), then prove it: run every fact's alternate "
+                                            "questions through the matcher and list those that do not return "
+                                            "their own fact, and lexicon entries that match nothing, are never "
+                                            "used or are claimed by two concepts. Ends with a one-line verdict.")
+    check.add_argument("--json", action="store_true", help="print the summary, the proof (or the errors) as JSON")
+    check.add_argument("--strict", action="store_true", help="exit 1 when the proof finds anything, too")
+    check.add_argument("--routes", action="store_true", help="list where every alternate question goes")
+
+    init = commands.add_parser("init", help="draft a knowledge folder from an English article",
+                               description="Draft a knowledge folder from an English article: one fact per "
+                                           "informative sentence (verbatim source, an answer and alternate "
+                                           "questions drafted from it), proper nouns as places (the most "
+                                           "mentioned one is the zone), article.toml with languages = [\"en\"], "
+                                           "English wording with the subject filled in, the generic lexicon in "
+                                           "force. The draft answers at once; curate it, then `check --strict`.")
+    init.add_argument("article", type=Path, help="the article as plain UTF-8 text (a title line, then paragraphs)")
+    init.add_argument("directory", type=Path, help="the knowledge folder to create (must not exist or be empty)")
+    init.add_argument("--json", action="store_true", help="print what was drafted as JSON")
 
     evaluate = commands.add_parser("eval", help="score a labelled question file",
                                    description="Score a labelled TSV file and print accuracy by category with "
@@ -73,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--chart", metavar="FILE.png", type=Path,
                         help="also draw the daily outcome counts into a PNG (needs the 'chart' extra: matplotlib)")
     report.add_argument("--db", metavar="PATH", type=Path,
-                        help="question log database (default: $BOT_DB_PATH, else questions.sqlite3 in the "
-                             "user data directory)")
+                        help="question log database (default: $BOT_DB_PATH, else the knowledge folder's own "
+                             "questions-<folder>-<hash>.sqlite3 in the user data directory)")
     report.add_argument("--top", metavar="N", type=int, default=20,
                         help="how many unanswered question groups to list (default: 20)")
 
@@ -95,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             return run(args.knowledge, force_console=getattr(args, "console", False))
         if command == "report":
             return _report(args)
+        if command == "init":
+            return _init(args)
         if command == "check":
-            return _check(args.knowledge, args.json)
+            return _check(args.knowledge, args.json, args.strict, args.routes)
         fact_base = load_fact_base(args.knowledge)
         if command == "ask":
             return _ask(args, fact_base)
@@ -141,25 +160,40 @@ def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
     return EXIT_OK
 
 
-def _check(knowledge: Path | None, as_json: bool) -> int:
+def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: bool = False) -> int:
+    from bot.knowledge import all_errors
+    from bot.matcher import Matcher
+    from bot.proof import prove
+
     try:
         fact_base = load_fact_base(knowledge)
     except KnowledgeError as exc:
-        if not as_json:
-            raise
-        print(json.dumps({"ok": False, "file": str(exc.path), "fact_id": exc.fact_id, "field": exc.field_name,
-                          "problem": exc.problem}, ensure_ascii=False))
+        errors = all_errors(exc)
+        if as_json:
+            first = errors[0]
+            print(json.dumps({"ok": False, "file": str(first.path), "fact_id": first.fact_id,
+                              "field": first.field_name, "problem": first.problem,
+                              "errors": [{"file": str(e.path), "fact_id": e.fact_id, "field": e.field_name,
+                                          "problem": e.problem} for e in errors]}, ensure_ascii=False))
+        else:
+            for error in errors:
+                print(f"error: {error}", file=sys.stderr)
+            print(f"verdict: invalid: {len(errors)} problem{'s' if len(errors) != 1 else ''} in "
+                  f"{knowledge or 'the knowledge folder'}", file=sys.stderr)
         return EXIT_FAILURE
     facts = fact_base.facts
+    proof = prove(fact_base, Matcher(fact_base))
     summary = {
         "ok": True, "directory": str(fact_base.directory), "title": fact_base.article.title,
         "date": fact_base.article.date.isoformat(), "facts": len(facts), "topics": len(fact_base.topics),
         "questions": {lang: sum(len(f.questions_in(lang)) for f in facts) for lang in fact_base.article.languages},
         "sources": len({s for f in facts for s in f.sources}), "languages": list(fact_base.article.languages),
+        "proof": proof.to_dict(),
     }
+    failed = strict and not proof.ok
     if as_json:
-        print(json.dumps(summary, ensure_ascii=False))
-        return EXIT_OK
+        print(json.dumps({**summary, "strict": strict, "passed": not failed}, ensure_ascii=False))
+        return EXIT_FAILURE if failed else EXIT_OK
     questions = summary["questions"]
     print(f"ok: {summary['directory']}")
     print(f"  article: “{summary['title']}” ({summary['date']})")
@@ -168,6 +202,52 @@ def _check(knowledge: Path | None, as_json: bool) -> int:
     print(f"  questions: {sum(questions.values())} ({by_language})")
     print(f"  sources: {summary['sources']} distinct article sentences")
     print(f"  languages: {', '.join(summary['languages'])}")
+    if routes:
+        print(f"\nroutes of the {proof.questions} alternate questions:")
+        for r in proof.routes:
+            print(f"  {'ok ' if r.got == r.fact_id else 'BAD'} {r.fact_id} [{r.language}] {r.question!r} → {r.got}")
+    if proof.misrouted:
+        print(f"\nalternate questions that do not return their own fact ({len(proof.misrouted)}):")
+        for m in proof.misrouted:
+            print(f"  {m.fact_id} [{m.language}] {m.question!r} → {m.got}")
+    for title, findings in (("lexicon entries that match nothing", proof.empty),
+                            ("lexicon entries never used", proof.unused),
+                            ("lexicon entries claimed twice", proof.ambiguous)):
+        if findings:
+            print(f"\n{title} ({len(findings)}):")
+            for f in findings:
+                print(f"  {f.file} {f.section} {f.entry!r}: {f.problem}")
+    print(f"\nverdict: {proof.verdict()}")
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from bot.draft import write_draft
+
+    if not args.article.is_file():
+        print(f"ftz-bot init: no such article file: {args.article}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.directory.exists() and (not args.directory.is_dir() or any(args.directory.iterdir())):
+        print(f"ftz-bot init: {args.directory} already exists and is not an empty folder; pick a new one",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        drafted = write_draft(args.article, args.directory)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"ftz-bot init: cannot draft from {args.article}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    fact_base = load_fact_base(args.directory)  # the draft must load; a KnowledgeError here is a bug, exit 1
+    zone = next(p for p in drafted.places if p.zone)
+    if args.json:
+        print(json.dumps({"directory": str(args.directory), "facts": len(fact_base.facts),
+                          "topics": len(fact_base.topics), "places": [p.id for p in drafted.places],
+                          "zone": zone.id, "subject": drafted.subject, "date": drafted.date.isoformat(),
+                          "ignore_generic": drafted.ignore_generic}, ensure_ascii=False))
+        return EXIT_OK
+    print(f"drafted {args.directory}: {len(fact_base.facts)} facts in {len(fact_base.topics)} topics, "
+          f"{len(drafted.places)} places (zone: {zone.id}, “{drafted.subject}”), dated {drafted.date.isoformat()}")
+    print(f"next: ftz-bot --knowledge {args.directory} ask 'your question'  ·  "
+          f"ftz-bot --knowledge {args.directory} check --strict  ·  docs/curating.md")
     return EXIT_OK
 
 
@@ -233,6 +313,8 @@ def _report(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"ftz-bot report: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.knowledge is not None:  # the log of that folder (one log per knowledge folder by default)
+        settings = dataclasses.replace(settings, knowledge_dir=args.knowledge)
     db_path = resolve_db_path(args.db, settings)
     matcher = None
     try:

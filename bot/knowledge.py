@@ -7,10 +7,11 @@ Nothing here knows about Telegram or matching; it turns data files into typed, c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +45,21 @@ class KnowledgeError(ValueError):
         if field_name:
             where += f", field '{field_name}'"
         super().__init__(f"{where}: {problem}")
+
+
+class KnowledgeErrors(KnowledgeError):
+    """Several problems found in one pass over a knowledge folder; `errors` lists each (the first is the headline)."""
+
+    def __init__(self, errors: list[KnowledgeError]):
+        first = errors[0]
+        super().__init__(first.path, first.problem, fact_id=first.fact_id, field_name=first.field_name)
+        self.errors = list(errors)
+        self.args = (f"{len(errors)} problems:\n" + "\n".join(f"  {e}" for e in errors),)
+
+
+def all_errors(exc: KnowledgeError) -> list[KnowledgeError]:
+    """Every problem an error stands for."""
+    return list(exc.errors) if isinstance(exc, KnowledgeErrors) else [exc]
 
 
 @dataclass(frozen=True)
@@ -227,24 +243,47 @@ def default_knowledge_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "knowledge"
 
 
+def fact_base_key(directory: Path | str | None = None) -> str:
+    """A short stable name for a knowledge folder: its folder name and a hash of its resolved path
+    ("knowledge-1a2b3c4d"). Names its question log file and marks each logged question with its fact base."""
+    folder = Path(directory).expanduser() if directory is not None else default_knowledge_dir()
+    resolved = folder.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    name = re.sub(r"[^a-z0-9]+", "-", resolved.name.lower()).strip("-")[:24] or "knowledge"
+    return f"{name}-{digest}"
+
+
 def load_fact_base(directory: Path | str | None = None) -> FactBase:
     """Read and validate a knowledge folder; raise `KnowledgeError` on the first problem found."""
     folder = Path(directory) if directory is not None else default_knowledge_dir()
     if not folder.is_dir():
         raise KnowledgeError(folder, "no such knowledge folder; point --knowledge or BOT_KNOWLEDGE_DIR at one")
-    article = _load_article(folder)
-    lexicon = _load_lexicon(folder / LEXICON_FILE, article.languages)
-    topics, facts = _load_facts(folder / FACTS_FILE, article, lexicon)
-    messages = _load_messages(folder / MESSAGES_FILE, article.languages, frozenset(lexicon.small_talk))
+    article = _load_article(folder)  # everything else is checked against it
+    problems: list[KnowledgeError] = []
+    lexicon = None
+    try:
+        lexicon = _load_lexicon(folder / LEXICON_FILE, article.languages)
+    except KnowledgeError as exc:
+        problems.append(exc)
+    topics, facts = _load_facts(folder / FACTS_FILE, article, lexicon, problems)
+    messages = None
+    try:
+        messages = _load_messages(folder / MESSAGES_FILE, article.languages,
+                                  frozenset(lexicon.small_talk) if lexicon is not None else None)
+    except KnowledgeError as exc:
+        problems.extend(all_errors(exc))
+    if problems:
+        raise problems[0] if len(problems) == 1 else KnowledgeErrors(problems)
+    assert lexicon is not None and messages is not None
     return FactBase(folder, article, topics, facts, lexicon, messages, {f.id: f for f in facts})
 
 
-def _load_messages(path: Path, languages: tuple[str, ...], small_talk_kinds: frozenset[str]) -> Messages:
+def _load_messages(path: Path, languages: tuple[str, ...], small_talk_kinds: frozenset[str] | None) -> Messages:
     data = _read_toml(path)
-    problems = validate(data, languages, small_talk_kinds)
+    problems = validate(data, languages, small_talk_kinds if small_talk_kinds is not None else frozenset())
     if problems:
-        raise KnowledgeError(path, "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)"
-                                                              if len(problems) > 5 else ""))
+        errors = [KnowledgeError(path, problem) for problem in problems]
+        raise errors[0] if len(errors) == 1 else KnowledgeErrors(errors)
     mapping = data.get("telegram_languages", {})
     if not isinstance(mapping, dict) or not all(v in languages for v in mapping.values()):
         raise KnowledgeError(path, f"every value must be one of the declared languages ({', '.join(languages)})",
@@ -325,71 +364,190 @@ def _strings(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None
 _FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject")
 
 
-def _load_facts(path: Path, article: Article, lexicon: Lexicon) -> tuple[tuple[Topic, ...], tuple[Fact, ...]]:
-    data = _read_toml(path)
+def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
+                problems: list[KnowledgeError]) -> tuple[tuple[Topic, ...], tuple[Fact, ...]]:
+    """Topics and facts; every problem found goes to `problems` (a fact with one is left out)."""
+    try:
+        data = _read_toml(path)
+    except KnowledgeError as exc:
+        problems.append(exc)
+        return (), ()
     languages = article.languages
     topics = []
     for index, raw in enumerate(data.get("topic", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"topic #{index + 1}"
-        titles = {lang: _string(raw, f"title_{lang}", path, label) for lang in languages}
-        topics.append(Topic(_string(raw, "id", path, label), titles))
+        try:
+            titles = {lang: _string(raw, f"title_{lang}", path, label) for lang in languages}
+            topics.append(Topic(_string(raw, "id", path, label), titles))
+        except KnowledgeError as exc:
+            problems.append(exc)
     topic_ids = {t.id for t in topics}
-    if not topics:
-        raise KnowledgeError(path, "no [[topic]] tables; add at least one topic")
-    place_ids = {p.id for p in lexicon.places}
+    if not data.get("topic"):
+        problems.append(KnowledgeError(path, "no [[topic]] tables; add at least one topic"))
+    place_ids = {p.id for p in lexicon.places} if lexicon is not None else None
     raw_facts = data.get("fact")
     if not isinstance(raw_facts, list) or not raw_facts:
-        raise KnowledgeError(path, "no [[fact]] tables; add at least one fact")
+        problems.append(KnowledgeError(path, "no [[fact]] tables; add at least one fact"))
+        return tuple(topics), ()
     allowed = {*_FACT_FIELDS, *(f"answer_{lang}" for lang in languages), *(f"questions_{lang}" for lang in languages)}
     facts: list[Fact] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_facts):
-        fact_id = _string(raw, "id", path, f"#{index + 1}")
-        if not _ID_PATTERN.match(fact_id):
-            raise KnowledgeError(path, "use lowercase letters, digits and underscores",
-                                 fact_id=fact_id, field_name="id")
+        found: list[KnowledgeError] = []
+
+        def attempt(read: Callable[[], _T], default: _T, found: list[KnowledgeError] = found) -> _T:
+            try:
+                return read()
+            except KnowledgeError as exc:
+                found.append(exc)
+                return default
+
+        fact_id = attempt(lambda raw=raw, index=index: _string(raw, "id", path, f"#{index + 1}"), f"#{index + 1}")
+        if not found and not _ID_PATTERN.match(fact_id):
+            found.append(KnowledgeError(path, "use lowercase letters, digits and underscores",
+                                        fact_id=fact_id, field_name="id"))
         if fact_id in seen:
-            raise KnowledgeError(path, "duplicate id; every fact needs its own", fact_id=fact_id, field_name="id")
+            found.append(KnowledgeError(path, "duplicate id; every fact needs its own", fact_id=fact_id,
+                                        field_name="id"))
         seen.add(fact_id)
-        unknown = sorted(set(raw) - allowed)
-        if unknown:
-            raise KnowledgeError(path, f"unknown field (allowed: {', '.join(sorted(allowed))}; languages come from "
-                                 f"{METADATA_FILE})", fact_id=fact_id, field_name=unknown[0])
+        for unknown in sorted(set(raw) - allowed):
+            found.append(KnowledgeError(path, f"unknown field (allowed: {', '.join(sorted(allowed))}; languages "
+                                        f"come from {METADATA_FILE})", fact_id=fact_id, field_name=unknown))
         fact = Fact(
             id=fact_id,
-            topic=_string(raw, "topic", path, fact_id),
-            entities=_strings(raw, "entities", path, fact_id),
-            answers={lang: _string(raw, f"answer_{lang}", path, fact_id) for lang in languages},
-            sources=_strings(raw, "sources", path, fact_id),
-            questions={lang: _strings(raw, f"questions_{lang}", path, fact_id) for lang in languages},
-            keywords=_strings(raw, "keywords", path, fact_id),
-            subject=_string(raw, "subject", path, fact_id) if "subject" in raw else None,
+            topic=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "topic", path, fact_id), ""),
+            entities=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "entities", path, fact_id), ()),
+            answers={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
+                                   _string(raw, f"answer_{lang}", path, fact_id), "") for lang in languages},
+            sources=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "sources", path, fact_id), ()),
+            questions={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
+                                     _strings(raw, f"questions_{lang}", path, fact_id), ()) for lang in languages},
+            keywords=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "keywords", path, fact_id), ()),
+            subject=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "subject", path, fact_id), None)
+            if "subject" in raw else None,
         )
         if fact.subject is not None and fact.subject not in fact.entities:
-            raise KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
-                                 fact_id=fact_id, field_name="subject")
-        if fact.topic not in topic_ids:
-            raise KnowledgeError(path, f"unknown topic '{fact.topic}' (known: {', '.join(sorted(topic_ids))})",
-                                 fact_id=fact_id, field_name="topic")
+            found.append(KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
+                                        fact_id=fact_id, field_name="subject"))
+        if fact.topic and fact.topic not in topic_ids:
+            found.append(KnowledgeError(path, f"unknown topic '{fact.topic}' (known: {', '.join(sorted(topic_ids))})",
+                                        fact_id=fact_id, field_name="topic"))
         for entity in fact.entities:
-            if entity not in place_ids:
-                raise KnowledgeError(path, f"unknown entity '{entity}'; add it as a [[place]] in {LEXICON_FILE}",
-                                     fact_id=fact_id, field_name="entities")
+            if place_ids is not None and entity not in place_ids:
+                found.append(KnowledgeError(path, f"unknown entity '{entity}'; add it as a [[place]] in "
+                                            f"{LEXICON_FILE}", fact_id=fact_id, field_name="entities"))
         for number, sentence in enumerate(fact.sources, start=1):
             if not article.contains(sentence):
-                raise KnowledgeError(
+                found.append(KnowledgeError(
                     path, f"source {number} is not found verbatim in {ARTICLE_FILE}: {sentence[:80]!r}; "
-                    "copy the sentence from the article exactly", fact_id=fact_id, field_name="sources")
-        facts.append(fact)
+                    "copy the sentence from the article exactly", fact_id=fact_id, field_name="sources"))
+        problems.extend(found)
+        if not found:
+            facts.append(fact)
     return tuple(topics), tuple(facts)
 
 
-def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
-    data = _read_toml(path)
-    for language in languages:
-        overlay = path.with_name(f"{path.stem}.{language}{path.suffix}")
-        if overlay.is_file():
-            _merge_overlay(data, _read_toml(overlay), overlay, language)
+GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
+# Sections whose words become terms: a word the folder lists in any of these (or in `ignore_generic`) is dropped
+# from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
+_TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
+_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up")
+_FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
+                         "ignore_generic"})
+
+
+def overlay_path(path: Path, language: str) -> Path:
+    """lexicon.toml → lexicon.ru.toml: one language's words for a lexicon file."""
+    return path.with_name(f"{path.stem}.{language}{path.suffix}")
+
+
+def lexicon_files(folder: Path, languages: tuple[str, ...], generic: Path | None = GENERIC_LEXICON) -> list[Path]:
+    """The lexicon files in force for a folder, in merge order: generic, its overlays, the folder's, its overlays."""
+    files = []
+    for base in ((generic,) if generic is not None else ()) + (folder / LEXICON_FILE,):
+        files.append(base)
+        files.extend(o for o in (overlay_path(base, lang) for lang in languages) if o.is_file())
+    return files
+
+
+def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",), generic: Path | None = GENERIC_LEXICON) -> Lexicon:
+    """The generic lexicon (and its overlays for the declared languages) with the folder's lexicon merged over it."""
+    data: dict[str, Any] = _read_toml(generic) if generic is not None else {}
+    if generic is not None:
+        for language in languages:
+            if overlay_path(generic, language).is_file():
+                _merge_overlay(data, _read_toml(overlay_path(generic, language)), overlay_path(generic, language),
+                               language)
+    folder = _read_toml(path)
+    overlays = [(overlay_path(path, lang), lang) for lang in languages if overlay_path(path, lang).is_file()]
+    overlay_data = [(_read_toml(o), o, lang) for o, lang in overlays]
+    unknown_keys = sorted(set(folder) - _FOLDER_KEYS)
+    if unknown_keys:
+        raise KnowledgeError(path, f"unknown section (allowed: {', '.join(sorted(_FOLDER_KEYS))})",
+                             field_name=unknown_keys[0])
+    claimed = set(_lower(_strings(folder, "ignore_generic", path, None))) if "ignore_generic" in folder else set()
+    claimed |= _claimed_words(folder)
+    for overlay, _, _ in overlay_data:
+        claimed |= _claimed_words(overlay)
+    _drop_generic(data, claimed)
+    _merge_folder(data, folder, path)
+    for overlay, overlay_file, language in overlay_data:
+        _merge_overlay(data, overlay, overlay_file, language)
+    return _build_lexicon(data, path)
+
+
+def _claimed_words(table: Mapping[str, Any]) -> set[str]:
+    """Every word a folder's lexicon file gives a meaning to: place names and the term sections' words."""
+    words: set[str] = set()
+    for place in table.get("place", []):
+        if isinstance(place, dict):
+            for key, names in place.items():
+                if key.startswith("names") and isinstance(names, list):
+                    words.update(n.strip().casefold() for n in names if isinstance(n, str))
+    for section in ("places", *_TERM_SECTIONS):
+        entries = table.get(section)
+        if isinstance(entries, dict):
+            for value in entries.values():
+                if isinstance(value, list):
+                    words.update(w.strip().casefold() for w in value if isinstance(w, str))
+    return words
+
+
+def _drop_generic(data: dict[str, Any], claimed: set[str]) -> None:
+    for section in _TERM_SECTIONS:
+        table = data.get(section)
+        if not isinstance(table, dict):
+            continue
+        for key, words in list(table.items()):
+            kept = [w for w in words if w.strip().casefold() not in claimed]
+            if kept:
+                table[key] = kept
+            elif section != "concepts":
+                del table[key]
+            else:
+                table[key] = []  # an emptied generic concept stays known (rules may name it) but matches nothing
+
+
+def _merge_folder(data: dict[str, Any], folder: Mapping[str, Any], path: Path) -> None:
+    """The folder's lexicon.toml over the generic lexicon: lists extended, tables appended, scalars replaced."""
+    for key, value in folder.items():
+        if key in _TABLE_SECTIONS:
+            if not isinstance(value, dict):
+                raise KnowledgeError(path, f"section [{key}] must be a table")
+            target = data.setdefault(key, {})
+            for name, words in value.items():
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    raise KnowledgeError(path, "must be a list of text", fact_id=f"[{key}]", field_name=name)
+                target.setdefault(name, []).extend(words)
+        elif key in ("place", "not_given", "exclusive"):
+            if not isinstance(value, list):
+                raise KnowledgeError(path, "must be a list", field_name=key)
+            data.setdefault(key, []).extend(value)
+        elif key != "ignore_generic":
+            data[key] = value
+
+
+def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
     places = []
     for index, raw in enumerate(data.get("place", [])):
         label = raw.get("id") if isinstance(raw.get("id"), str) else f"place #{index + 1}"
@@ -405,10 +563,11 @@ def _load_lexicon(path: Path, languages: tuple[str, ...] = ("en",)) -> Lexicon:
         raise KnowledgeError(path, "no [[place]] tables; add at least the zone itself (with zone = true)")
     sections = {}
     for section in ("concepts", "stopwords", "small_talk", "unknown_attributes", "outside_entities"):
-        table = data.get(section)
-        if not isinstance(table, dict) or not table:
+        table = data.get(section, {} if section == "outside_entities" else None)  # an article may name no outside
+        if not isinstance(table, dict) or (not table and section != "outside_entities"):
             raise KnowledgeError(path, f"section [{section}] is missing or empty")
-        sections[section] = {key: _lower(_strings(table, key, path, f"[{section}]")) for key in table}
+        sections[section] = {key: _lower(_strings(table, key, path, f"[{section}]")) if table[key] or
+                             section != "concepts" else () for key in table}
     for section in ("stopwords", "unknown_attributes", "outside_entities"):
         for key in sections[section]:
             if not _LANGUAGE_PATTERN.match(key):

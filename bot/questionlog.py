@@ -47,6 +47,10 @@ inbox carried over; `status()` says what was lost and why.
 Schema version 3 adds `questions.follow_up`: 1 for a message read against its conversation ("and Kashgar?"), which is
 logged with the outcome and fact it was answered with, so the curator report counts it as answered.
 
+Schema version 4 adds `questions.fact_base`: which knowledge folder answered (`bot.knowledge.fact_base_key`), so a
+file shared by two bots (`BOT_DB_PATH`) can still be told apart; rows from before it have NULL. Each folder has its
+own log by default (`default_db_path`).
+
 The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS` lists the steps from each version to the next.
 """
 
@@ -82,9 +86,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 APP_NAME = "ftz-facts"
-DB_FILE_NAME = "questions.sqlite3"
+DB_FILE_NAME = "questions.sqlite3"  # the default before one log per knowledge folder
 DB_PATH_VARIABLE = "BOT_DB_PATH"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_QUESTION_CHARS = 4096  # Telegram's own message limit; anything longer is not a question worth keeping whole
 
 # Each entry upgrades the schema from version i to i + 1 (the first from an empty file to version 1).
@@ -125,6 +129,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # you mean" choice typed as its number): its fact_id is the fact the follow-up was answered with.
         "ALTER TABLE questions ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0",
     ),
+    # Which fact base answered (bot.knowledge.fact_base_key); NULL for rows from before version 4.
+    ("ALTER TABLE questions ADD COLUMN fact_base TEXT",),
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -161,9 +167,12 @@ class QuestionLogError(Exception):
     """The question log cannot be read; the message says which file and what to do."""
 
 
-def default_db_path() -> Path:
-    """`questions.sqlite3` in the user's data directory (e.g. ~/.local/share/ftz-facts on Linux)."""
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DB_FILE_NAME
+def default_db_path(knowledge_dir: Path | str | None = None) -> Path:
+    """One log per knowledge folder: `questions-<folder>-<hash of its path>.sqlite3` in the user's data directory
+    (e.g. ~/.local/share/ftz-facts on Linux); the folder is the bundled one unless given."""
+    from bot.knowledge import fact_base_key
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False) / f"questions-{fact_base_key(knowledge_dir)}.sqlite3"
 
 
 def resolve_db_path(path: Path | str | None = None, settings: Settings | None = None) -> Path:
@@ -173,7 +182,8 @@ def resolve_db_path(path: Path | str | None = None, settings: Settings | None = 
     if settings is not None and settings.db_path is not None:
         return settings.db_path
     configured = os.environ.get(DB_PATH_VARIABLE, "").strip()
-    return Path(configured).expanduser() if configured else default_db_path()
+    return Path(configured).expanduser() if configured else default_db_path(
+        settings.knowledge_dir if settings is not None else None)
 
 
 def epoch_seconds(moment: dt.datetime | None = None) -> float:
@@ -386,8 +396,8 @@ def _question_row(job: _QuestionJob) -> tuple[object, ...]:
 
 
 _QUESTION_COLUMNS = ("id", "asked_at", "chat_type", "language", "question", "outcome", "fact_id", "confidence",
-                     "suggestions", "reason", "follow_up")
-# Questions are inserted up to 50 rows to a statement (550 values: under the 999 that SQLite allowed before 3.32).
+                     "suggestions", "reason", "follow_up", "fact_base")
+# Questions are inserted up to 50 rows to a statement (600 values: under the 999 that SQLite allowed before 3.32).
 # SQLite runs each statement without the GIL, and binding the values is C. Row by row (executemany), the writer
 # took the GIL twice per row and the event loop kept waiting for it; one JSON array per batch (json_each) cost three
 # times the instructions (measured with callgrind).
@@ -408,8 +418,12 @@ class QuestionLog:
     """
 
     def __init__(self, path: Path | str | None = None, *, settings: Settings | None = None,
-                 queue_size: int = 10_000, linger: float = _LINGER_SECONDS) -> None:
+                 queue_size: int = 10_000, linger: float = _LINGER_SECONDS,
+                 knowledge_dir: Path | str | None = None) -> None:
         self.path = resolve_db_path(path, settings)
+        from bot.knowledge import fact_base_key  # curators: every row says which fact base answered it
+
+        self.fact_base = fact_base_key(knowledge_dir or (settings.knowledge_dir if settings is not None else None))
         # A deque, not a queue.Queue: appending takes no lock and wakes nobody (the writer looks every
         # _LINGER_SECONDS, or at once when hurried), so queueing a row costs the event loop about a microsecond.
         self._queue: collections.deque[_Job] = collections.deque()
@@ -827,7 +841,7 @@ class QuestionLog:
                                          utc_timestamp(job.voted_at), job.question_id)))
             elif isinstance(job, _QuestionJob):
                 try:
-                    rows.append(_Row(True, _question_row(job)))
+                    rows.append(_Row(True, (*_question_row(job), self.fact_base)))
                 except (TypeError, ValueError, AttributeError) as exc:  # a caller's bad value costs only its row
                     logger.debug("question log: row not written: %s", exc)
                     self._count_dropped(1, "a value that cannot be stored")
@@ -927,12 +941,17 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
                                "upgrade ftz-bot or point it at another file")
     if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
         raise QuestionLogError("the file holds another program's tables, not a question log")
-    for step in range(version, SCHEMA_VERSION):
+    steps = [(step + 1, _MIGRATIONS[step]) for step in range(version, SCHEMA_VERSION)]  # (version reached, SQL)
+    if version == 2 and "fact_base" in _columns(connection, "questions"):
+        # A log from the curators branch before its merge, whose version 2 added fact_base (no inbox, no follow_up):
+        # the inbox and follow_up are added and it is version 4 at once.
+        steps = [(4, (*_MIGRATIONS[1], *_MIGRATIONS[2]))]
+    for target, statements in steps:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _MIGRATIONS[step]:
+            for statement in statements:
                 connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {step + 1}")  # transactional: part of the file header
+            connection.execute(f"PRAGMA user_version = {target}")  # transactional: part of the file header
             connection.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -941,6 +960,10 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     if version < SCHEMA_VERSION:
         logger.info("question log: %s %s schema version %d", path, "created with" if version == 0 else "upgraded to",
                     SCHEMA_VERSION)
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
 
 def _reason(exc: BaseException) -> str:

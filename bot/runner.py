@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
     """Run the bot (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set); without a token, open the
     console chat. Returns an exit code.
 
-    Both log questions to the question log (`BOT_DB_PATH`); the Telegram application opens and closes its own."""
+    Both log questions to the question log (`BOT_DB_PATH`, else one per knowledge folder); the Telegram
+    application opens and closes its own."""
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -28,6 +30,8 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
         return 2
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level)
     fact_base = load_fact_base(knowledge_dir or settings.knowledge_dir)
+    # The folder in use, also when given by --knowledge: its question log and /reload go with it.
+    settings = dataclasses.replace(settings, knowledge_dir=fact_base.directory)
     matcher = Matcher(fact_base)
     if force_console or not settings.has_token:
         if not force_console:

@@ -150,6 +150,13 @@ class TermAnalyser:
         stemmer = self._stemmers["ru" if _CYRILLIC.match(word) else "en"]
         return str(stemmer.stemWord(word))
 
+    def normalise(self, word: str) -> str:
+        """A lexicon entry as questions are matched against it; "" when nothing a question holds could match it."""
+        if has_cjk(word):
+            return fold(word)
+        prepared = " ".join(self._prepare(fold(word)).split())
+        return prepared if _TOKEN.findall(prepared) else ""
+
     def _add_term(self, word: str, term: Term) -> None:
         if has_cjk(word):
             self._zh_terms[fold(word)] = term

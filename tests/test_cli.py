@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -71,6 +72,60 @@ def test_check_fails_with_exit_1_naming_fact_and_field_of_a_misquoted_source(kno
     assert "Traceback" not in result.stderr
 
 
+def test_check_reports_every_problem_of_one_run_together(knowledge_copy):
+    facts = knowledge_copy / "facts.toml"
+    text = facts.read_text(encoding="utf-8").replace("Banks are also urged", "Banks are urged")
+    facts.write_text(text.replace('id = "kashgar_share"', 'id = "kashgar_area"'), encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check")
+    assert result.returncode == 1
+    assert "fact 'bank_infrastructure_support', field 'sources'" in result.stderr
+    assert "fact 'kashgar_area', field 'id'" in result.stderr
+    assert "verdict: invalid: 2 problems" in result.stderr
+    errors = json.loads(ftz("--knowledge", str(knowledge_copy), "check", "--json").stdout)["errors"]
+    assert {(e["fact_id"], e["field"]) for e in errors} == {("bank_infrastructure_support", "sources"),
+                                                           ("kashgar_area", "id")}
+
+
+def test_check_strict_passes_on_the_bundled_folder_and_routes_every_alternate_question_home():
+    result = ftz("check", "--strict", "--json")
+    assert result.returncode == 0, result.stdout[-2000:]
+    proof = json.loads(result.stdout)["proof"]
+    assert proof["proven"] is True and proof["misrouted"] == [] and proof["questions"] > 500
+    assert all(route["got"] == route["fact_id"] for route in proof["routes"])
+    assert len(proof["routes"]) == proof["questions"]
+
+
+def test_check_strict_fails_on_a_question_that_routes_elsewhere_and_names_where_it_went(knowledge_copy):
+    facts = knowledge_copy / "facts.toml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        '"Is Urumqi bigger than Kashgar?"', '"Is Urumqi bigger than Kashgar?", "How big is Horgos?"'), encoding="utf-8")
+    lenient = ftz("--knowledge", str(knowledge_copy), "check")
+    assert lenient.returncode == 0 and "verdict: not proven" in lenient.stdout
+    assert "area_ranking [en] 'How big is Horgos?' → horgos_area" in lenient.stdout
+    strict = ftz("--knowledge", str(knowledge_copy), "check", "--strict")
+    assert strict.returncode == 1
+
+
+def test_check_strict_fails_on_a_lexicon_entry_that_normalises_to_nothing_or_is_claimed_twice(knowledge_copy):
+    lexicon = knowledge_copy / "lexicon.toml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace(
+        'port = ["port",', 'port = ["$", "hub", "port",'), encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check", "--strict", "--json")
+    assert result.returncode == 1
+    proof = json.loads(result.stdout)["proof"]
+    assert [f["entry"] for f in proof["empty"]] == ["$"]
+    assert any(f["entry"] == "hub" and "hub, port" in f["problem"] for f in proof["ambiguous"])
+
+
+def test_check_strict_fails_on_a_concept_no_fact_uses(knowledge_copy):
+    lexicon = knowledge_copy / "lexicon.toml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace(
+        'port = ["port",', 'volcano = ["volcano", "lava"]\nport = ["port",'), encoding="utf-8")
+    result = ftz("--knowledge", str(knowledge_copy), "check", "--strict")
+    assert result.returncode == 1
+    assert "'volcano': no fact's questions" in result.stdout
+
+
 def test_check_reports_the_line_of_a_toml_syntax_error(knowledge_copy):
     lexicon = knowledge_copy / "lexicon.toml"
     lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n[broken\n", encoding="utf-8")
@@ -96,7 +151,7 @@ def test_eval_rejects_a_label_that_names_no_fact(tmp_path):
     assert result.returncode == 2 and "total_aera" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["ask"], ["check"], ["eval"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["ask"], ["check"], ["init"], ["eval"]])
 def test_every_command_has_help(command):
     result = ftz(*command, "--help")
     assert result.returncode == 0 and "usage:" in result.stdout
@@ -122,7 +177,9 @@ def test_the_knowledge_folder_ships_inside_the_wheel_and_loads_from_anywhere(tmp
     wheel = next(tmp_path.glob("ftz_facts-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        assert {"bot/_knowledge/facts.toml", "bot/_knowledge/article.txt", "bot/_knowledge/lexicon.toml"} <= set(names)
+        assert {"bot/_knowledge/facts.toml", "bot/_knowledge/article.txt", "bot/_knowledge/lexicon.toml",
+                "bot/lexicon/generic.toml", "bot/lexicon/generic.ru.toml",
+                "bot/templates/messages.en.toml"} <= set(names)
         archive.extractall(tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -164,3 +221,43 @@ def test_ask_json_says_why_nothing_was_answered():
     row = json.loads(ftz("ask", "--json", "what is the population of Kashgar?").stdout)
     assert row["answered"] is False and "population" in row["reason"]
     assert json.loads(ftz("ask", "--json", "how big is Horgos?").stdout)["reason"] is None
+
+
+SOLAR = REPO / "tests" / "fixtures" / "solar"
+BUNDLED_WORDS = re.compile(r"xinjiang|horgos|kashgar|urumqi|\bftz\b|free trade|belt and road", re.IGNORECASE)
+
+
+def test_ask_json_on_a_second_article_answers_from_it_and_refuses_what_it_does_not_say():
+    questions = ["How many solar panels does the farm have?", "Who is Dana Okafor?", "What is the weather in Ashby?",
+                 "hello", "How big is the Horgos area?"]
+    result = ftz("--knowledge", str(SOLAR), "ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["fact_id"] for r in rows[:2]] == ["farm_solar_panels", "heliotrope_energy_s_chief"]
+    assert [r["outcome"] for r in rows[2:]] == ["no_match", "small_talk", "no_match"]
+    assert "610,000" in rows[0]["answer"] and rows[0]["source"].startswith("The farm has 610,000")
+    assert not BUNDLED_WORDS.search(" ".join(str(r["answer"]) for r in rows))
+
+
+def test_init_drafts_a_folder_that_check_accepts_and_ask_answers_at_once(tmp_path):
+    folder = tmp_path / "drafted"
+    result = ftz("init", str(SOLAR / "article.txt"), str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "11 facts" in result.stdout and "zone: lake_merrow_solar_farm" in result.stdout
+    assert {p.name for p in folder.iterdir()} == {"article.txt", "article.toml", "facts.toml", "lexicon.toml",
+                                                  "messages.toml"}
+    assert ftz("--knowledge", str(folder), "check").returncode == 0
+    answer = json.loads(ftz("--knowledge", str(folder), "ask", "--json", "When did construction start?").stdout)
+    assert answer["answered"] and "June 2022" in answer["answer"]
+
+
+def test_report_reads_the_log_of_the_folder_given_by_knowledge(tmp_path):
+    env = {"BOT_DB_PATH": "", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    result = ftz("--knowledge", str(SOLAR), "report", "--since", "all", env=env)
+    assert result.returncode == 1 and "questions-solar-" in result.stderr  # no log yet: named by the folder
+
+
+def test_init_refuses_to_overwrite_a_folder_and_needs_an_existing_article(tmp_path):
+    assert ftz("init", str(SOLAR / "article.txt"), str(REPO / "knowledge")).returncode == 1
+    assert ftz("init", str(tmp_path / "missing.txt"), str(tmp_path / "new")).returncode == 2
+    assert ftz("init", "--help").returncode == 0

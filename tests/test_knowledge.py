@@ -137,3 +137,80 @@ def test_the_knowledge_folder_can_be_chosen_by_environment_variable(knowledge_co
           "Replaced answer for the test.")
     monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(knowledge_copy))
     assert load_fact_base().fact("total_area").answer_en == "Replaced answer for the test."
+
+
+SOLAR = REPO / "tests" / "fixtures" / "solar"
+
+
+def test_the_generic_lexicon_ships_with_the_code_and_names_no_place_of_any_article():
+    generic = "".join(p.read_text(encoding="utf-8") for p in (REPO / "bot" / "lexicon").glob("*.toml"))
+    assert not re.search(r"xinjiang|horgos|kashgar|urumqi|新疆|синьцзян", generic, re.IGNORECASE)
+    assert "[[place]]" not in generic and "[[not_given]]" not in generic
+
+
+def test_a_folder_without_small_talk_or_stopwords_gets_them_from_the_generic_lexicon():
+    lexicon = load_fact_base(SOLAR).lexicon
+    assert "thank you" in lexicon.small_talk["thanks"] and "the" in lexicon.stopwords["en"]
+    assert "weather" in lexicon.unknown_attributes["en"] and "km2" in lexicon.concepts["area"]
+    assert "ru" not in lexicon.stopwords  # Russian words come only with "ru" declared in article.toml
+
+
+def test_a_word_the_folder_gives_a_meaning_to_or_ignores_drops_the_generic_entry(tmp_path):
+    import shutil
+
+    folder = tmp_path / "solar"
+    shutil.copytree(SOLAR, folder)
+    lexicon_file = folder / "lexicon.toml"
+    text = lexicon_file.read_text(encoding="utf-8").replace(
+        'capacity = ["capacity",', 'price = ["price", "prices", "tariff"]\ncapacity = ["capacity",')
+    lexicon_file.write_text(text.replace('ignore_generic = ["hiring", "employment"]',
+                                         'ignore_generic = ["hiring", "employment", "weather"]'), encoding="utf-8")
+    lexicon = load_fact_base(folder).lexicon
+    assert lexicon.concepts["price"] == ("price", "prices", "tariff")
+    refused = lexicon.all_unknown_attributes()
+    assert not {"price", "prices", "tariff", "weather", "employment"} & set(refused) and "visa" in refused
+
+
+def test_the_bundled_lexicon_keeps_the_articles_words_and_the_generic_lexicon_the_rest():
+    bundled = (KNOWLEDGE / "lexicon.toml").read_text(encoding="utf-8")
+    assert "[small_talk]" not in bundled and "[clauses]" not in bundled and "[follow_up]" not in bundled
+    assert '"weather"' not in bundled and '"pakistan"' in bundled and '"cotton"' in bundled
+
+
+def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path):
+    import shutil
+
+    generic = (REPO / "bot" / "lexicon" / "generic.toml").read_text(encoding="utf-8")
+    bundled = (KNOWLEDGE / "lexicon.toml").read_text(encoding="utf-8")
+    assert '"名单"' in generic and '"名单"' not in bundled  # a list word of any article
+    # Refusal cues this article needs but a solar farm with a stated cost must not inherit.
+    assert '"how much did"' in bundled and '"how much did"' not in generic and '"班列"' in bundled
+    lexicon = load_fact_base(KNOWLEDGE).lexicon
+    assert lexicon.year_concept == "year" and "list" in lexicon.concepts and "名单" in lexicon.concepts["list"]
+    assert load_fact_base(SOLAR).lexicon.year_concept is None  # only a folder that names it
+    folder = tmp_path / "solar"
+    shutil.copytree(SOLAR, folder)
+    _edit(folder / "lexicon.toml", 'ignore_generic = [', 'year_concept = "year"\nignore_generic = [')
+    assert load_fact_base(folder).lexicon.year_concept == "year"  # a generic concept may be named
+    _edit(folder / "lexicon.toml", 'year_concept = "year"', 'year_concept = "years"')
+    with pytest.raises(KnowledgeError, match="unknown concept 'years'"):
+        load_fact_base(folder)
+
+
+def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
+    from bot.knowledge import KnowledgeErrors
+
+    facts = knowledge_copy / "facts.toml"
+    text = facts.read_text(encoding="utf-8").replace("Banks are also urged", "Banks are urged")
+    facts.write_text(text.replace('topic = "size"', 'topic = "sizes"', 1), encoding="utf-8")
+    with pytest.raises(KnowledgeErrors) as caught:
+        load_fact_base(knowledge_copy)
+    fields = {(e.fact_id, e.field_name) for e in caught.value.errors}
+    assert ("bank_infrastructure_support", "sources") in fields and any(f == "topic" for _, f in fields)
+    assert str(caught.value).startswith(f"{len(caught.value.errors)} problems:")
+
+
+def test_an_english_only_folder_needs_no_chinese_and_no_outside_places():
+    fact_base = load_fact_base(SOLAR)
+    assert fact_base.article.languages == ("en",) and fact_base.lexicon.zone_places == {"lake_merrow_solar_farm"}
+    assert all(set(f.answers) == {"en"} for f in fact_base.facts)

@@ -524,7 +524,7 @@ def test_a_follow_up_answered_in_its_conversation_is_logged_as_answered_with_its
     assert any("mars" in question.lower() for question in unanswered)
 
 
-def test_a_schema_2_log_is_upgraded_to_3_keeping_its_rows_and_inbox(db_path: Path) -> None:
+def test_a_schema_2_log_is_upgraded_to_the_latest_keeping_its_rows_and_inbox(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     connection = sqlite3.connect(db_path, isolation_level=None)
     for step in questionlog._MIGRATIONS[:2]:
@@ -539,7 +539,75 @@ def test_a_schema_2_log_is_upgraded_to_3_keeping_its_rows_and_inbox(db_path: Pat
     question_log.log_question("and Kashgar?", Outcome.ANSWER, chat_type="private", language="en",
                               fact_id="kashgar_area", confidence=90, follow_up=True)
     question_log.close()
-    assert rows(db_path, "PRAGMA user_version") == [(3,)]
-    assert rows(db_path, "SELECT question, follow_up FROM questions ORDER BY id") == [
-        ("old question", 0), ("and Kashgar?", 1)]
+    assert rows(db_path, "PRAGMA user_version") == [(questionlog.SCHEMA_VERSION,)]
+    assert rows(db_path, "SELECT question, follow_up, fact_base IS NULL FROM questions ORDER BY id") == [
+        ("old question", 0, 1), ("and Kashgar?", 1, 0)]
     assert rows(db_path, "SELECT update_id FROM inbox") == [(5,)]
+
+
+# --- schema 4: one log per knowledge folder, the fact base on every row ------------------------------------------
+
+
+def test_each_knowledge_folder_has_its_own_default_log_named_by_its_folder(monkeypatch):
+    from tests.conftest import KNOWLEDGE, REPO
+
+    monkeypatch.delenv("BOT_DB_PATH")
+    solar = REPO / "tests" / "fixtures" / "solar"
+    bundled, second = default_db_path(KNOWLEDGE), default_db_path(solar)
+    assert bundled != second and bundled.parent == second.parent
+    assert bundled.name.startswith("questions-knowledge-") and second.name.startswith("questions-solar-")
+    assert default_db_path(solar) == second  # stable: keyed by the folder's resolved path
+    assert resolve_db_path(None, Settings(knowledge_dir=solar)) == second
+
+
+def test_every_row_records_which_fact_base_answered_it(tmp_path: Path):
+    from bot.knowledge import fact_base_key
+    from tests.conftest import REPO
+
+    solar = REPO / "tests" / "fixtures" / "solar"
+    path = tmp_path / "shared.sqlite3"
+    with QuestionLog(path) as bundled_log:
+        bundled_log.log_question("how big?", "answer", chat_type="console", language="en", fact_id="total_area")
+    with QuestionLog(path, knowledge_dir=solar) as solar_log:
+        solar_log.log_question("how many panels?", "answer", chat_type="console", language="en",
+                               fact_id="farm_solar_panels")
+    assert rows(path, "SELECT fact_id, fact_base FROM questions ORDER BY id") == [
+        ("total_area", fact_base_key()), ("farm_solar_panels", fact_base_key(solar))]
+
+
+def test_a_schema_1_log_is_upgraded_in_place_through_every_step_keeping_its_rows_and_votes(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as connection:
+        for statement in questionlog._MIGRATIONS[0]:
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 1")
+        connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence)"
+                           " VALUES (1, '2025-01-01T00:00:00.000Z', 'console', 'en', 'old one', 'no_match', 0)")
+        connection.execute("INSERT INTO feedback (question_id, voter, vote, voted_at)"
+                           " VALUES (1, 'a voter', 1, '2025-01-01T00:00:01.000Z')")
+    with QuestionLog(path) as log:
+        log.log_question("new one", "no_match", chat_type="console", language="en")
+    assert rows(path, "PRAGMA user_version") == [(questionlog.SCHEMA_VERSION,)] == [(4,)]
+    assert rows(path, "SELECT question, follow_up, fact_base IS NULL FROM questions ORDER BY id") == [
+        ("old one", 0, 1), ("new one", 0, 0)]
+    assert rows(path, "SELECT question_id, vote FROM feedback") == [(1, 1)]
+    assert rows(path, "SELECT count(*) FROM inbox") == [(0,)]
+
+
+def test_a_log_from_the_curators_branch_schema_2_with_fact_base_but_no_inbox_is_upgraded_too(tmp_path: Path):
+    # Before the merge with main, the curators branch numbered its fact_base step 2, as main did its inbox.
+    path = tmp_path / "curators.sqlite3"
+    with sqlite3.connect(path) as connection:
+        for statement in (*questionlog._MIGRATIONS[0], "ALTER TABLE questions ADD COLUMN fact_base TEXT"):
+            connection.execute(statement)
+        connection.execute("PRAGMA user_version = 2")
+        connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence,"
+                           " fact_base) VALUES (1, '2025-01-01T00:00:00.000Z', 'console', 'en', 'old', 'answer', 90,"
+                           " 'solar-0123')")
+    with QuestionLog(path) as log:
+        log.log_question("new", "no_match", chat_type="console", language="en")
+        assert log.status().available
+    assert rows(path, "PRAGMA user_version") == [(questionlog.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT question, follow_up, fact_base FROM questions ORDER BY id") == [
+        ("old", 0, "solar-0123"), ("new", 0, log.fact_base)]
+    assert rows(path, "SELECT count(*) FROM inbox") == [(0,)]

@@ -63,15 +63,16 @@ def test_the_blind_set_never_tuned_on_stays_above_its_first_measurement_less_a_m
 
 def test_real_chat_messages_written_blind_stay_at_their_development_figure(labelled, matcher):
     report = evaluate(matcher, labelled["chat_dev"])
-    assert report.accuracy >= 0.82, [(v.item.question, v.item.expected, v.got) for v in report.failures]
+    assert report.accuracy >= 0.86, [(v.item.question, v.item.expected, v.got) for v in report.failures]
     assert report.refusal_accuracy >= 0.95
 
 
 # First measurements of the held-out sets (README, "Accuracy"); each is a floor, less a small margin for trade-offs
 # elsewhere. They were measured once and are never tuned on.
 HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followups_heldout.tsv": 0.733,
-                   "compound_heldout.tsv": 0.565}
-DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.84, "compound_dev.tsv": 0.86}
+                   "compound_heldout.tsv": 0.565, "chat_heldout2.tsv": 0.823, "followups_heldout2.tsv": 0.833,
+                   "compound_heldout2.tsv": 0.667}
+DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.9}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

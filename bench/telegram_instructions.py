@@ -6,7 +6,11 @@ answer when the log is on) but under valgrind's callgrind, which counts every in
 writer thread included. Each mode runs twice, with --small and --large questions in a burst; the difference
 divided by the difference in questions is the cost of one question, start-up taken out.
 
-Usage: python bench/telegram_instructions.py [--small 100] [--large 400] [--json]
+With --rate the questions are asked at that pace instead of all at once (say --rate 10 --small 30 --large 90): each
+then comes in a getUpdates of its own, as at a steady 300 a second without callgrind, and pays for what is done
+per poll rather than per burst.
+
+Usage: python bench/telegram_instructions.py [--small 100] [--large 400] [--rate R] [--json]
 Needs valgrind (Debian: apt install valgrind). Takes a few minutes: the bot runs about 50 times slower under it.
 """
 
@@ -30,7 +34,7 @@ from telegram_bench import WARM_UP, bot_command, phase, questions
 USERS = 50
 
 
-def instructions(count: int, log: bool, folder: Path) -> int:
+def instructions(count: int, log: bool, folder: Path, rate: float | None = None) -> int:
     """Instructions executed by a bot that starts, answers WARM_UP + `count` questions, and stops."""
     out_file = folder / f"callgrind-{'on' if log else 'off'}-{count}.out"
     db = folder / f"questions-{count}.sqlite3" if log else None
@@ -40,7 +44,7 @@ def instructions(count: int, log: bool, folder: Path) -> int:
         try:
             standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=300, what="the bot to poll")
             phase(standin, questions(WARM_UP), WARM_UP, None, 10_000)
-            phase(standin, questions(count), USERS, None, 20_000)
+            phase(standin, questions(count), USERS, rate, 20_000)
         finally:
             bot.send_signal(signal.SIGTERM)
             bot.wait(timeout=300)
@@ -54,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", type=int, default=100, help="questions in the smaller run (default 100)")
     parser.add_argument("--large", type=int, default=400, help="questions in the larger run (default 400)")
+    parser.add_argument("--rate", type=float, default=None, help="ask this many a second instead of all at once")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
@@ -64,14 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     per_question = {}
     with tempfile.TemporaryDirectory(prefix="ftz-instructions-") as folder:
         for mode in ("off", "on"):
-            small, large = (instructions(n, mode == "on", Path(folder)) for n in (args.small, args.large))
+            small, large = (instructions(n, mode == "on", Path(folder), args.rate) for n in (args.small, args.large))
             per_question[mode] = (large - small) / (args.large - args.small)
     cost = (per_question["on"] - per_question["off"]) / per_question["off"] * 100
     if args.json:
-        print(json.dumps({"machine": describe_machine(), "small": args.small, "large": args.large,
+        print(json.dumps({"machine": describe_machine(), "small": args.small, "large": args.large, "rate": args.rate,
                           "instructions_per_question": per_question, "log_cost_percent": cost}, indent=2))
         return 0
-    print(f"Instructions per question (a burst of {args.small} vs {args.large}, under callgrind) on "
+    asked = f"at {args.rate:g}/s" if args.rate else "in a burst"
+    print(f"Instructions per question ({args.small} vs {args.large} {asked}, under callgrind) on "
           f"{describe_machine()}:")
     print(f"  log off {per_question['off']:,.0f}   log on {per_question['on']:,.0f}   the log costs {cost:+.1f}%")
     return 0

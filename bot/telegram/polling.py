@@ -352,6 +352,8 @@ class Poller:
         """Write a batch to the inbox and wait for the commit (the next getUpdates will confirm the batch)."""
         if self.log is None:
             ok = False
+        elif self.log.inbox_store_now(entries):  # the usual way: committed here, in some 20 µs
+            ok = True
         else:
             loop = asyncio.get_running_loop()
             written: asyncio.Future[bool] = loop.create_future()

@@ -349,8 +349,10 @@ async def delete_webhook(application: Application) -> None:
                         type(error).__name__, error)
 
 
-async def _serve(application: Application, stop: asyncio.Event) -> None:
-    host = urlsplit(application.bot.base_url).hostname or "?"  # base_url ends with the token: show only the host
+async def initialize(application: Application) -> str:
+    """`application.initialize()`, a rejected token or an unreachable Bot API turned into one `StartupError` line;
+    returns the Bot API's host name (base_url ends with the token, so only the host is ever shown)."""
+    host = urlsplit(application.bot.base_url).hostname or "?"
     try:
         await application.initialize()
     except InvalidToken:
@@ -361,6 +363,11 @@ async def _serve(application: Application, stop: asyncio.Event) -> None:
         with contextlib.suppress(Exception):
             await application.bot.shutdown()
         raise StartupError(f"cannot reach the Telegram Bot API at {host}: {type(error).__name__}: {error}") from None
+    return host
+
+
+async def _serve(application: Application, stop: asyncio.Event) -> None:
+    host = await initialize(application)
     flow = pipeline(application)
     failure: StartupError | None = None
     polling: asyncio.Task[None] | None = None
@@ -409,7 +416,8 @@ def _polling_failure(polling: asyncio.Task[None], host: str) -> StartupError:
                         "restarted")
 
 
-async def _serve_until_signalled(application: Application) -> None:
+def stop_on_signals() -> asyncio.Event:
+    """An event the first SIGINT or SIGTERM sets (a second one interrupts at once); call inside the event loop."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
@@ -422,7 +430,11 @@ async def _serve_until_signalled(application: Application) -> None:
     with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still arrives as KeyboardInterrupt
         for sig in signals:
             loop.add_signal_handler(sig, first_signal)
-    await serve(application, stop)
+    return stop
+
+
+async def _serve_until_signalled(application: Application) -> None:
+    await serve(application, stop_on_signals())
 
 
 def run_polling(settings: Settings, matcher: Matcher) -> int:

@@ -13,8 +13,6 @@ mode ends `run` with a `StartupError` (one line; exit code 1).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
 from typing import Any
 
@@ -32,6 +30,7 @@ from bot.telegram.app import (
     pipeline,
     run_polling,
     serve,
+    stop_on_signals,
 )
 from bot.telegram.health import Health, MonitorServer
 from bot.telegram.observe import MeasuredRateLimiter, ObservedRequest, instrument
@@ -109,19 +108,7 @@ class Service:
 
 
 async def _until_signalled(service: Service) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-
-    def first_signal() -> None:
-        stop.set()
-        for sig in signals:  # a second Ctrl-C interrupts at once
-            loop.remove_signal_handler(sig)
-
-    with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still arrives as KeyboardInterrupt
-        for sig in signals:
-            loop.add_signal_handler(sig, first_signal)
-    await service.run(stop)
+    await service.run(stop_on_signals())
 
 
 def run_bot(settings: Settings, matcher: Matcher) -> int:

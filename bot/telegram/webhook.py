@@ -58,6 +58,7 @@ from bot.telegram.app import (
     ALLOWED_UPDATES,
     StartupError,
     bot_state,
+    initialize,
     mask_token_in_logs,
     pipeline,
     register_commands,
@@ -145,21 +146,6 @@ class WebhookDelivery:
         return self.unacknowledged - before + self.in_flight
 
 
-async def _initialize(application: Application) -> None:
-    host = urlsplit(application.bot.base_url).hostname or "?"  # base_url ends with the token: show only the host
-    try:
-        await application.initialize()
-    except InvalidToken:
-        with contextlib.suppress(Exception):
-            await application.bot.shutdown()
-        raise StartupError("Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather) "
-                           f"and TELEGRAM_BASE_URL ({host})") from None
-    except NetworkError as error:
-        with contextlib.suppress(Exception):
-            await application.bot.shutdown()
-        raise StartupError(f"cannot reach the Telegram Bot API at {host}: {type(error).__name__}: {error}") from None
-
-
 async def serve_webhook(application: Application, stop: asyncio.Event, settings: Settings, *,
                         health: Health | None = None, metrics: Metrics | None = None,
                         check_interval: float = CHECK_SECONDS, drain_seconds: float | None = None,
@@ -181,7 +167,7 @@ async def _serve(application: Application, stop: asyncio.Event, settings: Settin
                  metrics: Metrics | None, check_interval: float, drain_seconds: float,
                  delivery: WebhookDelivery) -> None:
     mask_token_in_logs(settings.webhook_secret)
-    await _initialize(application)
+    await initialize(application)
     # The application is built without an Updater (polling is the bot's own Poller): webhook mode makes the one
     # it needs for python-telegram-bot's webhook server, with the WebhookDelivery as its "queue".
     updater = Updater(application.bot, delivery)  # type: ignore[arg-type]  # only put() is used

@@ -21,7 +21,59 @@ from bot.telegram.app import bot_state, pipeline
 from bot.telegram.handlers import BotState
 
 
-class RunningBot:
+class LoopThread:
+    """An asyncio program in a background thread, stopped as SIGTERM would stop it; what it died of is re-raised
+    in the test thread. Subclasses give `_serve(stop)`."""
+
+    what = "the bot"
+
+    def __init__(self, name: str) -> None:
+        self.error: BaseException | None = None
+        self.stop_seconds: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    async def _serve(self, stop: asyncio.Event) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as error:  # handed to the test thread by start() / stop()
+            self.error = error
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        await self._serve(self._stop)
+
+    def request_stop(self) -> None:
+        """Ask it to stop, as SIGTERM does, without waiting."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask it to stop as SIGTERM would, wait for it, and re-raise anything it died of."""
+        started = time.monotonic()
+        self.request_stop()
+        self._thread.join(timeout)
+        self.stop_seconds = time.monotonic() - started
+        if self._thread.is_alive():
+            raise AssertionError(f"{self.what} did not stop within {timeout} s")
+        if self.error is not None:
+            raise self.error
+
+    def wait_for_exit(self, timeout: float = 10.0) -> None:
+        """Wait for it to stop by itself (it was not asked to), and re-raise what it stopped with."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise AssertionError(f"{self.what} was still running after {timeout} s")
+        if self.error is not None:
+            raise self.error
+
+
+class RunningBot(LoopThread):
     """`with RunningBot(standin, matcher):` — the bot is polling inside the block and stopped cleanly after it.
 
     The question log goes to `db_path`, else to `BOT_DB_PATH` (each test's own, see tests/conftest.py); it is
@@ -37,23 +89,11 @@ class RunningBot:
         self.poll_timeout = poll_timeout
         self.build_options = build_options
         self.application: Application | None = None
-        self.error: BaseException | None = None
-        self.stop_seconds: float | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="bot-under-test", daemon=True)
+        super().__init__("bot-under-test")
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as error:  # handed to the test thread by start() / stop()
-            self.error = error
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
+    async def _serve(self, stop: asyncio.Event) -> None:
         self.application = build_application(self.settings, self.matcher, **self.build_options)
-        await serve(self.application, self._stop, poll_timeout=self.poll_timeout)
+        await serve(self.application, stop, poll_timeout=self.poll_timeout)
 
     def start(self, timeout: float = 10.0, *, wait_for_poll: bool = True) -> RunningBot:
         """Start the bot and return once it polls for updates (or at once); raises whatever stopped it from
@@ -70,26 +110,6 @@ class RunningBot:
                 raise AssertionError("the bot did not start polling")
             time.sleep(0.01)
         return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the bot to stop as SIGTERM would, wait for it, and re-raise anything it died of."""
-        started = time.monotonic()
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
-        self.stop_seconds = time.monotonic() - started
-        if self._thread.is_alive():
-            raise AssertionError(f"the bot did not stop within {timeout} s")
-        if self.error is not None:
-            raise self.error
-
-    def wait_for_exit(self, timeout: float = 10.0) -> None:
-        """Wait for the bot to stop by itself (it was not asked to), and re-raise what it stopped with."""
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise AssertionError(f"the bot was still running after {timeout} s")
-        if self.error is not None:
-            raise self.error
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Wait until every update fetched has been dealt with (answered, dropped or expired): its log rows are then

@@ -7,11 +7,11 @@ import asyncio
 import http.client
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from harness import LoopThread
 from standin import BotAPIStandIn
 
 from bot.config import Settings
@@ -61,9 +61,11 @@ def post_update(port: int, update: dict[str, Any] | bytes, secret: str | None = 
     return request(port, "POST", path, body, headers)
 
 
-class RunningService:
+class RunningService(LoopThread):
     """`with RunningService(standin, matcher, webhook=True):` — the service is up inside the block (polling, or its
     webhook registered and listening) and stopped cleanly after it, as SIGTERM would."""
+
+    what = "the service"
 
     def __init__(self, standin: BotAPIStandIn, matcher: Matcher, *, webhook: bool = False, metrics: bool = True,
                  secret: str = SECRET, **service_options: Any) -> None:
@@ -76,22 +78,10 @@ class RunningService:
             metrics_listen=Listen("127.0.0.1", 0) if metrics else None)
         service_options.setdefault("poll_timeout", 1.0)
         self.service = Service(self.settings, matcher, **service_options)
-        self.error: BaseException | None = None
-        self.stop_seconds: float | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="service-under-test", daemon=True)
+        super().__init__("service-under-test")
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as error:  # handed to the test thread by start() / stop()
-            self.error = error
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        await self.service.run(self._stop)
+    async def _serve(self, stop: asyncio.Event) -> None:
+        await self.service.run(stop)
 
     @property
     def metrics_port(self) -> int:
@@ -111,21 +101,6 @@ class RunningService:
 
         wait_until(up, timeout, "the service to start")
         return self
-
-    def request_stop(self) -> None:
-        """Ask the service to stop, as SIGTERM does, without waiting for it."""
-        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stop.set)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        started = time.monotonic()
-        self.request_stop()
-        self._thread.join(timeout)
-        self.stop_seconds = time.monotonic() - started
-        if self._thread.is_alive():
-            raise AssertionError(f"the service did not stop within {timeout} s")
-        if self.error is not None:
-            raise self.error
 
     def healthz(self) -> tuple[int, str]:
         return request(self.metrics_port, "GET", "/healthz")

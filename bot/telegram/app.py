@@ -34,7 +34,7 @@ import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -433,19 +433,24 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _serve_until_signalled(application: Application) -> None:
-    await serve(application, stop_on_signals())
+def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run `serve_until(stop)` until Ctrl-C or SIGTERM sets `stop`; returns an exit code: 0 when it was asked to
+    stop, 1 (with one line why) when a `StartupError` ended it."""
+    async def main() -> None:
+        await serve_until(stop_on_signals())
 
-
-def run_polling(settings: Settings, matcher: Matcher) -> int:
-    """Run the bot until Ctrl-C or SIGTERM; returns an exit code: 0 when it was asked to stop, 1 (with one line
-    why) when it cannot start, the token was rejected, or polling ended on its own."""
-    application = build_application(settings, matcher)  # also quiets httpx and masks the token in logs
     try:
-        asyncio.run(_serve_until_signalled(application))
+        asyncio.run(main())
     except StartupError as error:
         print(f"ftz-bot: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def run_polling(settings: Settings, matcher: Matcher) -> int:
+    """Run the bot until Ctrl-C or SIGTERM; returns an exit code: 0 when it was asked to stop, 1 (with one line
+    why) when it cannot start, the token was rejected, or polling ended on its own."""
+    application = build_application(settings, matcher)  # also quiets httpx and masks the token in logs
+    return run_until_signalled(lambda stop: serve(application, stop))

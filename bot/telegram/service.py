@@ -13,7 +13,6 @@ mode ends `run` with a `StartupError` (one line; exit code 1).
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any
 
 from telegram.ext import Application
@@ -29,8 +28,8 @@ from bot.telegram.app import (
     fair_rate_limiter,
     pipeline,
     run_polling,
+    run_until_signalled,
     serve,
-    stop_on_signals,
 )
 from bot.telegram.health import Health, MonitorServer
 from bot.telegram.observe import MeasuredRateLimiter, ObservedRequest, instrument
@@ -107,19 +106,8 @@ class Service:
             self.health.stopping = True
 
 
-async def _until_signalled(service: Service) -> None:
-    await service.run(stop_on_signals())
-
-
 def run_bot(settings: Settings, matcher: Matcher) -> int:
     """Run the bot until Ctrl-C or SIGTERM; returns an exit code (1 when it cannot start, with one line why)."""
     if not settings.webhook_url and settings.metrics_listen is None:
         return run_polling(settings, matcher)
-    try:
-        asyncio.run(_until_signalled(Service(settings, matcher)))
-    except StartupError as error:
-        print(f"ftz-bot: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return run_until_signalled(Service(settings, matcher).run)

@@ -79,3 +79,15 @@ def test_the_curated_fixture_is_proven_and_answers_better_than_the_draft(drafted
     draft_report = evaluate_file(Matcher(load_fact_base(drafted)), SECOND_ARTICLE_SET, {f.id for f in curated.facts})
     curated_report = evaluate_file(matcher, SECOND_ARTICLE_SET, {f.id for f in curated.facts})
     assert curated_report.accuracy >= draft_report.accuracy
+
+
+BLIND_SET = REPO / "tests" / "eval" / "second_article_blind.tsv"
+
+
+def test_an_uncurated_draft_stays_at_its_first_figure_on_questions_written_blind(drafted: Path):
+    """30 answerable and 12 unanswerable questions by a helper who saw only the solar article (labels: the draft's
+    fact for the sentence each answer comes from). First measurement: 0.333 answered, 0.750 refused — below the
+    issue's bar of 0.6 / 0.8; held here as a floor, not tuned on."""
+    fact_base = load_fact_base(drafted)
+    report = evaluate_file(Matcher(fact_base), BLIND_SET, {f.id for f in fact_base.facts})
+    assert report.answerable_accuracy >= 0.33 and report.refusal_accuracy >= 0.75

@@ -162,7 +162,8 @@ class Poller:
     def finished(self) -> None:
         """One update handed over is done with (answered, dropped, expired, or left in the inbox at shutdown)."""
         self.in_flight -= 1
-        if self.in_flight < self.delivery.max_in_flight:
+        # Fetching resumes once a whole batch fits again: not one poll (and one inbox write) per finished update.
+        if self.in_flight <= max(0, self.delivery.max_in_flight - BATCH):
             self._room.set()
         if not self.in_flight and len(getattr(self.application, "_user_ids_to_be_updated_in_persistence", ())) > 1000:
             forget_persistence_ids(self.application)

@@ -142,6 +142,7 @@ _LINGER_SECONDS = 0.2
 _RETRY_OPEN_SECONDS = 30.0
 _TIDY_SECONDS = 2.0  # the write-ahead log is emptied at most this often, once the inbox is empty
 _HEADER_CHECK_SECONDS = 1.0  # the file's header is read at most this often (to notice it was overwritten)
+_CHECKPOINT_SECONDS = 1.0  # the write-ahead log is copied into the database this often
 _SQLITE_HEADER = b"SQLite format 3\x00"
 HIGH_WATER_KEY = "inbox_high_water"  # meta: "<largest update id ever stored> <when, seconds since the epoch>"
 _BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
@@ -443,11 +444,13 @@ class QuestionLog:
         self._inbox_dirty = False  # updates were stored since the write-ahead log was last emptied
         self._inbox_rows: int | None = None  # rows in the inbox table, counted by the writer after inbox writes
         self._header_checked_at = 0.0
+        self._checkpoint_at = time.monotonic() + _CHECKPOINT_SECONDS
         self._tidy_at = 0.0
         self._closed = False
         self._hurry = threading.Event()
-        # Held by the writer thread while it uses the connection, and by `inbox_store_now` (never waited for there).
-        self._db_lock = threading.Lock()
+        # Held while the connection is used or changed: by the writer thread for each transaction (not while it
+        # prepares rows), and by `inbox_store_now`, which never waits for it.
+        self._db_lock = threading.RLock()
         self._connection: sqlite3.Connection | None = None
         self._salt: bytes = b""
         self._retry_at = 0.0
@@ -524,20 +527,23 @@ class QuestionLog:
 
     # --- the Telegram bot's inbox ---------------------------------------------------------------------------
 
-    def inbox_store_now(self, entries: Sequence[tuple[int, float, str]]) -> bool:
+    def inbox_store_now(self, entries: Sequence[tuple[int, float, str]]) -> bool | None:
         """Store updates in the inbox on the caller's thread, if that can be done at once: the file is open, the
-        writer thread is not using it, and no other process holds its write lock. True once committed (a
-        transaction of some 20 µs); False when not tried or not done, and then `inbox_store` is the way.
+        writer thread is not in a transaction, and no other process holds its write lock. True once committed (a
+        transaction of some 20 µs); False when the file is busy (try again in a moment); None when the file is not
+        open (or the log closed), and then `inbox_store` is the way.
 
         Why on the caller's thread: the bot stores every batch it fetches before it polls again, and waking the
         writer thread for each one cost about 150 µs of CPU per question in thread switches at 300 questions a
         second, more than the transaction itself."""
-        if self._closed or self._connection is None or not self._db_lock.acquire(blocking=False):
+        if self._closed or self._connection is None:
+            return None
+        if not self._db_lock.acquire(blocking=False):
             return False
         try:
             connection = self._connection
             if connection is None or self._identity is None:
-                return False
+                return None
             connection.execute("PRAGMA busy_timeout = 0")  # never wait here for another process's lock
             try:
                 self._transaction(connection, [], _InboxWork.of([_InboxStoreJob(tuple(entries), _ignore)]))
@@ -647,8 +653,9 @@ class QuestionLog:
             if not behind:  # let rows gather: one wake-up and one transaction for all of them
                 self._hurry.wait(self._linger)
                 self._hurry.clear()
-            with self._db_lock:
-                stop, behind = self._batch()
+            stop, behind = self._batch()
+            if time.monotonic() >= self._checkpoint_at:
+                self._checkpoint()
         with self._db_lock:
             self._disconnect()
 
@@ -681,6 +688,23 @@ class QuestionLog:
             self._tidy_inbox()  # only once the inbox has been quiet a while: a checkpoint must not delay a store
         return stop, behind
 
+    def _checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the database (what SQLite's automatic checkpoint would do), on a
+        connection of the writer thread's own: a passive checkpoint takes no lock, so nobody waits for it."""
+        self._checkpoint_at = time.monotonic() + _CHECKPOINT_SECONDS
+        with self._db_lock:  # never copy pages into a file that was overwritten meanwhile: look first
+            self._header_checked_at = 0.0
+            self._check_file()
+        if self._connection is None:
+            return
+        try:
+            # mode=rw: never create the file (it may just have been deleted: that is for _check_file to see).
+            with contextlib.closing(sqlite3.connect(self.path.resolve().as_uri() + "?mode=rw", uri=True, timeout=0,
+                                                    isolation_level=None)) as checkpointer:
+                checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            logger.debug("question log: checkpoint not done: %s", exc)
+
     def _tidy_inbox(self) -> None:
         """Once the inbox is empty and has been left alone for `_TIDY_SECONDS`, empty the write-ahead log too: it
         still holds the pages the answered updates were written to, chat ids included. Not while updates keep
@@ -690,15 +714,18 @@ class QuestionLog:
         if connection is None:
             return
         try:
-            if connection.execute("SELECT 1 FROM inbox LIMIT 1").fetchone() is None:
-                busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            with self._db_lock:
+                empty = connection.execute("SELECT 1 FROM inbox LIMIT 1").fetchone() is None
+                busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] if empty else 1
+            if empty:
                 self._inbox_dirty = bool(busy)  # a report reading the file: try again later
         except sqlite3.Error as exc:
             logger.debug("question log: could not empty the write-ahead log: %s", exc)
 
     def _call(self, job: _CallJob) -> None:
         try:
-            result = job.function(self._connect())
+            with self._db_lock:
+                result = job.function(self._connect())
         except Exception as exc:
             result = exc
         try:
@@ -728,6 +755,9 @@ class QuestionLog:
         try:
             connection.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block the writer
             connection.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses at most the last batch
+            # No automatic checkpoints: one would run in whichever thread commits, and the event loop commits the
+            # inbox (`inbox_store_now`). The writer thread checkpoints instead, on a connection of its own.
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
             connection.execute("PRAGMA foreign_keys = ON")
             # Deleted rows are overwritten with zeros: an answered update leaves no chat id behind in the file.
             connection.execute("PRAGMA secure_delete = ON")
@@ -830,8 +860,9 @@ class QuestionLog:
             logger.warning("question log: the inbox could not be carried over to the new file (%s)", _reason(exc))
 
     def _write(self, writes: list[_Job]) -> None:
-        self._check_file()
-        connection = self._connect()
+        with self._db_lock:
+            self._check_file()
+            connection = self._connect()
         if connection is None:
             self._count_dropped(sum(isinstance(job, _QuestionJob | _VoteJob) for job in writes), "file unusable")
             _settle_stores(writes, False)
@@ -871,7 +902,8 @@ class QuestionLog:
             self._warn(f"question log: cannot write to {self.path} ({_reason(error)}); answers continue, but "
                        f"{len(rows) - written} row(s) were not logged.")
             if not written and not stored:  # nothing goes through: reopen later rather than hammer a broken file
-                self._disconnect()
+                with self._db_lock:
+                    self._disconnect()
                 self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
 
     def _rows(self, writes: list[_Job]) -> list[_Row]:
@@ -895,6 +927,11 @@ class QuestionLog:
         # so it is in this batch or an earlier one; likewise an update is stored before it is answered.
         questions = [row.values for row in rows if row.question]
         votes = [row.values for row in rows if not row.question]
+        with self._db_lock:
+            self._run_transaction(connection, questions, votes, inbox)
+
+    def _run_transaction(self, connection: sqlite3.Connection, questions: list[Sequence[object]],
+                         votes: list[Sequence[object]], inbox: _InboxWork | None) -> None:
         connection.execute("BEGIN IMMEDIATE")
         try:
             if inbox is not None and inbox.store:

@@ -460,6 +460,8 @@ def test_a_log_file_deleted_replaced_or_overwritten_is_noticed_once_and_a_new_fi
         log: QuestionLog, db_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
         damage, words: str) -> None:
     monkeypatch.setattr(questionlog, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
+    # and no checkpoint meanwhile: one right after the damage would write page 1 back over the garbage
+    monkeypatch.setattr(questionlog, "_CHECKPOINT_SECONDS", 3600.0)
     log_a_few(log, 3)
     assert log.flush()
     damage(db_path)

@@ -58,6 +58,7 @@ BATCH = 100  # updates per getUpdates (Telegram's maximum)
 LOUD_FAILURES = 3  # consecutive getUpdates failures logged as WARNING; the rest at DEBUG
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0
 HIGH_WATER_TRUSTED = 6 * 24 * 3600.0  # Telegram numbers updates afresh after a week without any: trust less
+STORE_TRIES = 20  # a busy inbox is tried again every millisecond this many times before the writer thread does it
 FLOOD = 200  # updates in flight at once that count as a flood: once it is over, memory is handed back
 SETTLE_SECONDS = 2.0  # quiet this long after a flood before handing memory back
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -161,7 +162,8 @@ class Poller:
     def finished(self) -> None:
         """One update handed over is done with (answered, dropped, expired, or left in the inbox at shutdown)."""
         self.in_flight -= 1
-        if self.in_flight < self.delivery.max_in_flight:
+        # Fetching resumes once a whole batch fits again: not one poll (and one inbox write) per finished update.
+        if self.in_flight <= max(0, self.delivery.max_in_flight - BATCH):
             self._room.set()
         if not self.in_flight and len(getattr(self.application, "_user_ids_to_be_updated_in_persistence", ())) > 1000:
             forget_persistence_ids(self.application)
@@ -350,9 +352,15 @@ class Poller:
 
     async def _store(self, entries: list[tuple[int, float, str]]) -> None:
         """Write a batch to the inbox and wait for the commit (the next getUpdates will confirm the batch)."""
+        stored = None if self.log is None else self.log.inbox_store_now(entries)  # usually done here, in ~20 µs
+        for _ in range(STORE_TRIES):
+            if stored is not False:
+                break
+            await asyncio.sleep(0.001)  # the writer thread is in a transaction: it takes a millisecond or two
+            stored = self.log.inbox_store_now(entries)  # type: ignore[union-attr]
         if self.log is None:
             ok = False
-        elif self.log.inbox_store_now(entries):  # the usual way: committed here, in some 20 µs
+        elif stored:
             ok = True
         else:
             loop = asyncio.get_running_loop()

@@ -292,8 +292,9 @@ class Matcher:
         matches: list[Match] = []
         places: list[str] = []
         for unit in units:
-            match = self._match_text(unit, unit, language, question_mark=True, fragment=True)
-            named = self.analyser.analyse_folded(unit).places - self._zone_places
+            analysis = self.analyser.analyse_folded(unit)
+            named = analysis.places - self._zone_places
+            match = self._match_text(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             if match.reason == _FRAGMENT and named and places and matches and matches[-1].answered:
                 # "kashgar area size? and horgos?": the question before, about this place.
                 before = matches[-1].question
@@ -315,11 +316,11 @@ class Matcher:
         return bool(analysis.terms or analysis.unknown or analysis.outside)
 
     def _match_text(self, question: str, text: str, language: str, *, greeting: str | None = None,
-                    question_mark: bool = False, fragment: bool = False) -> Match:
-        """Match one clause (plain text); with `fragment`, a clause naming only places ("..., is Horgos?") is
-        no question of its own."""
+                    question_mark: bool = False, fragment: bool = False, analysis: Analysis | None = None) -> Match:
+        """Match one clause (plain text; `analysis` when the caller has it already); with `fragment`, a clause
+        naming only places ("..., is Horgos?") is no question of its own."""
         terms = self.analyser
-        analysis = terms.analyse_folded(text)
+        analysis = analysis if analysis is not None else terms.analyse_folded(text)
         query = set(analysis.terms)
         yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
@@ -393,8 +394,9 @@ class Matcher:
         similarities = index.similarities(text)
         specific = {p for p in analysis.places if p not in self._zone_places}
         if decided.outcome is Outcome.CLARIFY:
-            offered = [i for i, f in enumerate(facts) if f.id in {s.fact_id for s in decided.suggestions}]
-            best, value, runner_up = top_two([similarities[i] if i in offered else -1.0 for i in range(len(facts))])
+            offered_ids = {s.fact_id for s in decided.suggestions}
+            best, value, runner_up = top_two([similarity if fact.id in offered_ids else -1.0
+                                              for fact, similarity in zip(facts, similarities, strict=True)])
             if value >= t.semantic_tiebreak and value - runner_up >= t.semantic_tiebreak_margin:
                 return Match(question, Outcome.ANSWER, language, facts[best], decided.confidence, semantic=True)
             overall, value, _ = top_two(similarities)

@@ -60,7 +60,7 @@ FIRST_DELAY, MAX_DELAY = 1.0, 30.0
 HIGH_WATER_TRUSTED = 6 * 24 * 3600.0  # Telegram numbers updates afresh after a week without any: trust less
 STORE_TRIES = 20  # a busy inbox is tried again every millisecond this many times before the writer thread does it
 FLOOD = 200  # updates in flight at once that count as a flood: once it is over, memory is handed back
-SETTLE_SECONDS = 2.0  # quiet this long after a flood before handing memory back
+SETTLE_SECONDS = 2.0  # nothing fetched for this long after a flood before memory is handed back (a full collection)
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
@@ -347,6 +347,9 @@ class Poller:
             self.in_flight += 1
             queue.put_nowait(update)
         self._busiest = max(self._busiest, self.in_flight)
+        if updates and self._settle is not None:  # not idle after all: memory is handed back only when it is
+            self._settle.cancel()
+            self._settle = None
         if self.in_flight >= self.delivery.max_in_flight:
             self._room.clear()
 

@@ -249,3 +249,11 @@ def test_the_semantic_layer_settles_a_paraphrase_the_lexicon_is_unsure_of(fact_b
 
 def test_glued_words_are_read_apart(matcher):
     assert answered(matcher, "xinjiang ftz howmany areas") == "three_areas"
+
+
+@pytest.mark.parametrize("question", ["when will the kashgar area be finished",
+                                      "what incentives do R&D centres get in money terms",
+                                      "when does phase two start", "二期什么时候开工", "когда достроят хоргос"])
+def test_completion_dates_later_phases_and_subsidies_are_not_in_the_article(matcher, question):
+    match = matcher.match(question)
+    assert match.outcome is Outcome.NO_MATCH and match.refused, (question, match.fact and match.fact.id)

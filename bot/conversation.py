@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
 from bot.matcher import Match, Matcher, Outcome, detect_language
-from bot.terms import TermKind, plain_text
+from bot.terms import Analysis, TermKind, plain_text
 from bot.text import fold
 
 DEFAULT_MEMORY_SECONDS = 600.0
@@ -56,11 +56,13 @@ class Conversation:
         if chosen is not None:
             return chosen
         match = self.matcher.match(message)
-        if (self._turns and not match.refused and match.outcome is not Outcome.SMALL_TALK
-                and self._is_follow_up(message, match)):
-            resolved = self._resolve(message, match)
-            if resolved is not None:
-                match = resolved
+        if self._turns and not match.refused and match.outcome is not Outcome.SMALL_TALK:
+            text = plain_text(fold(message))
+            analysis = self.matcher.analyser.analyse_folded(text)
+            if self._is_follow_up(text, analysis, match):
+                resolved = self._resolve(message, text, analysis, match)
+                if resolved is not None:
+                    match = resolved
         self._remember(match)
         return match
 
@@ -80,9 +82,8 @@ class Conversation:
         self._turns.append(Turn(plain_text(fold(question)), frozenset(fact.entities), fact.id))
         return match
 
-    def _is_follow_up(self, message: str, match: Match) -> bool:
+    def _is_follow_up(self, text: str, analysis: Analysis, match: Match) -> bool:
         """Short, and leaning on what came before: a cue word, a pronoun, no place named, or nothing but a place."""
-        text = plain_text(fold(message))
         words = text.split()
         cjk = sum(1 for c in text if "\u3400" <= c <= "\u9fff")
         if len(words) > _FOLLOW_UP_WORDS or cjk > 2 * _FOLLOW_UP_WORDS:
@@ -92,13 +93,10 @@ class Conversation:
             return True
         if any(text.endswith(end) or text.startswith(end) for end in cues.cjk):
             return True
-        analysis = self.matcher.analyser.analyse_folded(text)
         return not analysis.places or all(t.kind is TermKind.PLACE for t in analysis.terms) or not match.answered
 
-    def _resolve(self, message: str, alone: Match) -> Match | None:
-        """The first reading of a follow-up that the matcher answers, or None."""
-        text = plain_text(fold(message))
-        analysis = self.matcher.analyser.analyse_folded(text)
+    def _resolve(self, message: str, text: str, analysis: Analysis, alone: Match) -> Match | None:
+        """The first reading of a follow-up (`text`: the message as plain text) that the matcher answers, or None."""
         zone = self.matcher.fact_base.lexicon.zone_places
         named = frozenset(analysis.places - zone)
         last = self._turns[-1]

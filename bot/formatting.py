@@ -230,11 +230,6 @@ def snippet(text: str, limit: int) -> str:
 # --- Telegram: commands, topics, notices ----------------------------------------------------------------------
 
 
-def commands(fact_base: FactBase) -> dict[str, tuple[tuple[str, str], ...]]:
-    """The command menu (command, description) in each language of the folder."""
-    return {language: fact_base.messages.commands(language) for language in fact_base.messages.languages}
-
-
 def menus(fact_base: FactBase) -> list[tuple[str | None, tuple[tuple[str, str], ...]]]:
     """(Telegram language code, menu) pairs to register: the folder's first language as the default (None), each
     other language under its code, and each mapped Telegram language (kk → ru) under its own code."""

@@ -67,6 +67,33 @@ class DraftFact:
     keywords: list[str]
 
 
+@dataclass(frozen=True)
+class Attribute:
+    """A kind of fact articles state (an area, a cost, jobs): how to see it in a sentence, how people ask for it."""
+
+    name: str
+    evidence: tuple[str, ...]
+    pattern: re.Pattern[str] | None
+    questions: tuple[str, ...]
+    concept: tuple[str, ...]
+    answer_kind: bool  # a question asking for it is refused by a fact that does not state it
+
+    def shown_in(self, sentence: str) -> bool:
+        folded = sentence.lower()
+        return bool(self.pattern and self.pattern.search(sentence)) or any(
+            re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", folded) for word in self.evidence)
+
+
+def load_attributes(path: Path | None = None) -> tuple[Attribute, ...]:
+    """The kinds of fact in `bot/templates/attributes.en.toml` (data curators may extend)."""
+    data = tomllib.loads((path or TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
+    return tuple(Attribute(entry["name"], tuple(entry.get("evidence", ())),
+                           re.compile(entry["pattern"], re.IGNORECASE) if "pattern" in entry else None,
+                           tuple(entry.get("questions", ())), tuple(entry.get("concept", ())),
+                           bool(entry.get("answer_kind", False)))
+                 for entry in data.get("attribute", []))
+
+
 @dataclass
 class Draft:
     title: str
@@ -77,6 +104,8 @@ class Draft:
     facts: list[DraftFact] = field(default_factory=list)
     places: list[DraftPlace] = field(default_factory=list)
     ignore_generic: list[str] = field(default_factory=list)
+    concepts: dict[str, list[str]] = field(default_factory=dict)  # the kinds of fact the article states
+    answer_kinds: list[str] = field(default_factory=list)  # concepts only a fact stating them answers
 
 
 # --- reading the article ----------------------------------------------------------------------------------------
@@ -159,6 +188,7 @@ def draft(text: str) -> Draft:
     names = {name: p for p in places for name in p.names}
     zone = next(p for p in places if p.zone)
     used_ids: set[str] = set()
+    attributes = load_attributes()
     for number, paragraph in enumerate(body, start=1):
         sentences = [s for s in split_sentences(paragraph) if informative(s)]
         if not sentences:
@@ -175,8 +205,15 @@ def draft(text: str) -> Draft:
                     entities.append(place.id)
             if zone.id not in entities:
                 entities.insert(0, zone.id)
-            result.facts.append(DraftFact(fact_id, topic_id, sentence, entities,
-                                          draft_questions(sentence, keywords), keywords))
+            questions = draft_questions(sentence, keywords)
+            for attribute in attributes:
+                if attribute.shown_in(sentence):
+                    questions += [q for q in attribute.questions if q not in questions]
+                    if attribute.concept:
+                        result.concepts[attribute.name] = list(attribute.concept)
+                    if attribute.answer_kind and attribute.name not in result.answer_kinds:
+                        result.answer_kinds.append(attribute.name)
+            result.facts.append(DraftFact(fact_id, topic_id, sentence, entities, questions, keywords))
     result.ignore_generic = _generic_refusals_in(text)
     return result
 
@@ -382,6 +419,12 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
     if result.ignore_generic:
         lexicon += ["# Generic \"not covered\" words this article does speak of: not refused here.",
                     f"ignore_generic = {_list(result.ignore_generic)}", ""]
+    if result.concepts:
+        lexicon += ["# Kinds of fact the article states (bot/templates/attributes.en.toml): synonyms, never refused.",
+                    "[concepts]"] + [f"{name} = {_list(words)}" for name, words in result.concepts.items()] + [""]
+    if result.answer_kinds:
+        lexicon[4:4] = ["# A question asking one of these is answered only by a fact that states it (refused otherwise).",
+                        f"answer_kinds = {_list(result.answer_kinds)}", ""]
     for place in result.places:
         lexicon += ["[[place]]", f"id = {_q(place.id)}"] + (["zone = true"] if place.zone else []) + [
             f"names = {_list(place.names)}", ""]

@@ -188,6 +188,7 @@ class Lexicon:
     year_concept: str | None = None  # what a year in a yes/no claim asks about ("was it set up in 2024?")
     exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
     follow_up: FollowUpCues = FollowUpCues()
+    answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
 
     def place(self, place_id: str) -> Place:
         return next(p for p in self.places if p.id == place_id)
@@ -453,7 +454,7 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
-                         "ignore_generic"})
+                         "answer_kinds", "ignore_generic"})
 
 
 def overlay_path(path: Path, language: str) -> Path:
@@ -593,6 +594,11 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
     for key, concept in (("membership_concept", membership), ("year_concept", year)):
         if concept is not None and concept not in sections["concepts"]:
             raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]", field_name=key)
+    answer_kinds = _strings(data, "answer_kinds", path, None) if "answer_kinds" in data else ()
+    for concept in answer_kinds:
+        if concept not in sections["concepts"]:
+            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
+                                 field_name="answer_kinds")
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],
@@ -606,6 +612,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         year_concept=year,
         exclusive=_load_exclusive(data.get("exclusive", []), path),
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
+        answer_kinds=frozenset(answer_kinds),
     )
 
 

@@ -361,6 +361,13 @@ class Matcher:
         scores = self.score(analysis)
         decided = self._decide(question, language, query, not analysis.oov, scores)
         decided = self._settle(question, text, language, analysis, scores, decided)
+        if decided.answered and decided.fact is not None:
+            weights = self._weights[self.fact_base.facts.index(decided.fact)]
+            missing = sorted(k for k in self.fact_base.lexicon.answer_kinds & names
+                             if Term(TermKind.CONCEPT, k) not in weights)
+            if missing:  # "how much will phase two cost?": the fact about phase two states no cost
+                return Match(question, Outcome.NO_MATCH, language,
+                             reason=f"{Refusal.NOT_GIVEN.value}: the article gives no {missing[0]} for that")
         if decided.answered and yes_no:
             decided = replace(decided, verdict=self._verdict(decided, analysis, text))
         return decided

@@ -3,6 +3,7 @@ verbatim sources, echo questions for figures, dates and names, proper nouns as p
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bot.draft import draft, draft_questions, proper_nouns, split_sentences, write_draft
 from bot.evaluation import evaluate_file
 from bot.knowledge import load_fact_base
-from bot.matcher import Matcher
+from bot.matcher import Matcher, Outcome
 from bot.proof import prove
 from tests.conftest import REPO
 
@@ -91,3 +92,18 @@ def test_an_uncurated_draft_stays_at_its_first_figure_on_questions_written_blind
     fact_base = load_fact_base(drafted)
     report = evaluate_file(Matcher(fact_base), BLIND_SET, {f.id for f in fact_base.facts})
     assert report.answerable_accuracy >= 0.33 and report.refusal_accuracy >= 0.75
+
+
+def test_a_drafted_fact_answers_the_everyday_words_for_what_its_sentence_states(drafted: Path):
+    matcher = Matcher(load_fact_base(drafted))  # the semantic layer settles what the words leave close
+    assert matcher.match("how much land does it take up").fact.id == "built_heliotrope_energy"  # "covers 1,150 ha"
+    assert matcher.match("how much did the whole thing cost").fact.id == "built_heliotrope_energy"  # "420 million"
+
+
+def test_a_cost_asked_of_a_fact_whose_sentence_states_none_is_refused(drafted: Path):
+    fact_base = load_fact_base(drafted)
+    assert "money" in fact_base.lexicon.answer_kinds
+    match = Matcher(fact_base, semantic=None).match("cost of the battery storage")
+    assert match.outcome is Outcome.NO_MATCH and "no money" in match.reason
+    without = dataclasses.replace(fact_base, lexicon=dataclasses.replace(fact_base.lexicon, answer_kinds=frozenset()))
+    assert Matcher(without, semantic=None).match("cost of the battery storage").fact.id == "battery_storage_system"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -156,7 +157,6 @@ def test_a_folder_without_small_talk_or_stopwords_gets_them_from_the_generic_lex
 
 
 def test_a_word_the_folder_gives_a_meaning_to_or_ignores_drops_the_generic_entry(tmp_path):
-    import shutil
 
     folder = tmp_path / "solar"
     shutil.copytree(SOLAR, folder)
@@ -178,7 +178,6 @@ def test_the_bundled_lexicon_keeps_the_articles_words_and_the_generic_lexicon_th
 
 
 def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path):
-    import shutil
 
     generic = (REPO / "bot" / "lexicon" / "generic.toml").read_text(encoding="utf-8")
     bundled = (KNOWLEDGE / "lexicon.toml").read_text(encoding="utf-8")
@@ -196,6 +195,17 @@ def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_fol
     with pytest.raises(KnowledgeError, match="unknown concept 'years'"):
         load_fact_base(folder)
 
+
+
+def test_answer_kinds_must_name_concepts_of_the_lexicon(tmp_path):
+    folder = tmp_path / "solar"
+    shutil.copytree(SOLAR, folder)
+    _edit(folder / "lexicon.toml", 'ignore_generic = [', 'answer_kinds = ["area"]\nignore_generic = [')
+    assert load_fact_base(folder).lexicon.answer_kinds == {"area"}
+    _edit(folder / "lexicon.toml", 'answer_kinds = ["area"]', 'answer_kinds = ["acreage"]')
+    with pytest.raises(KnowledgeError, match="unknown concept 'acreage'") as error:
+        load_fact_base(folder)
+    assert "answer_kinds" in str(error.value) and "lexicon.toml" in str(error.value)
 
 def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
     from bot.knowledge import KnowledgeErrors

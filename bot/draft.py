@@ -423,7 +423,7 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
         lexicon += ["# Kinds of fact the article states (bot/templates/attributes.en.toml): synonyms, never refused.",
                     "[concepts]"] + [f"{name} = {_list(words)}" for name, words in result.concepts.items()] + [""]
     if result.answer_kinds:
-        lexicon[4:4] = ["# A question asking one of these is answered only by a fact that states it (refused otherwise).",
+        lexicon[4:4] = ["# A question asking for one of these is answered only by a fact that states it.",
                         f"answer_kinds = {_list(result.answer_kinds)}", ""]
     for place in result.places:
         lexicon += ["[[place]]", f"id = {_q(place.id)}"] + (["zone = true"] if place.zone else []) + [

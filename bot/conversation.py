@@ -167,6 +167,8 @@ class Conversation:
                 if part.follow_up:
                     places = frozenset(part.fact.entities)
                     question = plain_text(fold(self.matcher.display_question(part.fact, "en")))
+                if part.fact.subject:  # "which one is biggest?" answered Urumqi: "its share?" is Urumqi's
+                    places = frozenset({part.fact.subject})
                 self._turns = [*self._turns[-1:], Turn(question, places, part.fact.id)]
 
 

@@ -107,10 +107,18 @@ class Fact:
     keywords: tuple[str, ...]
     subject: str | None = None  # the place the answer singles out ("Urumqi is the largest"): a yes/no question
     # naming another place gets "No"
+    since: dt.date | None = None  # the date an answer's {elapsed} counts from ("3 years ago")
 
-    def answer(self, language: str) -> str:
-        """The answer in `language`, else in the folder's first language."""
-        return _in_language(self.answers, language)
+    def answer(self, language: str, *, today: dt.date | None = None) -> str:
+        """The answer in `language` (else the folder's first language), its {elapsed} counted up to `today`."""
+        text = _in_language(self.answers, language)
+        if self.since is None:
+            return text
+        return text.replace(ELAPSED, elapsed((today or dt.date.today()) - self.since, language))
+
+    def answer_words(self, language: str) -> str:
+        """The answer's own words, without what is counted at reply time: what the matcher indexes."""
+        return _in_language(self.answers, language).replace(ELAPSED, "")
 
     def questions_in(self, language: str) -> tuple[str, ...]:
         return _in_language(self.questions, language)
@@ -133,6 +141,16 @@ class Fact:
     @property
     def questions_zh(self) -> tuple[str, ...]:
         return self.questions_in("zh")
+
+
+ELAPSED = "{elapsed}"
+
+
+def elapsed(span: dt.timedelta, language: str) -> str:
+    """A time span in words of `language` ("3 years", "3 года", "3年"): Babel knows each language's plurals."""
+    from babel.dates import format_timedelta  # imported on first use: most answers need no date arithmetic
+
+    return format_timedelta(span, locale=language, threshold=1.1)
 
 
 def _in_language(by_language: Mapping[str, _T], language: str) -> _T:
@@ -362,7 +380,7 @@ def _strings(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None
     return tuple(items)
 
 
-_FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject")
+_FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject", "since")
 
 
 def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
@@ -426,7 +444,18 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
             keywords=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "keywords", path, fact_id), ()),
             subject=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "subject", path, fact_id), None)
             if "subject" in raw else None,
+            since=raw.get("since") if isinstance(raw.get("since"), dt.date) else None,
         )
+        counts_time = any(ELAPSED in answer for answer in fact.answers.values())
+        if "since" in raw and not isinstance(raw["since"], dt.date) or isinstance(raw.get("since"), dt.datetime):
+            found.append(KnowledgeError(path, "must be a date such as 2023-11-01 (no quotes)", fact_id=fact_id,
+                                        field_name="since"))
+        elif counts_time and fact.since is None:
+            found.append(KnowledgeError(path, f"an answer uses {ELAPSED}: add since = <the date it counts from>",
+                                        fact_id=fact_id, field_name="since"))
+        elif fact.since is not None and not counts_time:
+            found.append(KnowledgeError(path, f"no answer uses {ELAPSED}, so nothing counts from this date",
+                                        fact_id=fact_id, field_name="since"))
         if fact.subject is not None and fact.subject not in fact.entities:
             found.append(KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
                                         fact_id=fact_id, field_name="subject"))

@@ -200,7 +200,7 @@ class Matcher:
             for keyword in fact.keywords:
                 for term in self.analyser.analyse(keyword, correct=False).terms:
                     weights[term] = 1.0
-            answer_terms = self.analyser.analyse(fact.answer("en"), correct=False).terms
+            answer_terms = self.analyser.analyse(fact.answer_words("en"), correct=False).terms
             for term in answer_terms:
                 weights.setdefault(term, t.answer_weight)
             for entity in fact.entities:
@@ -433,7 +433,7 @@ class Matcher:
             claimed = {t.value for t in analysis.numbers}
             if claimed - self._answer_numbers[index]:
                 return Verdict.NO  # "was it set up in 2024?"
-            answer = fold(match.fact.answer("en"))
+            answer = fold(match.fact.answer_words("en"))
             for group in self.fact_base.lexicon.exclusive:
                 said = {w for w in group if re.search(rf"\b{re.escape(w)}\b", text)}
                 if said and not any(re.search(rf"\b{re.escape(w)}\b", answer) for w in said) and any(

@@ -113,7 +113,7 @@ class TermAnalyser:
         # The figures the facts state, so that a question's "about 130" can stand for 134.6.
         self._numbers: list[tuple[str, float]] = []
         for fact in fact_base.facts:
-            for text in (*fact.all_questions(), *fact.keywords, fact.answer("en")):
+            for text in (*fact.all_questions(), *fact.keywords, fact.answer_words("en")):
                 if has_cjk(text):
                     continue
                 prepared = self._prepare(fold(text))

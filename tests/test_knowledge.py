@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -224,3 +225,23 @@ def test_an_english_only_folder_needs_no_chinese_and_no_outside_places():
     fact_base = load_fact_base(SOLAR)
     assert fact_base.article.languages == ("en",) and fact_base.lexicon.zone_places == {"lake_merrow_solar_farm"}
     assert all(set(f.answers) == {"en"} for f in fact_base.facts)
+
+
+def test_an_answer_counts_the_time_since_its_date_in_the_askers_language():
+    fact = next(f for f in load_fact_base(KNOWLEDGE).facts if f.id == "establishment_date")
+    assert fact.answer("en", today=dt.date(2026, 11, 30)).endswith("November 1, 2023 — 3 years ago.")
+    assert "3 года назад" in fact.answer("ru", today=dt.date(2026, 11, 30))
+    assert "5 лет назад" in fact.answer("ru", today=dt.date(2028, 11, 30))
+    assert "距今3年" in fact.answer("zh", today=dt.date(2026, 11, 30))
+    assert "{elapsed}" not in fact.answer_words("en") and "3 years" not in fact.answer_words("en")
+
+
+def test_an_elapsed_answer_without_its_date_or_a_date_without_one_fails_at_load(knowledge_copy):
+    facts = knowledge_copy / "facts.toml"
+    _edit(facts, "since = 2023-11-01\n", "")
+    with pytest.raises(KnowledgeError, match="add since") as error:
+        load_fact_base(knowledge_copy)
+    assert "establishment_date" in str(error.value) and "facts.toml" in str(error.value)
+    _edit(facts, "since = 2023-11-01\n", 'since = "2023-11-01"\n')
+    with pytest.raises(KnowledgeError, match="must be a date"):
+        load_fact_base(knowledge_copy)

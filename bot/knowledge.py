@@ -447,7 +447,7 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
             since=raw.get("since") if isinstance(raw.get("since"), dt.date) else None,
         )
         counts_time = any(ELAPSED in answer for answer in fact.answers.values())
-        if "since" in raw and not isinstance(raw["since"], dt.date) or isinstance(raw.get("since"), dt.datetime):
+        if ("since" in raw and not isinstance(raw["since"], dt.date)) or isinstance(raw.get("since"), dt.datetime):
             found.append(KnowledgeError(path, "must be a date such as 2023-11-01 (no quotes)", fact_id=fact_id,
                                         field_name="since"))
         elif counts_time and fact.since is None:

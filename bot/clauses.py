@@ -62,6 +62,11 @@ def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
     return [piece]
 
 
+def _first_word(text: str) -> str:
+    words = _WORD.findall(text)
+    return words[0] if words else ""
+
+
 def _starts_question(text: str, cues: ClauseCues) -> bool:
     first = text.split(maxsplit=1)[0] if text.split() else ""
     return first in cues.question_words or first in cues.leading_words
@@ -106,7 +111,7 @@ def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
         question_mark = sentence.rstrip().endswith(("?", "？"))
         pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)
         marks = [asks(piece, cues) for piece in pieces]
-        if question_mark and pieces and not any(marks):
-            marks[-1] = True
+        if question_mark and pieces and (not any(marks) or _first_word(pieces[-1]) in cues.joiners):
+            marks[-1] = True  # "why was it set up, and is it the first?": the mark is the joined clause's
         clauses.extend(Clause(piece, mark, number) for piece, mark in zip(pieces, marks, strict=True))
     return clauses

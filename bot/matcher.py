@@ -300,6 +300,7 @@ class Matcher:
                 before = matches[-1].question
                 for name in (n for p in places for n in self.fact_base.lexicon.place(p).all_names()):
                     before = re.sub(rf"(?<![^\W_]){re.escape(name)}(?![^\W_])", " ", before)
+                before = re.sub(r"\d[\d.,]*", " ", before)  # "kashgar 28.48? whats horgos": its figure is no clue
                 match = self._match_text(unit, f"{before} {unit}", language, question_mark=True)
             if not named and places:
                 names = " ".join(self.place_names[p] for p in places)
@@ -552,10 +553,12 @@ def _combine(whole: Match, parts: list[Match]) -> Match:
         if part.answered and all(part.fact != a.fact for a in answered):
             answered.append(part)
     refused = [p for p in parts if p.refused]
-    if len(answered) >= 2 or (answered and refused):
+    # Beside an answer, a question nothing answers is said so ("... what about crypto?"), never silently dropped.
+    unanswered = [p for p in parts if p.outcome is Outcome.NO_MATCH] if answered else refused
+    if len(answered) >= 2 or (answered and unanswered):
         shown: list[Match] = []
         for part in parts:
-            if part.refused or (part.answered and all(part.fact != s.fact for s in shown)):
+            if part in unanswered or (part.answered and all(part.fact != s.fact for s in shown)):
                 shown.append(part)
         return replace(answered[0], question=whole.question, parts=tuple(shown))
     if whole.answered:

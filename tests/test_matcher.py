@@ -257,3 +257,27 @@ def test_glued_words_are_read_apart(matcher):
 def test_completion_dates_later_phases_and_subsidies_are_not_in_the_article(matcher, question):
     match = matcher.match(question)
     assert match.outcome is Outcome.NO_MATCH and match.refused, (question, match.fact and match.fact.id)
+
+
+def _parts(match) -> list[str | None]:
+    return [part.fact.id if part.fact else None for part in match.parts]
+
+
+def test_a_second_question_joined_after_a_comma_takes_the_question_mark(matcher):
+    match = matcher.match("зачем её создали, и это первая такая зона на северо-западе?")
+    assert _parts(match)[1] == "first_in_northwest" and _parts(match)[0] != "first_in_northwest"
+
+
+def test_a_place_asked_after_others_takes_their_question_but_not_their_figures(matcher):
+    match = matcher.match("urumqi is 134.6 km2 right? and kashgar 28.48? whats horgos")
+    assert _parts(match) == ["urumqi_area", "kashgar_area", "horgos_area"]
+
+
+def test_a_plus_between_two_questions_joins_them(matcher):
+    match = matcher.match("what's the total area + what's the date it opened?")
+    assert _parts(match) == ["total_area", "establishment_date"]
+
+
+def test_an_unanswerable_question_beside_an_answer_is_said_so_not_dropped(matcher):
+    match = matcher.match("how big is the horgos area? what is the main road there?")  # no rule refuses it
+    assert _parts(match) == ["horgos_area", None] and match.parts[1].outcome is Outcome.NO_MATCH

@@ -9,7 +9,7 @@ import pytest
 
 from bot.draft import draft, draft_questions, proper_nouns, split_sentences, write_draft
 from bot.evaluation import evaluate_file
-from bot.knowledge import load_fact_base
+from bot.knowledge import article_sha256, load_fact_base
 from bot.matcher import Matcher
 from bot.proof import prove
 from tests.conftest import REPO
@@ -59,6 +59,7 @@ def test_the_article_subject_is_the_zone_and_every_proper_noun_a_place():
 def test_a_drafted_folder_passes_check_declares_english_only_and_names_its_own_subject(drafted: Path):
     fact_base = load_fact_base(drafted)
     assert fact_base.article.languages == ("en",)
+    assert f'sha256 = "{article_sha256(drafted / "article.txt")}"' in (drafted / "article.toml").read_text("utf-8")
     assert all(fact.sources[0] == fact.answer_en for fact in fact_base.facts)  # the draft answer is the sentence
     assert fact_base.messages.text("en", "subject") == "the Lake Merrow Solar Farm"
     assert "generic" not in (drafted / "lexicon.toml").read_text(encoding="utf-8").split("[[place]]")[1]

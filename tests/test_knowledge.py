@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeError, load_fact_base
+from bot.knowledge import KnowledgeError, article_sha256, load_fact_base
 from tests.conftest import KNOWLEDGE, REPO
 
 SEED = REPO.parent / "shared" / "seeds" / "000_256a41285a598912.txt"
@@ -19,10 +21,44 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_the_bundled_article_is_the_seed_article_byte_for_byte():
+def test_the_bundled_article_toml_records_the_seed_articles_checksum():
+    """The loader checks article.txt against the recorded SHA-256 (next tests); where the seed the article came from
+    is beside the checkout (CI), the recorded checksum must be the seed's."""
+    recorded = tomllib.loads((KNOWLEDGE / "article.toml").read_text(encoding="utf-8"))["sha256"]
+    assert recorded == article_sha256(KNOWLEDGE / "article.txt")
     if not SEED.exists():
         pytest.skip("../shared/seeds is not beside this checkout")
-    assert (KNOWLEDGE / "article.txt").read_bytes() == SEED.read_bytes()
+    assert recorded == hashlib.sha256(SEED.read_bytes()).hexdigest()
+
+
+def test_an_article_that_matches_its_recorded_checksum_loads(knowledge_copy):
+    assert 'sha256 = "' in (knowledge_copy / "article.toml").read_text(encoding="utf-8")
+    assert "Xinjiang Pilot Free Trade Zone" in load_fact_base(knowledge_copy).article.text
+
+
+def test_a_changed_article_is_refused_naming_article_txt_and_saying_what_to_do(knowledge_copy):
+    article = knowledge_copy / "article.txt"
+    article.write_bytes(article.read_bytes() + b"\nAn added line.\n")
+    with pytest.raises(KnowledgeError) as error:
+        load_fact_base(knowledge_copy)
+    assert error.value.path == article and str(error.value).startswith(f"{article}: its SHA-256 is ")
+    assert "byte for byte" in str(error.value) and f'set sha256 = "{article_sha256(article)}"' in str(error.value)
+
+
+def test_a_checksum_that_is_not_a_sha256_is_refused_naming_the_field(knowledge_copy):
+    _edit(knowledge_copy / "article.toml", 'sha256 = "f2043f8e', 'sha256 = "F2043F8E')
+    with pytest.raises(KnowledgeError, match="64 lowercase hexadecimal digits") as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.path.name, error.value.field_name) == ("article.toml", "sha256")
+
+
+def test_a_folder_that_records_no_checksum_loads_without_one(knowledge_copy):
+    metadata = knowledge_copy / "article.toml"
+    metadata.write_text("".join(line for line in metadata.read_text(encoding="utf-8").splitlines(keepends=True)
+                                if not line.startswith("sha256")), encoding="utf-8")
+    article = knowledge_copy / "article.txt"
+    article.write_bytes(article.read_bytes() + b"\n")
+    assert load_fact_base(knowledge_copy).facts
 
 
 def test_the_bundled_knowledge_loads_with_every_fact_bilingual_and_sourced(fact_base):
@@ -100,11 +136,26 @@ def test_a_toml_syntax_error_names_the_file_and_line(knowledge_copy):
     assert "facts.toml" in str(error.value) and re.search(r"line \d+", str(error.value))
 
 
-def test_an_unknown_topic_or_entity_is_rejected(knowledge_copy):
+def test_an_unknown_entity_is_rejected_naming_the_file_the_fact_and_the_field(knowledge_copy):
     _edit(knowledge_copy / "facts.toml", 'entities = ["horgos"]', 'entities = ["hainan"]')
     with pytest.raises(KnowledgeError, match="unknown entity 'hainan'") as error:
         load_fact_base(knowledge_copy)
-    assert error.value.field_name == "entities"
+    assert (error.value.path.name, error.value.fact_id, error.value.field_name) == (
+        "facts.toml", "horgos_area", "entities")
+
+
+def test_an_unknown_topic_is_rejected_naming_the_file_the_fact_and_the_field(knowledge_copy):
+    text = (knowledge_copy / "facts.toml").read_text(encoding="utf-8")
+    fact = text.index('id = "kashgar_area"')
+    topic = text.index("topic = ", fact)
+    line_end = text.index("\n", topic)
+    (knowledge_copy / "facts.toml").write_text(text[:topic] + 'topic = "harbours"' + text[line_end:], encoding="utf-8")
+    with pytest.raises(KnowledgeError) as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.path.name, error.value.fact_id, error.value.field_name) == (
+        "facts.toml", "kashgar_area", "topic")
+    assert str(error.value).startswith(f"{knowledge_copy / 'facts.toml'}: fact 'kashgar_area', field 'topic': "
+                                       "unknown topic 'harbours' (known: ")
 
 
 def test_an_unknown_field_is_rejected_so_typos_do_not_pass_silently(knowledge_copy):

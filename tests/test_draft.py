@@ -12,9 +12,8 @@ from bot.evaluation import evaluate_file
 from bot.knowledge import article_sha256, load_fact_base
 from bot.matcher import Matcher
 from bot.proof import prove
-from tests.conftest import REPO
+from tests.conftest import REPO, SOLAR
 
-SOLAR = REPO / "tests" / "fixtures" / "solar"
 SECOND_ARTICLE_SET = REPO / "tests" / "eval" / "second_article.tsv"
 
 
@@ -73,12 +72,11 @@ def test_an_uncurated_draft_answers_most_questions_about_the_new_article_and_ref
     assert report.answerable_accuracy >= 0.6 and report.refusal_accuracy >= 0.8
 
 
-def test_the_curated_fixture_is_proven_and_answers_better_than_the_draft(drafted: Path):
-    curated = load_fact_base(SOLAR)
-    matcher = Matcher(curated)
-    assert prove(curated, matcher).ok
+def test_the_curated_fixture_is_proven_and_answers_better_than_the_draft(drafted: Path, solar_matcher: Matcher):
+    curated = solar_matcher.fact_base
+    assert prove(curated, solar_matcher).ok
     draft_report = evaluate_file(Matcher(load_fact_base(drafted)), SECOND_ARTICLE_SET, {f.id for f in curated.facts})
-    curated_report = evaluate_file(matcher, SECOND_ARTICLE_SET, {f.id for f in curated.facts})
+    curated_report = evaluate_file(solar_matcher, SECOND_ARTICLE_SET, {f.id for f in curated.facts})
     assert curated_report.accuracy >= draft_report.accuracy
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeError, article_sha256, load_fact_base
-from tests.conftest import KNOWLEDGE, REPO
+from tests.conftest import KNOWLEDGE, REPO, SOLAR
 
 SEED = REPO.parent / "shared" / "seeds" / "000_256a41285a598912.txt"
 
@@ -190,17 +190,14 @@ def test_the_knowledge_folder_can_be_chosen_by_environment_variable(knowledge_co
     assert load_fact_base().fact("total_area").answer_en == "Replaced answer for the test."
 
 
-SOLAR = REPO / "tests" / "fixtures" / "solar"
-
-
 def test_the_generic_lexicon_ships_with_the_code_and_names_no_place_of_any_article():
     generic = "".join(p.read_text(encoding="utf-8") for p in (REPO / "bot" / "lexicon").glob("*.toml"))
     assert not re.search(r"xinjiang|horgos|kashgar|urumqi|新疆|синьцзян", generic, re.IGNORECASE)
     assert "[[place]]" not in generic and "[[not_given]]" not in generic
 
 
-def test_a_folder_without_small_talk_or_stopwords_gets_them_from_the_generic_lexicon():
-    lexicon = load_fact_base(SOLAR).lexicon
+def test_a_folder_without_small_talk_or_stopwords_gets_them_from_the_generic_lexicon(solar_fact_base):
+    lexicon = solar_fact_base.lexicon
     assert "thank you" in lexicon.small_talk["thanks"] and "the" in lexicon.stopwords["en"]
     assert "weather" in lexicon.unknown_attributes["en"] and "km2" in lexicon.concepts["area"]
     assert "ru" not in lexicon.stopwords  # Russian words come only with "ru" declared in article.toml
@@ -228,7 +225,8 @@ def test_the_bundled_lexicon_keeps_the_articles_words_and_the_generic_lexicon_th
     assert '"weather"' not in bundled and '"pakistan"' in bundled and '"cotton"' in bundled
 
 
-def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path):
+def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path, fact_base,
+                                                                                      solar_fact_base):
     import shutil
 
     generic = (REPO / "bot" / "lexicon" / "generic.toml").read_text(encoding="utf-8")
@@ -236,9 +234,9 @@ def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_fol
     assert '"名单"' in generic and '"名单"' not in bundled  # a list word of any article
     # Refusal cues this article needs but a solar farm with a stated cost must not inherit.
     assert '"how much did"' in bundled and '"how much did"' not in generic and '"班列"' in bundled
-    lexicon = load_fact_base(KNOWLEDGE).lexicon
+    lexicon = fact_base.lexicon
     assert lexicon.year_concept == "year" and "list" in lexicon.concepts and "名单" in lexicon.concepts["list"]
-    assert load_fact_base(SOLAR).lexicon.year_concept is None  # only a folder that names it
+    assert solar_fact_base.lexicon.year_concept is None  # only a folder that names it
     folder = tmp_path / "solar"
     shutil.copytree(SOLAR, folder)
     _edit(folder / "lexicon.toml", 'ignore_generic = [', 'year_concept = "year"\nignore_generic = [')
@@ -261,7 +259,7 @@ def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
     assert str(caught.value).startswith(f"{len(caught.value.errors)} problems:")
 
 
-def test_an_english_only_folder_needs_no_chinese_and_no_outside_places():
-    fact_base = load_fact_base(SOLAR)
-    assert fact_base.article.languages == ("en",) and fact_base.lexicon.zone_places == {"lake_merrow_solar_farm"}
-    assert all(set(f.answers) == {"en"} for f in fact_base.facts)
+def test_an_english_only_folder_needs_no_chinese_and_no_outside_places(solar_fact_base):
+    assert solar_fact_base.article.languages == ("en",)
+    assert solar_fact_base.lexicon.zone_places == {"lake_merrow_solar_farm"}
+    assert all(set(f.answers) == {"en"} for f in solar_fact_base.facts)

@@ -27,8 +27,8 @@ from bot.matcher import Matcher
 from bot.telegram.delivery import MaybeDelivered
 from bot.telegram.health import Health
 from bot.telegram.observe import failure_kind
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 URL = "https://bot.example.com/telegram/hook"
 SECRET = "abc_DEF-123"
 

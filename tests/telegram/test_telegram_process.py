@@ -22,8 +22,8 @@ from standin import BotAPIStandIn
 from bot.knowledge import FactBase
 from bot.matcher import Match, Matcher
 from bot.telegram import StartupError
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 USER = 801
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.knowledge import GENERIC_LEXICON
+from bot.knowledge import GENERIC_LEXICON, article_sha256
 
 TEMPLATES = Path(__file__).parent / "templates"
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -401,6 +401,8 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
     (directory / "article.toml").write_text(
         "# Drafted by `ftz-bot init`: check the title, the date (the first date in the article) and the publisher.\n"
         f"title = {_q(result.title)}\ndate = {result.date.isoformat()}\npublisher_line = {_q(result.publisher_line)}\n"
+        "# The SHA-256 of article.txt (`sha256sum article.txt`): the loader refuses an article that has changed.\n"
+        f"sha256 = {_q(article_sha256(directory / 'article.txt'))}\n"
         '# The languages the folder answers in; add "zh" or "ru" with answer_<code>, questions_<code>, title_<code>.\n'
         'languages = ["en"]\n', encoding="utf-8")
     facts = ["# Drafted by `ftz-bot init`: one fact per informative sentence. Curate: shorten answers, merge or drop",

@@ -29,6 +29,7 @@ KNOWLEDGE_DIR_VARIABLE = "BOT_KNOWLEDGE_DIR"
 _T = TypeVar("_T")
 _LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}$")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 
 class KnowledgeError(ValueError):
@@ -342,6 +343,8 @@ def _load_article(folder: Path) -> Article:
         raise KnowledgeError(text_path, "the article is empty")
     meta_path = folder / METADATA_FILE
     meta = _read_toml(meta_path)
+    if "sha256" in meta:
+        _check_checksum(text_path, meta_path, meta["sha256"])
     title = _string(meta, "title", meta_path, None)
     publisher_line = _string(meta, "publisher_line", meta_path, None)
     date = meta.get("date")
@@ -353,6 +356,24 @@ def _load_article(folder: Path) -> Article:
             raise KnowledgeError(meta_path, f"'{language}' is not a language code such as en, zh or ru",
                                  field_name="languages")
     return Article(text=text, title=title, date=date, publisher_line=publisher_line, languages=languages)
+
+
+def article_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as `sha256sum` prints it: what article.toml's `sha256` records."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_checksum(text_path: Path, meta_path: Path, recorded: Any) -> None:
+    """The article must stay byte for byte as received: a folder that records its SHA-256 is checked against it."""
+    if not isinstance(recorded, str) or not _SHA256_PATTERN.match(recorded):
+        raise KnowledgeError(meta_path, f"must be the SHA-256 of {ARTICLE_FILE}: 64 lowercase hexadecimal digits, as "
+                             f"`sha256sum {ARTICLE_FILE}` prints them", field_name="sha256")
+    found = article_sha256(text_path)
+    if found != recorded:
+        raise KnowledgeError(
+            text_path, f"its SHA-256 is {found}, not the {recorded} recorded in {METADATA_FILE}: the article must stay "
+            "byte for byte as received. Restore it from the source; or, if the new text is meant (a corrected "
+            f"article), set sha256 = \"{found}\" in {METADATA_FILE} and run `ftz-bot check`")
 
 
 def _string(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None) -> str:

@@ -1,5 +1,5 @@
-"""Shared fixtures: the bundled fact base, a matcher over it, a writable copy of the knowledge folder, and a question
-log of each test's own."""
+"""Shared fixtures: the bundled fact base, a matcher over it, a writable copy of the knowledge folder, the second
+article's folder (tests/fixtures/solar) and a matcher over it, and a question log of each test's own."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.matcher import Matcher
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
+SOLAR = REPO / "tests" / "fixtures" / "solar"  # a second article: drafted by `ftz-bot init`, curated a little
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,16 @@ def fact_base() -> FactBase:
 @pytest.fixture(scope="session")
 def matcher(fact_base: FactBase) -> Matcher:
     return Matcher(fact_base)
+
+
+@pytest.fixture(scope="session")
+def solar_fact_base() -> FactBase:
+    return load_fact_base(SOLAR)
+
+
+@pytest.fixture(scope="session")
+def solar_matcher(solar_fact_base: FactBase) -> Matcher:
+    return Matcher(solar_fact_base)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SOLAR
 
 JSON_FIELDS = {"question", "answered", "outcome", "fact_id", "confidence", "answer", "source", "language",
                "suggestions", "verdict", "reason", "parts", "follow_up"}
@@ -223,7 +223,6 @@ def test_ask_json_says_why_nothing_was_answered():
     assert json.loads(ftz("ask", "--json", "how big is Horgos?").stdout)["reason"] is None
 
 
-SOLAR = REPO / "tests" / "fixtures" / "solar"
 BUNDLED_WORDS = re.compile(r"xinjiang|horgos|kashgar|urumqi|\bftz\b|free trade|belt and road", re.IGNORECASE)
 
 

@@ -33,15 +33,10 @@ def test_slash_commands_answer_as_in_telegram_and_are_never_questions(matcher, f
     assert "<b>" not in text and "&amp;" not in text
 
 
-def test_the_console_of_a_second_article_speaks_only_of_that_article():
-    from bot.knowledge import load_fact_base
-    from bot.matcher import Matcher
-    from tests.conftest import REPO
-
-    solar = Matcher(load_fact_base(REPO / "tests" / "fixtures" / "solar"))
+def test_the_console_of_a_second_article_speaks_only_of_that_article(solar_matcher):
     out = io.StringIO()
-    assert run_console(solar, io.StringIO("hello\nhow many solar panels?\nand how many homes?\n/help\n/topics\n"),
-                       out) == 0
+    chat = io.StringIO("hello\nhow many solar panels?\nand how many homes?\n/help\n/topics\n")
+    assert run_console(solar_matcher, chat, out) == 0
     text = out.getvalue()
     assert "Lake Merrow Facts console — ask about the Lake Merrow Solar Farm." in text
     assert "610,000 solar panels" in text and "150,000 homes" in text

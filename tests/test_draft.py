@@ -10,12 +10,11 @@ import pytest
 
 from bot.draft import draft, draft_questions, proper_nouns, split_sentences, write_draft
 from bot.evaluation import evaluate_file
-from bot.knowledge import load_fact_base
+from bot.knowledge import article_sha256, load_fact_base
 from bot.matcher import Matcher, Outcome
 from bot.proof import prove
-from tests.conftest import REPO
+from tests.conftest import REPO, SOLAR
 
-SOLAR = REPO / "tests" / "fixtures" / "solar"
 SECOND_ARTICLE_SET = REPO / "tests" / "eval" / "second_article.tsv"
 
 
@@ -60,6 +59,7 @@ def test_the_article_subject_is_the_zone_and_every_proper_noun_a_place():
 def test_a_drafted_folder_passes_check_declares_english_only_and_names_its_own_subject(drafted: Path):
     fact_base = load_fact_base(drafted)
     assert fact_base.article.languages == ("en",)
+    assert f'sha256 = "{article_sha256(drafted / "article.txt")}"' in (drafted / "article.toml").read_text("utf-8")
     assert all(fact.sources[0] == fact.answer_en for fact in fact_base.facts)  # the draft answer is the sentence
     assert fact_base.messages.text("en", "subject") == "the Lake Merrow Solar Farm"
     assert "generic" not in (drafted / "lexicon.toml").read_text(encoding="utf-8").split("[[place]]")[1]
@@ -73,12 +73,11 @@ def test_an_uncurated_draft_answers_most_questions_about_the_new_article_and_ref
     assert report.answerable_accuracy >= 0.6 and report.refusal_accuracy >= 0.8
 
 
-def test_the_curated_fixture_is_proven_and_answers_better_than_the_draft(drafted: Path):
-    curated = load_fact_base(SOLAR)
-    matcher = Matcher(curated)
-    assert prove(curated, matcher).ok
+def test_the_curated_fixture_is_proven_and_answers_better_than_the_draft(drafted: Path, solar_matcher: Matcher):
+    curated = solar_matcher.fact_base
+    assert prove(curated, solar_matcher).ok
     draft_report = evaluate_file(Matcher(load_fact_base(drafted)), SECOND_ARTICLE_SET, {f.id for f in curated.facts})
-    curated_report = evaluate_file(matcher, SECOND_ARTICLE_SET, {f.id for f in curated.facts})
+    curated_report = evaluate_file(solar_matcher, SECOND_ARTICLE_SET, {f.id for f in curated.facts})
     assert curated_report.accuracy >= draft_report.accuracy
 
 

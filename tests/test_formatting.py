@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from pathlib import Path
 
 import pytest
 
@@ -23,10 +22,9 @@ from bot.formatting import (
     topics_prompt_html,
     truncate_html,
 )
-from bot.knowledge import FactBase, load_fact_base
+from bot.knowledge import FactBase
 from bot.matcher import Match, Outcome, Suggestion
 
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 HOSTILE = "<script>alert('x')</script> & <b>bold</b> &amp; </blockquote> <a href=\"javascript:x\">"
 _TAG = re.compile(r"</?(b|i|blockquote)>")
 
@@ -35,19 +33,14 @@ LANGUAGES = ("en", "zh", "ru")
 
 
 @pytest.fixture(scope="module")
-def facts() -> FactBase:
-    return load_fact_base(KNOWLEDGE)
-
-
-@pytest.fixture(scope="module")
-def hostile(facts: FactBase) -> FactBase:
+def hostile(fact_base: FactBase) -> FactBase:
     """The fact base with markup-like text in every field the bot shows."""
-    fact = dataclasses.replace(facts.facts[0], answers=dict.fromkeys(LANGUAGES, HOSTILE), sources=(HOSTILE, HOSTILE),
-                               questions=dict.fromkeys(LANGUAGES, (HOSTILE,)))
-    topic = dataclasses.replace(facts.topics[0], titles=dict.fromkeys(LANGUAGES, HOSTILE))
-    article = dataclasses.replace(facts.article, title=HOSTILE, publisher_line=HOSTILE)
-    return dataclasses.replace(facts, article=article, topics=(topic, *facts.topics[1:]),
-                               facts=(fact, *facts.facts[1:]), _by_id={**facts._by_id, fact.id: fact})
+    fact = dataclasses.replace(fact_base.facts[0], answers=dict.fromkeys(LANGUAGES, HOSTILE),
+                               sources=(HOSTILE, HOSTILE), questions=dict.fromkeys(LANGUAGES, (HOSTILE,)))
+    topic = dataclasses.replace(fact_base.topics[0], titles=dict.fromkeys(LANGUAGES, HOSTILE))
+    article = dataclasses.replace(fact_base.article, title=HOSTILE, publisher_line=HOSTILE)
+    return dataclasses.replace(fact_base, article=article, topics=(topic, *fact_base.topics[1:]),
+                               facts=(fact, *fact_base.facts[1:]), _by_id={**fact_base._by_id, fact.id: fact})
 
 
 def assert_safe_html(text: str) -> None:
@@ -91,19 +84,19 @@ def test_every_reply_kind_is_safe_html(hostile: FactBase) -> None:
         assert_safe_html(notice_html(hostile, "not_text", language, example=HOSTILE))
 
 
-def test_an_oversized_source_is_cut_to_telegrams_limit_and_stays_valid_html(facts: FactBase) -> None:
-    huge = dataclasses.replace(facts.facts[0], sources=("A very long sentence & more. " * 400,))
-    text = render_fact_html(huge, facts, "en")
+def test_an_oversized_source_is_cut_to_telegrams_limit_and_stays_valid_html(fact_base: FactBase) -> None:
+    huge = dataclasses.replace(fact_base.facts[0], sources=("A very long sentence & more. " * 400,))
+    text = render_fact_html(huge, fact_base, "en")
     assert_safe_html(text)
     assert message_length(text) == TELEGRAM_MESSAGE_LIMIT
     assert text.endswith("…</blockquote>")
 
 
-def test_every_topic_listing_and_help_text_fits_in_one_message(facts: FactBase) -> None:
+def test_every_topic_listing_and_help_text_fits_in_one_message(fact_base: FactBase) -> None:
     for language in LANGUAGES:
-        for topic in facts.topics:
-            assert_safe_html(topic_html(facts, topic, language))
-        assert_safe_html(help_html(facts, "ftz_bot", ["How big is it?"] * 3, language))
+        for topic in fact_base.topics:
+            assert_safe_html(topic_html(fact_base, topic, language))
+        assert_safe_html(help_html(fact_base, "ftz_bot", ["How big is it?"] * 3, language))
 
 
 def test_truncation_never_cuts_inside_a_tag_or_an_entity_and_closes_what_is_open() -> None:
@@ -123,26 +116,26 @@ def test_short_html_is_left_alone_and_length_counts_what_telegram_counts() -> No
     assert message_length(emoji) <= TELEGRAM_MESSAGE_LIMIT and emoji.endswith("…")
 
 
-def test_chinese_replies_use_chinese_wording(facts: FactBase) -> None:
-    assert "在群组中" in help_html(facts, "ftz_bot", [], "zh")
-    assert "发布日期" in source_html(facts, "zh") and "2023年11月2日" in source_html(facts, "zh")
-    assert "基本情况" in topic_html(facts, facts.topics[0], "zh")
-    assert notice(facts, "stale_button", "zh") != notice(facts, "stale_button", "en")
+def test_chinese_replies_use_chinese_wording(fact_base: FactBase) -> None:
+    assert "在群组中" in help_html(fact_base, "ftz_bot", [], "zh")
+    assert "发布日期" in source_html(fact_base, "zh") and "2023年11月2日" in source_html(fact_base, "zh")
+    assert "基本情况" in topic_html(fact_base, fact_base.topics[0], "zh")
+    assert notice(fact_base, "stale_button", "zh") != notice(fact_base, "stale_button", "en")
 
 
-def test_russian_replies_use_russian_wording_dates_and_yes_no(facts: FactBase) -> None:
-    assert "В группах" in help_html(facts, "ftz_bot", [], "ru")
-    assert "2 ноября 2023 г." in source_html(facts, "ru")
-    assert "Основные сведения" in topic_html(facts, facts.topics[0], "ru")
-    fact = facts.fact("establishment_date")
+def test_russian_replies_use_russian_wording_dates_and_yes_no(fact_base: FactBase) -> None:
+    assert "В группах" in help_html(fact_base, "ftz_bot", [], "ru")
+    assert "2 ноября 2023 г." in source_html(fact_base, "ru")
+    assert "Основные сведения" in topic_html(fact_base, fact_base.topics[0], "ru")
+    fact = fact_base.fact("establishment_date")
     from bot.matcher import Verdict
 
-    text = render_html(Match("её открыли в 2024?", Outcome.ANSWER, "ru", fact=fact, verdict=Verdict.NO), facts)
+    text = render_html(Match("её открыли в 2024?", Outcome.ANSWER, "ru", fact=fact, verdict=Verdict.NO), fact_base)
     assert text.startswith("Нет. ") and "1 ноября 2023" in text
 
 
-def test_a_language_the_folder_lacks_falls_back_to_its_first(facts: FactBase) -> None:
-    assert notice(facts, "stale_button", "de") == notice(facts, "stale_button", "en")
+def test_a_language_the_folder_lacks_falls_back_to_its_first(fact_base: FactBase) -> None:
+    assert notice(fact_base, "stale_button", "de") == notice(fact_base, "stale_button", "en")
 
 
 def test_snippets_are_one_line_and_cut_with_an_ellipsis() -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeError, load_fact_base
-from tests.conftest import KNOWLEDGE, REPO
+from bot.knowledge import KnowledgeError, article_sha256, load_fact_base
+from tests.conftest import KNOWLEDGE, REPO, SOLAR
 
 SEED = REPO.parent / "shared" / "seeds" / "000_256a41285a598912.txt"
 
@@ -21,10 +23,44 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_the_bundled_article_is_the_seed_article_byte_for_byte():
+def test_the_bundled_article_toml_records_the_seed_articles_checksum():
+    """The loader checks article.txt against the recorded SHA-256 (next tests); where the seed the article came from
+    is beside the checkout (CI), the recorded checksum must be the seed's."""
+    recorded = tomllib.loads((KNOWLEDGE / "article.toml").read_text(encoding="utf-8"))["sha256"]
+    assert recorded == article_sha256(KNOWLEDGE / "article.txt")
     if not SEED.exists():
         pytest.skip("../shared/seeds is not beside this checkout")
-    assert (KNOWLEDGE / "article.txt").read_bytes() == SEED.read_bytes()
+    assert recorded == hashlib.sha256(SEED.read_bytes()).hexdigest()
+
+
+def test_an_article_that_matches_its_recorded_checksum_loads(knowledge_copy):
+    assert 'sha256 = "' in (knowledge_copy / "article.toml").read_text(encoding="utf-8")
+    assert "Xinjiang Pilot Free Trade Zone" in load_fact_base(knowledge_copy).article.text
+
+
+def test_a_changed_article_is_refused_naming_article_txt_and_saying_what_to_do(knowledge_copy):
+    article = knowledge_copy / "article.txt"
+    article.write_bytes(article.read_bytes() + b"\nAn added line.\n")
+    with pytest.raises(KnowledgeError) as error:
+        load_fact_base(knowledge_copy)
+    assert error.value.path == article and str(error.value).startswith(f"{article}: its SHA-256 is ")
+    assert "byte for byte" in str(error.value) and f'set sha256 = "{article_sha256(article)}"' in str(error.value)
+
+
+def test_a_checksum_that_is_not_a_sha256_is_refused_naming_the_field(knowledge_copy):
+    _edit(knowledge_copy / "article.toml", 'sha256 = "f2043f8e', 'sha256 = "F2043F8E')
+    with pytest.raises(KnowledgeError, match="64 lowercase hexadecimal digits") as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.path.name, error.value.field_name) == ("article.toml", "sha256")
+
+
+def test_a_folder_that_records_no_checksum_loads_without_one(knowledge_copy):
+    metadata = knowledge_copy / "article.toml"
+    metadata.write_text("".join(line for line in metadata.read_text(encoding="utf-8").splitlines(keepends=True)
+                                if not line.startswith("sha256")), encoding="utf-8")
+    article = knowledge_copy / "article.txt"
+    article.write_bytes(article.read_bytes() + b"\n")
+    assert load_fact_base(knowledge_copy).facts
 
 
 def test_the_bundled_knowledge_loads_with_every_fact_bilingual_and_sourced(fact_base):
@@ -102,11 +138,26 @@ def test_a_toml_syntax_error_names_the_file_and_line(knowledge_copy):
     assert "facts.toml" in str(error.value) and re.search(r"line \d+", str(error.value))
 
 
-def test_an_unknown_topic_or_entity_is_rejected(knowledge_copy):
+def test_an_unknown_entity_is_rejected_naming_the_file_the_fact_and_the_field(knowledge_copy):
     _edit(knowledge_copy / "facts.toml", 'entities = ["horgos"]', 'entities = ["hainan"]')
     with pytest.raises(KnowledgeError, match="unknown entity 'hainan'") as error:
         load_fact_base(knowledge_copy)
-    assert error.value.field_name == "entities"
+    assert (error.value.path.name, error.value.fact_id, error.value.field_name) == (
+        "facts.toml", "horgos_area", "entities")
+
+
+def test_an_unknown_topic_is_rejected_naming_the_file_the_fact_and_the_field(knowledge_copy):
+    text = (knowledge_copy / "facts.toml").read_text(encoding="utf-8")
+    fact = text.index('id = "kashgar_area"')
+    topic = text.index("topic = ", fact)
+    line_end = text.index("\n", topic)
+    (knowledge_copy / "facts.toml").write_text(text[:topic] + 'topic = "harbours"' + text[line_end:], encoding="utf-8")
+    with pytest.raises(KnowledgeError) as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.path.name, error.value.fact_id, error.value.field_name) == (
+        "facts.toml", "kashgar_area", "topic")
+    assert str(error.value).startswith(f"{knowledge_copy / 'facts.toml'}: fact 'kashgar_area', field 'topic': "
+                                       "unknown topic 'harbours' (known: ")
 
 
 def test_an_unknown_field_is_rejected_so_typos_do_not_pass_silently(knowledge_copy):
@@ -141,17 +192,14 @@ def test_the_knowledge_folder_can_be_chosen_by_environment_variable(knowledge_co
     assert load_fact_base().fact("total_area").answer_en == "Replaced answer for the test."
 
 
-SOLAR = REPO / "tests" / "fixtures" / "solar"
-
-
 def test_the_generic_lexicon_ships_with_the_code_and_names_no_place_of_any_article():
     generic = "".join(p.read_text(encoding="utf-8") for p in (REPO / "bot" / "lexicon").glob("*.toml"))
     assert not re.search(r"xinjiang|horgos|kashgar|urumqi|新疆|синьцзян", generic, re.IGNORECASE)
     assert "[[place]]" not in generic and "[[not_given]]" not in generic
 
 
-def test_a_folder_without_small_talk_or_stopwords_gets_them_from_the_generic_lexicon():
-    lexicon = load_fact_base(SOLAR).lexicon
+def test_a_folder_without_small_talk_or_stopwords_gets_them_from_the_generic_lexicon(solar_fact_base):
+    lexicon = solar_fact_base.lexicon
     assert "thank you" in lexicon.small_talk["thanks"] and "the" in lexicon.stopwords["en"]
     assert "weather" in lexicon.unknown_attributes["en"] and "km2" in lexicon.concepts["area"]
     assert "ru" not in lexicon.stopwords  # Russian words come only with "ru" declared in article.toml
@@ -178,16 +226,17 @@ def test_the_bundled_lexicon_keeps_the_articles_words_and_the_generic_lexicon_th
     assert '"weather"' not in bundled and '"pakistan"' in bundled and '"cotton"' in bundled
 
 
-def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path):
+def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_folder_s(tmp_path, fact_base,
+                                                                                      solar_fact_base):
 
     generic = (REPO / "bot" / "lexicon" / "generic.toml").read_text(encoding="utf-8")
     bundled = (KNOWLEDGE / "lexicon.toml").read_text(encoding="utf-8")
     assert '"名单"' in generic and '"名单"' not in bundled  # a list word of any article
     # Refusal cues this article needs but a solar farm with a stated cost must not inherit.
     assert '"how much did"' in bundled and '"how much did"' not in generic and '"班列"' in bundled
-    lexicon = load_fact_base(KNOWLEDGE).lexicon
+    lexicon = fact_base.lexicon
     assert lexicon.year_concept == "year" and "list" in lexicon.concepts and "名单" in lexicon.concepts["list"]
-    assert load_fact_base(SOLAR).lexicon.year_concept is None  # only a folder that names it
+    assert solar_fact_base.lexicon.year_concept is None  # only a folder that names it
     folder = tmp_path / "solar"
     shutil.copytree(SOLAR, folder)
     _edit(folder / "lexicon.toml", 'ignore_generic = [', 'year_concept = "year"\nignore_generic = [')
@@ -208,6 +257,7 @@ def test_answer_kinds_must_name_concepts_of_the_lexicon(tmp_path):
         load_fact_base(folder)
     assert "answer_kinds" in str(error.value) and "lexicon.toml" in str(error.value)
 
+
 def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
     from bot.knowledge import KnowledgeErrors
 
@@ -221,10 +271,10 @@ def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
     assert str(caught.value).startswith(f"{len(caught.value.errors)} problems:")
 
 
-def test_an_english_only_folder_needs_no_chinese_and_no_outside_places():
-    fact_base = load_fact_base(SOLAR)
-    assert fact_base.article.languages == ("en",) and fact_base.lexicon.zone_places == {"lake_merrow_solar_farm"}
-    assert all(set(f.answers) == {"en"} for f in fact_base.facts)
+def test_an_english_only_folder_needs_no_chinese_and_no_outside_places(solar_fact_base):
+    assert solar_fact_base.article.languages == ("en",)
+    assert solar_fact_base.lexicon.zone_places == {"lake_merrow_solar_farm"}
+    assert all(set(f.answers) == {"en"} for f in solar_fact_base.facts)
 
 
 def test_an_answer_counts_the_time_since_its_date_in_the_askers_language():

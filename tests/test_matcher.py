@@ -107,20 +107,39 @@ def test_refusals_say_why_for_curators(matcher):
     assert "population" in matcher.match("population of Horgos").reason
 
 
-@pytest.mark.parametrize("text", ["", "   ", "?!", "\x00\x07\x1b[31m", "א" * 50 + " مرحبا", "😀" * 30,
-                                  "how big " * 1500, "\u202eozf eht si gib woh", "１７９.６６ ｋｍ２"])
-def test_odd_input_never_crashes_and_gets_a_valid_outcome(matcher, text):
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x07\x1b[31m", "א" * 50 + " مرحبا", "\u202eozf eht si gib woh"])
+def test_empty_unreadable_or_unknown_script_input_is_not_answered_and_says_why(matcher, text):
     match = matcher.match(text)
-    assert match.outcome in set(Outcome)
-    assert 0 <= match.confidence <= 100
+    assert (match.outcome, match.fact, match.suggestions, match.confidence) == (Outcome.NO_MATCH, None, (), 0)
+    assert match.reason in ("no known words", "no fact matches well enough")
+
+
+@pytest.mark.parametrize("text", ["?!", "😀" * 30])
+def test_punctuation_or_emoji_alone_is_taken_as_an_acknowledgement(matcher, text):
+    match = matcher.match(text)
+    assert (match.outcome, match.small_talk, match.fact) == (Outcome.SMALL_TALK, "acknowledgement", None)
+
+
+@pytest.mark.parametrize("text", ["how big " * 1500, "１７９.６６ ｋｍ２"])
+def test_a_question_repeated_at_length_or_typed_in_full_width_characters_is_still_answered(matcher, text):
+    assert answered(matcher, text) == "total_area"
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
-def test_any_text_at_all_gets_a_valid_outcome(matcher, text):
+def test_any_text_at_all_gets_a_reply_a_user_can_act_on(matcher, text):
     match = matcher.match(text)
-    assert match.outcome in set(Outcome)
+    assert 0 <= match.confidence <= 100
     assert (match.fact is not None) == (match.outcome is Outcome.ANSWER)
+    if match.outcome is Outcome.ANSWER:  # an answer always comes with its quote
+        assert match.fact.answer(match.language) and match.fact.sources
+    elif match.outcome is Outcome.CLARIFY:  # "did you mean" offers one to three buttons, each a real fact
+        assert 1 <= len(match.suggestions) <= 3
+        assert all(matcher.fact_base.fact(s.fact_id) is not None for s in match.suggestions)
+    elif match.outcome is Outcome.SMALL_TALK:  # a kind messages.toml has a reply for
+        assert match.small_talk in matcher.fact_base.lexicon.small_talk
+    else:  # nothing answered: the curators are told why
+        assert match.outcome is Outcome.NO_MATCH and match.reason
 
 
 def test_a_stricter_answer_threshold_turns_answers_into_suggestions(fact_base):

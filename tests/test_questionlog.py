@@ -551,10 +551,10 @@ def test_a_schema_2_log_is_upgraded_to_the_latest_keeping_its_rows_and_inbox(db_
 
 
 def test_each_knowledge_folder_has_its_own_default_log_named_by_its_folder(monkeypatch):
-    from tests.conftest import KNOWLEDGE, REPO
+    from tests.conftest import KNOWLEDGE
+    from tests.conftest import SOLAR as solar
 
     monkeypatch.delenv("BOT_DB_PATH")
-    solar = REPO / "tests" / "fixtures" / "solar"
     bundled, second = default_db_path(KNOWLEDGE), default_db_path(solar)
     assert bundled != second and bundled.parent == second.parent
     assert bundled.name.startswith("questions-knowledge-") and second.name.startswith("questions-solar-")
@@ -564,9 +564,8 @@ def test_each_knowledge_folder_has_its_own_default_log_named_by_its_folder(monke
 
 def test_every_row_records_which_fact_base_answered_it(tmp_path: Path):
     from bot.knowledge import fact_base_key
-    from tests.conftest import REPO
+    from tests.conftest import SOLAR as solar
 
-    solar = REPO / "tests" / "fixtures" / "solar"
     path = tmp_path / "shared.sqlite3"
     with QuestionLog(path) as bundled_log:
         bundled_log.log_question("how big?", "answer", chat_type="console", language="en", fact_id="total_area")

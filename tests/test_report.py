@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.knowledge import Fact, load_fact_base
+from bot.knowledge import Fact, FactBase
 from bot.matcher import DEFAULT_THRESHOLDS, Match, Matcher, Outcome, Suggestion, Thresholds
 from bot.questionlog import QuestionLog, QuestionLogError, Vote
 from bot.report import (
@@ -30,9 +30,9 @@ from bot.report import (
     report_to_dict,
     top_unanswered,
 )
+from tests.conftest import KNOWLEDGE
 
 NOW = dt.datetime(2025, 11, 20, 12, 0, tzinfo=dt.UTC)
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
 
 def ago(**delta: float) -> dt.datetime:
@@ -182,8 +182,9 @@ def test_a_missing_or_foreign_file_is_refused_with_a_message_for_people(tmp_path
 # --- closest facts from a matcher ---------------------------------------------------------------------------------
 
 
-def test_a_matcher_callable_names_the_closest_fact_and_says_when_the_fact_base_now_answers(db: Path) -> None:
-    fact = load_fact_base(KNOWLEDGE).facts[0]
+def test_a_matcher_callable_names_the_closest_fact_and_says_when_the_fact_base_now_answers(
+        db: Path, fact_base: FactBase) -> None:
+    fact = fact_base.facts[0]
 
     def matcher(question: str) -> Match:
         if "mayor" in question.lower():
@@ -221,8 +222,7 @@ def test_for_a_question_the_matcher_cannot_place_the_report_names_its_best_fact_
                                                                                       "below threshold")
 
 
-def test_the_real_matcher_marks_questions_its_fact_base_answers_now(tmp_path: Path) -> None:
-    matcher = Matcher(load_fact_base(KNOWLEDGE))
+def test_the_real_matcher_marks_questions_its_fact_base_answers_now(tmp_path: Path, matcher: Matcher) -> None:
     answered: Fact = next(f for f in matcher.fact_base.facts
                           if matcher.match(f.questions_en[0]).outcome is Outcome.ANSWER)
     path = tmp_path / "questions.sqlite3"

@@ -14,8 +14,8 @@ buttons of the message they were pressed on (`offered`), so a forged one cannot 
 
 Keyboards are built as the Bot API's own JSON (`InlineKeyboard`, plain dicts), which python-telegram-bot sends
 as they are. Built as `InlineKeyboardButton` / `InlineKeyboardMarkup` objects and turned back into JSON, the two
-👍 / 👎 buttons under every answer cost 57 µs of CPU per reply; as dicts, 8 µs (see README, "Benchmark: the log
-on and off"). Pressed buttons arrive as python-telegram-bot objects, as usual.
+👍 / 👎 buttons under every answer cost 57 µs of CPU per reply; as dicts, 8 µs (docs/benchmarks.md, "The question
+log on and off"). Pressed buttons arrive as python-telegram-bot objects, as usual.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,31 @@ from bot.matcher import Match, Matcher
 from bot.telegram import build_application, serve
 from bot.telegram.app import bot_state, pipeline
 from bot.telegram.handlers import BotState
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+    """Return as soon as `condition()` holds; fail naming `what` once `timeout` seconds have passed without it."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def stopped(process: subprocess.Popen[str], how: int = signal.SIGTERM, timeout: float = 15) -> tuple[str, str, float]:
+    """Send a bot process `how` (SIGTERM, SIGINT, SIGKILL) and wait for it to exit: its output, and how many seconds
+    it took to stop."""
+    started = time.monotonic()
+    process.send_signal(how)
+    out, err = process.communicate(timeout=timeout)
+    return out, err, time.monotonic() - started
+
+
+def reap(process: subprocess.Popen[str]) -> None:
+    """At the end of a test, however it went: kill the bot process if it still runs, and wait for it."""
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
 
 
 class LoopThread:
@@ -102,13 +129,13 @@ class RunningBot(LoopThread):
         self._thread.start()
         if not wait_for_poll:
             return self
-        deadline = time.monotonic() + timeout
-        while len(self.standin.poll_offsets) <= polls_before:
+
+        def polling() -> bool:
             if not self._thread.is_alive():
                 raise self.error or RuntimeError("the bot stopped while starting")
-            if time.monotonic() > deadline:
-                raise AssertionError("the bot did not start polling")
-            time.sleep(0.01)
+            return len(self.standin.poll_offsets) > polls_before
+
+        wait_until(polling, timeout, "the bot to start polling")
         return self
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
@@ -116,11 +143,7 @@ class RunningBot(LoopThread):
         queued for the writer, and it is on its way out of the inbox."""
         assert self.application is not None, "the bot has not started"
         poller = pipeline(self.application).poller
-        deadline = time.monotonic() + timeout
-        while poller.in_flight:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{poller.in_flight} update(s) still in flight after {timeout} s")
-            time.sleep(0.01)
+        wait_until(lambda: not poller.in_flight, timeout, "every update fetched to be dealt with")
 
     @property
     def state(self) -> BotState:

@@ -7,11 +7,9 @@ import asyncio
 import http.client
 import json
 import socket
-import time
-from collections.abc import Callable
 from typing import Any
 
-from harness import LoopThread
+from harness import LoopThread, wait_until
 from standin import BotAPIStandIn
 
 from bot.config import Settings
@@ -29,14 +27,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None,

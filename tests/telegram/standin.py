@@ -365,7 +365,11 @@ class BotAPIStandIn:
 
     def wait_until_handled(self, update_id: int, settle: float = 0.2, timeout: float = 5.0) -> None:
         """Wait until the bot has confirmed `update_id` (a getUpdates with a higher offset), then until no request
-        has come for `settle` seconds since then: whatever the bot was going to do about it, it has done."""
+        has come for `settle` seconds since then: whatever the bot was going to do about it, it has done.
+
+        The quiet period is deliberate: these tests show that something does *not* happen (no reply to an ignored
+        message, no second send), and the stand-in cannot see inside the bot. In-process tests that need the bot to
+        be done with an update have a positive signal as well: `RunningBot.wait_until_idle()`."""
         self.wait_for(lambda: any(offset > update_id for offset in self.poll_offsets), timeout,
                       f"update {update_id} to be confirmed")
         confirmed = time.perf_counter()  # the handler may not have made its first call yet: count from here

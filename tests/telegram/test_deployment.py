@@ -13,13 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
-from harness import answerable
-from service_harness import free_port, post_update, wait_until
+from harness import answerable, reap, stopped, wait_until
+from service_harness import free_port, post_update
 from standin import BotAPIStandIn
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -28,8 +27,8 @@ from bot.matcher import Matcher
 from bot.telegram.delivery import MaybeDelivered
 from bot.telegram.health import Health
 from bot.telegram.observe import failure_kind
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 URL = "https://bot.example.com/telegram/hook"
 SECRET = "abc_DEF-123"
 
@@ -196,14 +195,9 @@ def test_the_images_entry_and_health_check_commands_run_the_bot_and_stop_on_sigt
         fact, question = answerable(matcher)
         standin.private_text(1201, question)
         assert fact.answer_en in standin.wait_for_sent(1, 1201)[0]["visible_text"]
-        started = time.monotonic()
-        bot.send_signal(signal.SIGTERM)
-        out, err = bot.communicate(timeout=10)
-        stopped_in = time.monotonic() - started
+        out, err, stopped_in = stopped(bot, signal.SIGTERM, timeout=10)
     finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate()
+        reap(bot)
     assert bot.returncode == 0 and stopped_in < 10
     assert "Traceback" not in out + err and standin.token not in out + err
     assert (tmp_path / "data" / "questions.sqlite3").is_file()
@@ -275,14 +269,9 @@ def test_python_m_bot_in_webhook_mode_answers_and_stops_on_sigterm(
         wait_until(delivered, timeout=30, what="the webhook to take the update")
         assert fact.answer_en in standin.sent_to(1301)[0]["visible_text"]
         assert standin.webhook["secret_token"] == SECRET
-        started = time.monotonic()
-        bot.send_signal(signal.SIGTERM)
-        out, err = bot.communicate(timeout=10)
-        stopped_in = time.monotonic() - started
+        out, err, stopped_in = stopped(bot, signal.SIGTERM, timeout=10)
     finally:
-        if bot.poll() is None:
-            bot.kill()
-            bot.communicate()
+        reap(bot)
     assert bot.returncode == 0 and stopped_in < 10
     assert f"through the webhook {URL} (listening on 127.0.0.1:{port})" in err
     assert "Traceback" not in out + err and SECRET not in out + err and standin.token not in out + err

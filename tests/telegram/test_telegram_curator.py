@@ -9,11 +9,10 @@ import json
 import logging
 import sqlite3
 import struct
-import time
 from pathlib import Path
 
 import pytest
-from harness import RunningBot, ScriptedMatcher, answerable
+from harness import RunningBot, ScriptedMatcher, answerable, wait_until
 from standin import BotAPIStandIn
 
 from bot.cli import main as ftz_bot
@@ -127,8 +126,10 @@ def test_the_database_file_holds_no_user_id_chat_id_username_or_name(
                 standin.push(callback_query={"id": f"q-{data}", "from": person, "chat_instance": "ci",
                                              "message": answer, "data": data})
         standin.wait_for_calls("answerCallbackQuery", 6)
-        time.sleep(0.3)  # the inline query becomes final
-        assert running.state.recorder.log is not None and running.state.recorder.log.flush()
+        log = running.state.recorder.log
+        assert log is not None
+        wait_until(lambda: log.flush() and rows(question_db, "SELECT count(*) FROM questions") == [(4,)],
+                   what="the inline query to be logged once final")
         running.wait_until_idle()
 
         def files() -> bytes:
@@ -136,9 +137,7 @@ def test_the_database_file_holds_no_user_id_chat_id_username_or_name(
 
         # While a question waits for its answer, the inbox holds its update (ids and text, never names); once
         # answered it is deleted (zeroed), and the write-ahead log is emptied within a couple of seconds.
-        deadline = time.monotonic() + 5
-        while str(user_id).encode() in files() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: str(user_id).encode() not in files(), what="the user id to leave the database files")
         live = files()
     closed = files()
 
@@ -267,11 +266,8 @@ def test_only_the_final_inline_query_of_each_user_is_logged_once_they_stop_typin
         assert running.state.recorder.log is not None and running.state.recorder.log.flush()
         return sorted(rows(question_db, "SELECT question FROM questions WHERE chat_type = 'inline'"))
 
-    def eventually(expected: list[tuple], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while inline_rows() != expected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert inline_rows() == expected
+    def eventually(expected: list[tuple]) -> None:
+        wait_until(lambda: inline_rows() == expected, what=f"the inline rows {expected}")
 
     with RunningBot(standin, matcher, inline_quiet=quiet) as running:
         for keystrokes in ("h", "ho", "how big", "how big is horgos"):
@@ -285,14 +281,16 @@ def test_only_the_final_inline_query_of_each_user_is_logged_once_they_stop_typin
             standin.inline(OTHER_USER, keystrokes)
         standin.inline(USER + 10, "ab")  # too short to be a question
         standin.wait_for_calls("answerInlineQuery", 9)
-        time.sleep(quiet + 0.3)
-        assert inline_rows() == [("how big is horgos",), ("where is the zone",)]
-
+        # A query typed after those becomes final after them: once it is logged, so would they be, had they counted.
         standin.inline(USER + 11, "how big is kashgar")
         standin.wait_for_calls("answerInlineQuery", 10)
+        eventually([("how big is horgos",), ("how big is kashgar",), ("where is the zone",)])
+
+        standin.inline(USER + 12, "how big is urumqi")
+        standin.wait_for_calls("answerInlineQuery", 11)
     # Stopping the bot logs the query still waiting instead of losing it.
     assert sorted(rows(question_db, "SELECT question FROM questions WHERE chat_type = 'inline'")) == [
-        ("how big is horgos",), ("how big is kashgar",), ("where is the zone",)]
+        ("how big is horgos",), ("how big is kashgar",), ("how big is urumqi",), ("where is the zone",)]
 
 
 # --- a log that cannot be written -----------------------------------------------------------------------------

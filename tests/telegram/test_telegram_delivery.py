@@ -70,9 +70,10 @@ def _recorder(bodies: list[bytes]) -> Callable[[socket.socket, bytes], None]:
 
 
 @contextlib.contextmanager
-def loopback_server(behaviour: Callable[[socket.socket, bytes], None] | None) -> Iterator[str]:
+def loopback_server(behaviour: Callable[[socket.socket, bytes], None] | None,
+                    accepted: threading.Event | None = None) -> Iterator[str]:
     """A server on 127.0.0.1 that reads each request and then does `behaviour` (None: never answers); yields the
-    Bot API base URL to use, token included."""
+    Bot API base URL to use, token included. `accepted` is set once a connection has been accepted."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     stop = threading.Event()
@@ -84,6 +85,8 @@ def loopback_server(behaviour: Callable[[socket.socket, bytes], None] | None) ->
                 connection, _ = listener.accept()
             except TimeoutError:
                 continue
+            if accepted is not None:
+                accepted.set()
             if behaviour is None:
                 held.append(connection)  # accepted and never answered
                 continue
@@ -148,15 +151,18 @@ def test_a_refused_connection_counts_as_not_received() -> None:
 
 
 def test_waiting_too_long_for_a_free_connection_counts_as_not_received() -> None:
+    accepted = threading.Event()
+
     async def two_at_once(request: AiohttpRequest, url: str) -> list[object]:
         first = asyncio.create_task(request.do_request(f"{url}/getMe", "POST", RequestData(), read_timeout=2.0))
-        await asyncio.sleep(0.1)  # the only connection is now busy waiting for an answer that never comes
+        # Once the server has its connection, the only connection is busy waiting for an answer that never comes.
+        assert await asyncio.to_thread(accepted.wait, 5.0), "the first request never reached the server"
         second = await asyncio.gather(request.do_request(f"{url}/sendMessage", "POST", RequestData()),
                                       return_exceptions=True)
         first.cancel()
         return second
 
-    with loopback_server(None) as base_url:
+    with loopback_server(None, accepted) as base_url:
         [error] = _run(AiohttpRequest(1, pool_timeout=0.2, connect_timeout=0.2), lambda r: two_at_once(r, base_url))  # type: ignore[arg-type]
     assert isinstance(error, TimedOut)
     assert may_have_arrived(error) is False

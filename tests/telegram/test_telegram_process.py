@@ -16,14 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import RunningBot, answerable
+from harness import RunningBot, answerable, reap, stopped
 from standin import BotAPIStandIn
 
 from bot.knowledge import FactBase
 from bot.matcher import Match, Matcher
 from bot.telegram import StartupError
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 USER = 801
 
 
@@ -60,14 +60,10 @@ def test_python_m_bot_answers_and_stops_cleanly_within_a_few_seconds_on_a_signal
         standin.private_text(USER, question)
         [answer] = standin.wait_for_sent(1, USER)
         assert fact.answer_en in answer["visible_text"]
-        started = time.monotonic()
-        process.send_signal(stop_signal)
-        out, err = process.communicate(timeout=10)
-        assert time.monotonic() - started < 5
+        out, err, took = stopped(process, stop_signal, timeout=10)
+        assert took < 5
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        reap(process)
     assert process.returncode == 0
     assert "Traceback" not in err + out
     assert standin.token not in err + out
@@ -149,11 +145,6 @@ def ask_everyone(standin: BotAPIStandIn, matcher: Matcher, users: range) -> None
         standin.private_text(user, question)
 
 
-def stopped(process: subprocess.Popen[str], how: int, timeout: float = 15) -> tuple[str, str]:
-    process.send_signal(how)
-    return process.communicate(timeout=timeout)
-
-
 def test_kill_9_mid_burst_then_a_restart_answers_every_question_and_repeats_only_the_few_being_sent(
         standin: BotAPIStandIn, tmp_path: Path, matcher: Matcher) -> None:
     users = range(20_000, 20_300)
@@ -169,9 +160,7 @@ def test_kill_9_mid_burst_then_a_restart_answers_every_question_and_repeats_only
         standin.wait_for(lambda: min(answers_per_user(standin, users)) >= 1, timeout=20, what="every answer")
         stopped(process, signal.SIGTERM)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        reap(process)
     counts = answers_per_user(standin, users)
     twice = sum(count - 1 for count in counts)
     assert 200 <= before < 300 and min(counts) == 1
@@ -191,9 +180,7 @@ def test_sigterm_with_a_backlog_larger_than_the_grace_allows_stops_in_time_and_t
         standin.wait_for(lambda: len(standin.poll_offsets) > 0, timeout=20, what="the bot to poll")
         ask_everyone(standin, matcher, users)
         standin.wait_for(lambda: len(standin.sent) >= 10, timeout=20, what="10 answers")
-        started = time.monotonic()
-        out, err = stopped(process, signal.SIGTERM)
-        took = time.monotonic() - started
+        out, err, took = stopped(process, signal.SIGTERM)
         answered_before = len(standin.sent)
         with contextlib.closing(sqlite3.connect(tmp_path / "questions.sqlite3")) as db:
             left = db.execute("SELECT count(*) FROM inbox").fetchone()[0]
@@ -201,9 +188,7 @@ def test_sigterm_with_a_backlog_larger_than_the_grace_allows_stops_in_time_and_t
         standin.wait_for(lambda: min(answers_per_user(standin, users)) >= 1, timeout=20, what="every answer")
         stopped(process, signal.SIGTERM)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        reap(process)
     assert took < 1 + 3 and "Traceback" not in err + out
     assert answered_before < 100 and left >= 100 - answered_before
     assert sum(answers_per_user(standin, users)) - 100 <= 2  # at most what was being sent when the grace ran out
@@ -218,9 +203,7 @@ def test_a_token_revoked_while_python_m_bot_runs_exits_1_within_10_seconds_with_
         standin.revoke()
         out, err = process.communicate(timeout=10)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        reap(process)
     assert process.returncode == 1 and time.monotonic() - started < 10
     assert err.strip().splitlines()[-1].startswith("ftz-bot: Telegram rejected the bot token")
     assert "Traceback" not in err + out and standin.token.split(":")[1] not in err + out
@@ -250,7 +233,5 @@ def test_the_bots_memory_settles_back_near_its_resting_figure_after_a_flood_of_5
         after = rss_mb(process.pid)
         stopped(process, signal.SIGTERM)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        reap(process)
     assert after <= rest + 10, f"{rest:.1f} MB at rest, {after:.1f} MB after the flood"

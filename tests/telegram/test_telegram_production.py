@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from harness import RunningBot, answerable
-from service_harness import SECRET, WEBHOOK_URL, RunningService, post_update, request, sample, wait_until
+from harness import RunningBot, answerable, wait_until
+from service_harness import SECRET, WEBHOOK_URL, RunningService, post_update, request, sample
 from standin import BotAPIStandIn
 
 from bot.matcher import Matcher, Outcome
@@ -19,29 +19,25 @@ from bot.telegram.ordering import ChatOrderedProcessor
 USER, OTHER = 901, 902
 
 
-def healthy_soon(service: RunningService, timeout: float = 10.0) -> str:
-    """Wait for /healthz to answer 200 and return its line."""
+def healthz_soon(service: RunningService, status: int, timeout: float = 10.0) -> str:
+    """Wait for /healthz to answer `status` and return its line."""
     found: list[str] = []
 
-    def ok() -> bool:
-        status, text = service.healthz()
+    def answers() -> bool:
+        got, text = service.healthz()
         found[:] = [text]
-        return status == 200
+        return got == status
 
-    wait_until(ok, timeout, "/healthz to answer 200")
+    wait_until(answers, timeout, f"/healthz to answer {status}")
     return found[0]
+
+
+def healthy_soon(service: RunningService) -> str:
+    return healthz_soon(service, 200)
 
 
 def unhealthy_soon(service: RunningService, timeout: float = 10.0) -> str:
-    found: list[str] = []
-
-    def failing() -> bool:
-        status, text = service.healthz()
-        found[:] = [text]
-        return status == 503
-
-    wait_until(failing, timeout, "/healthz to answer 503")
-    return found[0]
+    return healthz_soon(service, 503, timeout)
 
 
 # --- webhook mode ---------------------------------------------------------------------------------------------

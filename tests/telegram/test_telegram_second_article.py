@@ -10,17 +10,10 @@ import pytest
 from harness import RunningBot
 from standin import BotAPIStandIn
 
-from bot.knowledge import load_fact_base
 from bot.matcher import Matcher
-from tests.conftest import REPO
 
 USER = 901  # (the stand-in bot is @ftz_facts_test_bot: its own name, not the article's)
 BUNDLED_WORDS = re.compile(r"xinjiang|horgos|kashgar|urumqi|\bftz\b|free trade|belt and road|新疆|синьцзян", re.I)
-
-
-@pytest.fixture(scope="module")
-def solar_matcher() -> Matcher:
-    return Matcher(load_fact_base(REPO / "tests" / "fixtures" / "solar"))
 
 
 @pytest.fixture

@@ -38,6 +38,9 @@ _STOP_AFTER = frozenset({"of", "in", "on", "at", "to", "for", "by", "from", "wit
                          "which", "who", "is", "are", "was", "were", "an", "per", "each", "after", "before",
                          "than", "as", "into", "its", "their", "keeps"})
 _CONNECTORS = frozenset({"of", "and", "de", "du", "van", "von", "la", "le", "al", "&"})
+# Small words inside names: "Bank of China", "Dar es Salaam", "Trade and Logistics Hub", "Rio de Janeiro".
+_NAME_JOINERS = "of|de|&|and|es|el|al|da|do|dos|das|di|del|la|le|du|van|von|bin|ibn"
+_DESCRIBED = re.compile(r"-(?:based|owned|led|run|backed|funded|born|registered|listed)$", re.IGNORECASE)
 _NOT_NAMES = frozenset({"The", "A", "An", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "We",
                         "In", "On", "At", "By", "For", "From", "With", "Once", "After", "Before", "When", "While",
                         "But", "And", "Or", "As", "If", "Since", "Today", "Yesterday", "Mr", "Mrs", "Ms", "Dr",
@@ -128,6 +131,9 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
+_DATE_LINE = re.compile(r"^\W*(?:date|dated|published|posted)?\W*\d{4}-\d\d-\d\d\W*$", re.IGNORECASE)
+
+
 def _is_title(paragraph: str) -> bool:
     return len(paragraph) < 160 and not re.search(r"[.!?]$", paragraph)
 
@@ -141,9 +147,12 @@ def proper_nouns(sentence: str) -> list[tuple[int, str]]:
     """Capitalised word runs ("Westmark Energy Board", "Bank of China") with their offsets, without a leading
     "The" and without a possessive."""
     found = []
-    for match in re.finditer(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|de|&)\s+)?[A-Z][\w’'-]*)*", sentence):
+    for match in re.finditer(rf"[A-Z][\w’'-]*(?:\s+(?:(?:{_NAME_JOINERS})\s+)?[A-Z][\w’'-]*)*", sentence):
         words = match.group(0).split()
         start = match.start()
+        if words and _DESCRIBED.search(words[0]):  # "Kenya-based Savannah Corridor Holdings"
+            start += len(words[0]) + 1
+            words = words[1:]
         while words and (words[0] in _NOT_NAMES or words[0].lower() in _CONNECTORS):
             start += len(words[0]) + 1
             words = words[1:]
@@ -178,6 +187,8 @@ def draft(text: str) -> Draft:
     blocks = paragraphs(text)
     if not blocks:
         raise ValueError("the article is empty")
+    while len(blocks) > 1 and _DATE_LINE.match(blocks[0]) and _is_title(blocks[1]):
+        blocks = blocks[1:]  # "date 2025-06-12" above the title: a header, not the title (its date is still found)
     title = blocks[0] if _is_title(blocks[0]) else split_sentences(blocks[0])[0][:150]
     body = blocks[1:] if _is_title(blocks[0]) else blocks
     date_match = _DATE.search(text)
@@ -265,6 +276,11 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
         return score + (2 if in_title and in_title[0][1] == name else 0)
 
     ranked = sorted(counts, key=lambda n: (-weight(n), first_seen[n]))
+    heads = _subject_heads()
+    facilities = [n for n in ranked if len(n.split()) >= 2 and n.split()[-1].lower() in heads]
+    if facilities:  # "the Nakonde ... Logistics Hub" is the subject of its article, not Zambia, mentioned more
+        ranked.remove(facilities[0])
+        ranked.insert(0, facilities[0])
     places: list[DraftPlace] = []
     used: set[str] = set()
     for index, name in enumerate(ranked):
@@ -272,12 +288,22 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
         if index == 0 and len(name.split()) >= 3:
             words = name.lower().split()
             names += [" ".join(words[:2]), " ".join(words[-2:])]  # "lake merrow", "solar farm"
+        if index == 0:
+            # A one-word name inside the subject's ("Nakonde") is the subject too, as is its head ("the hub").
+            names += [n.lower() for n in ranked[1:] if " " not in n and n.lower() in name.lower().split()]
+            if name.split()[-1].lower() in heads:
+                names.append(name.split()[-1].lower())
         names = [n for n in dict.fromkeys(names) if not any(n in p.names for p in places)]
         if names:
             places.append(DraftPlace(_unique(_slug(name), used), names, zone=index == 0, mentions=counts[name]))
     subject_name = ranked[0]
     with_article = any(f"the {subject_name}".lower() in p.lower() for p in body)
     return places, f"the {subject_name}" if with_article else subject_name
+
+
+def _subject_heads() -> frozenset[str]:
+    data = tomllib.loads((TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
+    return frozenset(word.lower() for word in data.get("subject_heads", []))
 
 
 def _keywords(sentence: str, stop: frozenset[str]) -> list[str]:

@@ -10,6 +10,7 @@ filled in, and the generic lexicon in force. Pure text functions; `write_draft` 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import tomllib
@@ -161,6 +162,11 @@ def proper_nouns(sentence: str) -> list[tuple[int, str]]:
         if not words:
             continue
         name = re.sub(r"['’]s$", "", " ".join(words))
+        if " and " in name and words[-1].lower() not in _subject_heads():
+            # "Bank of Westmark and Heliotrope Energy" is two names; "Trade and Logistics Hub" is one.
+            first, second = name.split(" and ", 1)
+            found += [(start, first), (start + len(first) + 5, re.sub(r"['’]s$", "", second))]
+            continue
         if name.isupper() and len(name) <= 2:
             continue
         found.append((start, name))
@@ -301,6 +307,7 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
     return places, f"the {subject_name}" if with_article else subject_name
 
 
+@functools.cache
 def _subject_heads() -> frozenset[str]:
     data = tomllib.loads((TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
     return frozenset(word.lower() for word in data.get("subject_heads", []))

@@ -106,3 +106,16 @@ def test_a_cost_asked_of_a_fact_whose_sentence_states_none_is_refused(drafted: P
     assert match.outcome is Outcome.NO_MATCH and "no money" in match.reason
     without = dataclasses.replace(fact_base, lexicon=dataclasses.replace(fact_base.lexicon, answer_kinds=frozenset()))
     assert Matcher(without, semantic=None).match("cost of the battery storage").fact.id == "battery_storage_system"
+
+
+def test_a_facility_is_the_subject_even_when_its_country_is_mentioned_more_and_a_date_line_is_no_title():
+    text = ("date 2025-06-12\n\nRuvala Opens Port Kemi Dry Port\n\n"
+            "Ruvala on Monday opened the Kemi Trade and Logistics Hub, 930 kilometres from Dar es Salaam. "
+            "Ruvala said Ruvala would grow. The hub was built by Kenya-based Savannah Holdings for $40 million.\n")
+    result = draft(text)
+    assert result.title == "Ruvala Opens Port Kemi Dry Port" and result.date.isoformat() == "2025-06-12"
+    zone = next(p for p in result.places if p.zone)
+    assert zone.names[0] == "kemi trade and logistics hub" and "hub" in zone.names
+    names = {n for p in result.places for n in p.names}
+    assert {"dar es salaam", "savannah holdings"} <= names and "kenya-based savannah holdings" not in names
+    assert {"money", "distance"} <= set(result.answer_kinds)

@@ -326,7 +326,8 @@ class Matcher:
         yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
         specific = analysis.places - self._zone_places
-        if yes_no and only_places and specific and analysis.places & self._zone_places and not analysis.unknown:
+        if (yes_no and only_places and specific and analysis.places & self._zone_places and not analysis.unknown
+                and self._membership is not None):
             return self._membership_answer(question, language, analysis)  # "is Horgos inside the zone?"
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)

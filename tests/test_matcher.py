@@ -300,3 +300,8 @@ def test_a_plus_between_two_questions_joins_them(matcher):
 def test_an_unanswerable_question_beside_an_answer_is_said_so_not_dropped(matcher):
     match = matcher.match("how big is the horgos area? what is the main road there?")  # no rule refuses it
     assert _parts(match) == ["horgos_area", None] and match.parts[1].outcome is Outcome.NO_MATCH
+
+
+def test_is_a_place_in_the_zone_gets_a_reply_in_a_folder_without_a_membership_concept(solar_matcher):
+    match = solar_matcher.match("is northfield part of the lake merrow solar farm?")  # once an AssertionError
+    assert match.outcome is Outcome.NO_MATCH and match.reason  # the folder says nothing of membership: a refusal

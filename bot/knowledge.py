@@ -208,6 +208,8 @@ class Lexicon:
     exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
     follow_up: FollowUpCues = FollowUpCues()
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
+    # language → (Latin spelling, letters) pairs, longest first: Russian typed in Latin letters ("skolko stran")
+    transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def place(self, place_id: str) -> Place:
         return next(p for p in self.places if p.id == place_id)
@@ -502,7 +504,7 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 # Sections whose words become terms: a word the folder lists in any of these (or in `ignore_generic`) is dropped
 # from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
-_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up")
+_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                          "answer_kinds", "ignore_generic"})
 
@@ -663,7 +665,23 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         exclusive=_load_exclusive(data.get("exclusive", []), path),
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),
+        transliteration=_load_transliteration(data.get("transliteration", {}), path),
     )
+
+
+def _load_transliteration(table: Any, path: Path) -> dict[str, tuple[tuple[str, str], ...]]:
+    """"shch щ" entries as pairs, longest Latin spelling first so that "sh" is read before "s"."""
+    result = {}
+    for language, entries in table.items():
+        pairs = []
+        for entry in entries:
+            parts = entry.split()
+            if len(parts) != 2 or not parts[0].isascii():
+                raise KnowledgeError(path, f"'{entry}' must be a Latin spelling and its letters, e.g. \"sh ш\"",
+                                     fact_id="[transliteration]", field_name=language)
+            pairs.append((parts[0].lower(), parts[1].lower()))
+        result[language] = tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+    return result
 
 
 def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> FollowUpCues:
@@ -707,11 +725,12 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                     raise KnowledgeError(path, "unknown concept; add it to the main lexicon first",
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
-            elif section in ("stopwords", "unknown_attributes", "outside_entities"):
+            elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration"):
                 base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
                 raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
-                                     "unknown_attributes, outside_entities, clauses)", field_name=section)
+                                     "unknown_attributes, outside_entities, clauses, transliteration)",
+                                     field_name=section)
 
 
 def _load_clause_cues(table: Any, path: Path) -> ClauseCues:

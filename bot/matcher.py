@@ -248,6 +248,8 @@ class Matcher:
         language = detect_language(question)
         terms = self.analyser
         folded = fold(question)
+        if language == "en" and terms.reads_as_russian(folded):
+            language = "ru"  # "skolko stran svyazyvaet": Russian in Latin letters gets the Russian answer
         plain = plain_text(folded)
         kind = terms.small_talk_of_plain(plain, question)
         if kind is not None:

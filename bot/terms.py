@@ -80,6 +80,21 @@ class Analysis:
         return {t.value for t in self.terms if t.kind is TermKind.CONCEPT}
 
 
+def _transliterate(word: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """`word` in another script, reading the longest Latin spelling at each position ("svyazyvaet" → связывает)."""
+    result, position = [], 0
+    while position < len(word):
+        for latin, letters in pairs:
+            if word.startswith(latin, position):
+                result.append(letters)
+                position += len(latin)
+                break
+        else:
+            result.append(word[position])
+            position += 1
+    return "".join(result)
+
+
 class TermAnalyser:
     """The lexicon and the facts' own words, ready to analyse questions. Build once, then call `analyse`."""
 
@@ -141,6 +156,7 @@ class TermAnalyser:
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
         self._typo_cache: dict[str, str] = {}
+        self._transliteration = lexicon.transliteration
         self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
         self._small_talk_keys = list(self._small_talk)
@@ -208,6 +224,19 @@ class TermAnalyser:
                 return number
         return token
 
+    def reads_as_russian(self, text: str) -> bool:
+        """Russian typed in Latin letters ("skolko km horgos", "kogda otkryli"): more of its words read as known
+        Russian words than as known English ones (place names and units count for neither)."""
+        russian = english = 0
+        for word in _WORD.findall(text):
+            if not word.isascii() or (word in self._words and self._words[word].kind is TermKind.PLACE):
+                continue
+            if len(word) > 2 and not self._read_in_letters(word).isascii():
+                russian += 1
+            else:
+                english += word in self._known or self._stem(word) in self._stems
+        return russian > english
+
     def _correct(self, word: str) -> str:
         """The known word a misspelt word stands for, or the word itself."""
         if word in self._known or len(word) < 3 or not word.isalpha() or self._stem(word) in self._stems:
@@ -227,10 +256,20 @@ class TermAnalyser:
                                          -_common_prefix(f[0], word), len(f[0]) <= len(word),
                                          abs(len(f[0]) - len(word))), default=None)
         result = best[0] if best is not None else self._unglue(word)
+        if result == word and word.isascii():
+            result = self._read_in_letters(word)  # "stran" is страна typed in Latin letters
         if len(self._typo_cache) > 50_000:
             self._typo_cache.clear()
         self._typo_cache[word] = result
         return result
+
+    def _read_in_letters(self, word: str) -> str:
+        """A Latin word read in another script's letters when that makes it a known word, else the word."""
+        for pairs in self._transliteration.values():
+            written = fold(_transliterate(word, pairs))
+            if written in self._known or self._stem(written) in self._stems:
+                return written
+        return word
 
     def _unglue(self, word: str) -> str:
         """Two known words typed without the space ("howmany", "whatis"), or the word itself."""

@@ -295,3 +295,12 @@ def test_an_elapsed_answer_without_its_date_or_a_date_without_one_fails_at_load(
     _edit(facts, "since = 2023-11-01\n", 'since = "2023-11-01"\n')
     with pytest.raises(KnowledgeError, match="must be a date"):
         load_fact_base(knowledge_copy)
+
+
+def test_a_transliteration_entry_must_pair_a_latin_spelling_with_letters(knowledge_copy):
+    (knowledge_copy / "lexicon.ru.toml").write_text(
+        (knowledge_copy / "lexicon.ru.toml").read_text(encoding="utf-8") + '\n[transliteration]\nru = ["shch"]\n',
+        encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="Latin spelling and its letters") as error:
+        load_fact_base(knowledge_copy)
+    assert "transliteration" in str(error.value)

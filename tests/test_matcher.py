@@ -305,3 +305,15 @@ def test_an_unanswerable_question_beside_an_answer_is_said_so_not_dropped(matche
 def test_is_a_place_in_the_zone_gets_a_reply_in_a_folder_without_a_membership_concept(solar_matcher):
     match = solar_matcher.match("is northfield part of the lake merrow solar farm?")  # once an AssertionError
     assert match.outcome is Outcome.NO_MATCH and match.reason  # the folder says nothing of membership: a refusal
+
+
+def test_russian_typed_in_latin_letters_is_read_and_answered_in_russian(matcher):
+    match = matcher.match("skolko stran svyazyvaet")  # сколько стран связывает
+    assert match.fact.id == "strategic_location" and match.language == "ru"
+    assert matcher.match("kogda otkryli zonu").fact.id == "establishment_date"
+    english = matcher.match("how big is horgos")
+    assert english.fact.id == "horgos_area" and english.language == "en"
+
+
+def test_a_misspelt_english_word_is_corrected_before_it_is_read_as_russian(matcher):
+    assert matcher.match("kashgr area how many sq km").fact.id == "kashgar_area"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from bot.matcher import Match, Matcher, Outcome, detect_language
 from bot.terms import Analysis, TermKind, plain_text
-from bot.text import fold
+from bot.text import fold, has_cjk
 
 DEFAULT_MEMORY_SECONDS = 600.0
 DEFAULT_MAX_CONVERSATIONS = 10_000
@@ -103,6 +103,16 @@ class Conversation:
         names = self.matcher.place_names
         earlier = self._turns[-2].places - zone if len(self._turns) >= 2 else frozenset()
         candidates: list[str] = []
+        comparing = analysis.concept_names & self.matcher.fact_base.lexicon.follow_up.comparisons
+        against = (last.places - zone) - named
+        cues = self.matcher.fact_base.lexicon.follow_up
+        if named and against and any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text) or (has_cjk(c) and c in text)
+                                     for c in cues.comparatives):
+            # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
+            match = self.matcher.match(f"{text} {' '.join(names[p] for p in sorted(against))}")
+            if match.answered and match.fact is not None and named | against <= set(match.fact.entities):
+                return replace(match, question=message, language=detect_language(message), follow_up=True,
+                               parts=())
         if named:
             # "and Kashgar?": what was last asked (as the fact's own question, then as typed), about the new place.
             fact = self.matcher.fact_base.fact(last.fact_id)
@@ -112,7 +122,7 @@ class Conversation:
             candidates.append(f"{self._without_places(last.question, keep_zone=True)} {text}")
         elif not analysis.places:
             carried = [last.places - zone, (last.places | earlier) - zone]
-            if analysis.concept_names & self.matcher.fact_base.lexicon.follow_up.comparisons:
+            if comparing:
                 carried.reverse()  # "which is bigger?": across the last two answers first
             for places in carried:
                 if places:

@@ -189,6 +189,7 @@ class FollowUpCues:
     pronouns: frozenset[str] = frozenset()  # it, that, they, это, он
     cjk: tuple[str, ...] = ()  # Chinese cues at the start or end: 那, 还有, 呢
     comparisons: frozenset[str] = frozenset()  # concepts that compare the last two answers: largest, smallest
+    comparatives: tuple[str, ...] = ()  # "bigger than": the last answer's place against the one named ("is it ...")
 
 
 @dataclass(frozen=True)
@@ -694,7 +695,7 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
             raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
                                  fact_id="[follow_up]", field_name="comparisons")
     return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
-                        frozenset(words("comparisons")))
+                        frozenset(words("comparisons")), words("comparatives"))
 
 
 def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:

@@ -107,3 +107,14 @@ def test_no_key_means_no_context(matcher):
     conversations = Conversations(matcher)
     conversations.reply(None, "how big is the Horgos area?")
     assert not conversations.reply(None, "and Kashgar?").follow_up
+
+
+@pytest.mark.parametrize(("first", "comparison"), [("how big is the kashgar bit", "is it bigger than horgos"),
+                                                   ("喀什片区多大", "比霍尔果斯大吗")])
+def test_is_it_bigger_than_another_place_compares_the_last_answers_place_with_it(matcher, first, comparison):
+    assert replies(Conversation(matcher), first, comparison) == ["kashgar_area", "area_ranking"]
+
+
+def test_a_follow_up_after_the_largest_area_asks_about_that_area(matcher):
+    assert replies(Conversation(matcher), "what are the 3 areas", "which one is biggest",
+                   "whats that as a share of the total") == ["three_areas", "largest_area", "urumqi_share"]

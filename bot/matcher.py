@@ -564,14 +564,3 @@ def _combine(whole: Match, parts: list[Match]) -> Match:
     clarified = [p for p in parts if p.outcome is Outcome.CLARIFY]
     return replace(clarified[0], question=whole.question) if clarified else whole
 
-
-_matchers: dict[tuple[int, Thresholds], Matcher] = {}
-
-
-def match_question(question: str, fact_base: FactBase, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Match:
-    """Match one question against a fact base (the index is built on first use and kept)."""
-    key = (id(fact_base), thresholds)
-    matcher = _matchers.get(key)
-    if matcher is None or matcher.fact_base is not fact_base:
-        matcher = _matchers[key] = Matcher(fact_base, thresholds)
-    return matcher.match(question)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.matcher import DEFAULT_THRESHOLDS, Matcher, Outcome, Verdict, match_question
+from bot.matcher import DEFAULT_THRESHOLDS, Matcher, Outcome, Verdict
 
 
 def answered(matcher: Matcher, question: str) -> str | None:
@@ -130,8 +130,8 @@ def test_a_stricter_answer_threshold_turns_answers_into_suggestions(fact_base):
     assert match.suggestions[0].fact_id == "kashgar_area"
 
 
-def test_match_question_is_a_one_call_shortcut(fact_base):
-    assert match_question("when was it established", fact_base).fact.id == "establishment_date"
+def test_a_matcher_built_on_a_fact_base_answers_from_it(fact_base):
+    assert Matcher(fact_base).match("when was it established").fact.id == "establishment_date"
 
 
 def test_comparing_two_areas_cites_the_sentence_with_both_sizes(matcher):

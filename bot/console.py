@@ -23,7 +23,7 @@ from bot.formatting import (
     truncate,
 )
 from bot.matcher import Matcher
-from bot.questionlog import ChatType, QuestionLog
+from bot.questionlog import LogChatType, QuestionLog
 
 _PROMPT = "you> "
 
@@ -82,7 +82,7 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
         return notice(fact_base, "too_long", "en", example=fact_base.facts[0].questions_in("en")[0])
     match = conversation.reply(text)
     if question_log is not None:
-        question_log.log_match(match, ChatType.CONSOLE)  # queued for the writer thread: no waiting
+        question_log.log_match(match, LogChatType.CONSOLE)  # queued for the writer thread: no waiting
     return truncate(render_text(match, fact_base))
 
 

@@ -148,7 +148,10 @@ HIGH_WATER_KEY = "inbox_high_water"  # meta: "<largest update id ever stored> <w
 _BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
 
 
-class ChatType(StrEnum):
+class LogChatType(StrEnum):
+    """Where a question was asked, as the log records it (not `telegram.constants.ChatType`: Telegram's supergroups
+    and channels are folded into GROUP, and the console is one too)."""
+
     PRIVATE = "private"
     GROUP = "group"
     INLINE = "inline"
@@ -156,7 +159,7 @@ class ChatType(StrEnum):
 
 
 # Telegram's own chat types, folded onto ours: a supergroup or channel is a group for reporting purposes.
-_CHAT_TYPE_ALIASES = {"supergroup": ChatType.GROUP, "channel": ChatType.GROUP, "sender": ChatType.PRIVATE}
+_CHAT_TYPE_ALIASES = {"supergroup": LogChatType.GROUP, "channel": LogChatType.GROUP, "sender": LogChatType.PRIVATE}
 
 
 class Vote(IntEnum):
@@ -365,7 +368,7 @@ def _clean(text: str, limit: int) -> str:
     return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _chat_type(value: ChatType | str) -> str:
+def _chat_type(value: LogChatType | str) -> str:
     text = str(value).strip().lower()
     alias = _CHAT_TYPE_ALIASES.get(text)
     return str(alias) if alias else _clean(text, 20) or "unknown"
@@ -460,7 +463,7 @@ class QuestionLog:
 
     # --- the calls the bot makes ----------------------------------------------------------------------------
 
-    def log_match(self, match: Match, chat_type: ChatType | str, *, at: dt.datetime | None = None) -> int:
+    def log_match(self, match: Match, chat_type: LogChatType | str, *, at: dt.datetime | None = None) -> int:
         """Queue one handled question; returns its row id for the answer's 👍/👎 buttons. Never blocks or raises."""
         fact = match.fact
         return self.log_question(match.question, match.outcome, chat_type=chat_type, language=match.language,
@@ -468,7 +471,7 @@ class QuestionLog:
                                  suggestions=match.suggestions, reason=match.reason, at=at,
                                  follow_up=match.follow_up)
 
-    def log_question(self, question: str, outcome: Outcome | str, *, chat_type: ChatType | str, language: str,
+    def log_question(self, question: str, outcome: Outcome | str, *, chat_type: LogChatType | str, language: str,
                      fact_id: str | None = None, confidence: int = 0,
                      suggestions: Sequence[Suggestion] | Sequence[dict[str, object]] = (),
                      reason: str | None = None, at: dt.datetime | None = None, follow_up: bool = False) -> int:

@@ -22,7 +22,7 @@ import pytest
 import bot.questionlog as questionlog
 from bot.config import Settings
 from bot.matcher import Match, Outcome, Suggestion
-from bot.questionlog import ChatType, QuestionLog, Vote, default_db_path, resolve_db_path
+from bot.questionlog import LogChatType, QuestionLog, Vote, default_db_path, resolve_db_path
 
 LOGGER = "bot.questionlog"
 CAN_CHMOD_AWAY_ACCESS = sys.platform != "win32" and hasattr(os, "geteuid") and os.geteuid() != 0
@@ -66,7 +66,7 @@ def test_a_logged_match_is_stored_with_every_field_the_curator_needs(log: Questi
                                Suggestion("total_area", "How big is the zone?", 40)),
                   reason="several facts fit")
     asked = dt.datetime(2025, 11, 20, 8, 30, 15, 250_000, tzinfo=dt.UTC)
-    row_id = log.log_match(match, ChatType.GROUP, at=asked)
+    row_id = log.log_match(match, LogChatType.GROUP, at=asked)
     assert log.flush()
 
     [row] = rows(db_path, "SELECT id, asked_at, chat_type, language, question, outcome, fact_id, confidence, "
@@ -82,7 +82,7 @@ def test_a_logged_match_is_stored_with_every_field_the_curator_needs(log: Questi
 def test_a_batch_larger_than_one_insert_is_stored_whole_and_in_order(log: QuestionLog, db_path: Path) -> None:
     match = Match("新疆自贸区有多大？", Outcome.CLARIFY, "zh", confidence=47,
                   suggestions=(Suggestion("total_area", "自贸区总面积是多少？", 47),), reason="several facts fit")
-    ids = [log.log_match(match, ChatType.PRIVATE) for _ in range(123)]  # written together: 50 + 50 + 23 rows
+    ids = [log.log_match(match, LogChatType.PRIVATE) for _ in range(123)]  # written together: 50 + 50 + 23 rows
     assert log.flush()
     stored = rows(db_path, "SELECT id, question, suggestions FROM questions ORDER BY asked_at, id")
     assert [r[0] for r in stored] == ids
@@ -105,7 +105,7 @@ def test_row_ids_are_returned_at_once_and_are_unique_and_increasing(log: Questio
 
 
 def test_telegram_chat_types_are_folded_onto_the_logs_own(log: QuestionLog, db_path: Path) -> None:
-    for chat_type in ("private", "supergroup", "channel", ChatType.INLINE, "console"):
+    for chat_type in ("private", "supergroup", "channel", LogChatType.INLINE, "console"):
         log.log_question("q", "answer", chat_type=chat_type, language="en", fact_id="overview", confidence=90)
     log.flush()
     assert [r[0] for r in rows(db_path, "SELECT chat_type FROM questions ORDER BY id")] == \
@@ -514,7 +514,7 @@ def test_a_follow_up_answered_in_its_conversation_is_logged_as_answered_with_its
     question_log = QuestionLog(db_path)
     recorder = QuestionRecorder(question_log)
     for text in ("how big is the Horgos area?", "and Kashgar?", "what is the population of Mars?"):
-        recorder.question(conversations.reply("a chat", text), ChatType.PRIVATE)
+        recorder.question(conversations.reply("a chat", text), LogChatType.PRIVATE)
     question_log.close()
     logged = rows(db_path, "SELECT question, outcome, fact_id, follow_up FROM questions ORDER BY id")
     assert logged[:2] == [("how big is the Horgos area?", "answer", "horgos_area", 0),

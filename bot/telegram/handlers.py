@@ -61,7 +61,7 @@ from bot.formatting import (
 )
 from bot.knowledge import FactBase
 from bot.matcher import Match, Matcher, Outcome, detect_language
-from bot.questionlog import ChatType as LogChatType
+from bot.questionlog import LogChatType
 from bot.telegram.delivery import MaybeDelivered, describe
 from bot.telegram.keyboards import (
     CHOICE,

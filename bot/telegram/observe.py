@@ -30,7 +30,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.matcher import Match
 from bot.metrics import Metrics
-from bot.questionlog import ChatType
+from bot.questionlog import LogChatType
 from bot.telegram.app import bot_state, pipeline
 from bot.telegram.delivery import describe
 from bot.telegram.recorder import QuestionRecorder
@@ -167,20 +167,20 @@ class CountingRecorder(QuestionRecorder):
         super().__init__(question_log, inline_quiet=inline_quiet)
         self.metrics = metrics
 
-    def question(self, match: Match, chat_type: ChatType | str,
+    def question(self, match: Match, chat_type: LogChatType | str,
                  personal: Iterable[tuple[str, str]] = ()) -> int | None:
         self._count(match, chat_type)
         return super().question(match, chat_type, personal)
 
-    def choice(self, clarify_row: int, fact: Any, language: str, chat_type: ChatType | str) -> int | None:
+    def choice(self, clarify_row: int, fact: Any, language: str, chat_type: LogChatType | str) -> int | None:
         self.metrics.questions.labels("answer", language, _chat_label(chat_type)).inc()
         return super().choice(clarify_row, fact, language, chat_type)
 
-    def _count(self, match: Match, chat_type: ChatType | str) -> None:
+    def _count(self, match: Match, chat_type: LogChatType | str) -> None:
         self.metrics.questions.labels(match.outcome.value, match.language, _chat_label(chat_type)).inc()
 
 
-def _chat_label(chat_type: ChatType | str) -> str:
+def _chat_label(chat_type: LogChatType | str) -> str:
     value = str(getattr(chat_type, "value", chat_type))
     return "group" if value in ("supergroup", "channel") else value
 

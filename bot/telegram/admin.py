@@ -30,7 +30,8 @@ from bot.knowledge import FactBase, KnowledgeError, load_fact_base
 from bot.matcher import Matcher, Thresholds
 from bot.questionlog import LogStatus, QuestionLogError
 from bot.report import DEFAULT_SINCE, Headline, Period, UnansweredGroup, headline, parse_since, top_unanswered
-from bot.telegram.handlers import STATE_KEY, BotState, reply, state
+from bot.telegram.handlers import reply
+from bot.telegram.state import BotState, bot_state, state
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ async def register_admin_menus(application: Application, admin_ids: frozenset[in
     failed = 0
     for admin_id in sorted(admin_ids):
         try:
-            for code, menu in menus(application.bot_data[STATE_KEY].fact_base):
+            for code, menu in menus(bot_state(application).fact_base):
                 await application.bot.set_my_commands(
                     [BotCommand(name, text) for name, text in (*menu, *ADMIN_COMMANDS)],
                     scope=BotCommandScopeChat(admin_id), language_code=code)

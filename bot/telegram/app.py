@@ -51,12 +51,13 @@ from bot.matcher import Matcher
 from bot.questionlog import DeferredRows, QuestionLog
 from bot.telegram.admin import register_admin_handlers, register_admin_menus
 from bot.telegram.delivery import ReliableRequest
-from bot.telegram.handlers import STATE_KEY, BotState, needs_turn, question_in, register_handlers
+from bot.telegram.handlers import needs_turn, question_in, register_handlers
 from bot.telegram.ordering import ChatOrderedProcessor, order_key
 from bot.telegram.polling import Poller, PollingEnded, TokenRejected
 from bot.telegram.privacy import chat_tag
 from bot.telegram.ratelimit import FairRateLimiter
 from bot.telegram.recorder import INLINE_QUIET_SECONDS, QuestionRecorder
+from bot.telegram.state import bot_state
 from bot.telegram.transport import AiohttpRequest
 
 if TYPE_CHECKING:
@@ -285,11 +286,6 @@ class _Hooks:
             return
         if found is not None:
             self.recorder.unanswered(found, outcome, reason)
-
-
-def bot_state(application: Application) -> BotState:
-    """The handlers' shared state: the matcher being served, the question log, the admins."""
-    return application.bot_data[STATE_KEY]
 
 
 async def register_commands(application: Application) -> None:

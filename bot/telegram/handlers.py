@@ -9,7 +9,7 @@ Which updates get an answer:
 
 Every question the matcher handles is logged through `BotState.recorder` (see `bot.telegram.recorder` for what is
 logged when), and every reply to one — answer, "did you mean", no match; not small talk — carries 👍 / 👎 buttons
-for its log row. The admin commands live in `bot.telegram.admin`.
+for its log row. The shared state lives in `bot.telegram.state`, the admin commands in `bot.telegram.admin`.
 
 Everything else — edited messages, channel posts, other people's service messages, unaddressed group chatter, other
 bots — is ignored on purpose: no handler matches it.
@@ -17,12 +17,10 @@ bots — is ignored on purpose: no handler matches it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from telegram import (
     CallbackQuery,
@@ -46,7 +44,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import DEFAULT_MEMORY_SECONDS, Conversations
+from bot.conversation import DEFAULT_MEMORY_SECONDS
 from bot.formatting import (
     help_html,
     notice,
@@ -79,64 +77,14 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.privacy import chat_tag
 from bot.telegram.recorder import MENTION_PLACEHOLDER, QuestionRecorder
+from bot.telegram.state import STATE_KEY, BotState, state
 
 _LOGGER = logging.getLogger(__name__)
 
-STATE_KEY = "ftz_facts"
 MAX_QUESTION_CHARS = 1000  # longer messages are not questions; they get a hint instead of an answer
 INLINE_CACHE_SECONDS = 300  # inline results depend only on the query text, so Telegram may reuse them a while
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-@dataclass
-class BotState:
-    """What the handlers share, kept in `application.bot_data`. `use_matcher` swaps in a new fact base; a handler
-    reads `matcher` once, so an update in flight finishes with the fact base it started with."""
-
-    matcher: Matcher
-    recorder: QuestionRecorder = field(default_factory=lambda: QuestionRecorder(None))
-    admin_ids: frozenset[int] = frozenset()
-    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
-    conversation_seconds: float = DEFAULT_MEMORY_SECONDS
-    conversations: Conversations = field(init=False, repr=False)
-    on_token_rejected: Callable[[], None] | None = field(default=None, repr=False)  # a 401: the bot must stop
-    _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        self.conversations = Conversations(self.matcher, memory_seconds=self.conversation_seconds)
-
-    @property
-    def fact_base(self) -> FactBase:
-        return self.matcher.fact_base
-
-    def use_matcher(self, matcher: Matcher) -> None:
-        """Serve `matcher` from now on (the examples cache is keyed by matcher, and ids can be reused)."""
-        self.matcher = matcher
-        self._examples.clear()
-        self.conversations = Conversations(matcher, memory_seconds=self.conversation_seconds)
-
-    def examples(self, language: str, count: int = 3) -> tuple[str, ...]:
-        """Example questions for /help: the first question of each topic's first fact that the matcher answers
-        with that very fact."""
-        key = (id(self.matcher), language)
-        if key not in self._examples:
-            picked = []
-            for topic in self.fact_base.topics:
-                facts = self.fact_base.facts_in_topic(topic.id)
-                if not facts:
-                    continue
-                question = Matcher.display_question(facts[0], language)
-                if self.matcher.match(question).fact == facts[0]:
-                    picked.append(question)
-            if not picked:  # a matcher that answers none of them still gets examples to show
-                picked = [Matcher.display_question(f, language) for f in self.fact_base.facts[:count]]
-            self._examples[key] = tuple(picked[:count])
-        return self._examples[key]
-
-
-def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    return context.bot_data[STATE_KEY]
 
 
 def conversation_key(update: Update) -> tuple[int, int] | int | None:

@@ -31,9 +31,10 @@ from telegram.request import BaseRequest, RequestData
 from bot.matcher import Match
 from bot.metrics import Metrics
 from bot.questionlog import LogChatType
-from bot.telegram.app import bot_state, pipeline
+from bot.telegram.app import pipeline
 from bot.telegram.delivery import describe
 from bot.telegram.recorder import QuestionRecorder
+from bot.telegram.state import bot_state
 
 if TYPE_CHECKING:
     from bot.telegram.webhook import WebhookDelivery

@@ -23,7 +23,6 @@ from bot.metrics import Metrics
 from bot.telegram.app import (
     POLL_TIMEOUT,
     StartupError,
-    bot_state,
     build_application,
     fair_rate_limiter,
     pipeline,
@@ -33,6 +32,7 @@ from bot.telegram.app import (
 )
 from bot.telegram.health import Health, MonitorServer
 from bot.telegram.observe import MeasuredRateLimiter, ObservedRequest, instrument
+from bot.telegram.state import bot_state
 from bot.telegram.webhook import CHECK_SECONDS, WebhookDelivery, serve_webhook
 
 

@@ -69,8 +69,7 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
     fact_base = matcher.fact_base
     command = text.split()[0].lower() if text.startswith("/") else ""
     if command in ("/help", "/start"):
-        examples = [fact.questions_in("en")[0] for fact in fact_base.facts[:3]]
-        return html_to_text(help_html(fact_base, "console", examples, "en"))
+        return html_to_text(help_html(fact_base, "console", matcher.example_questions("en"), "en"))
     if command == "/topics":
         return "\n\n".join(html_to_text(topic_html(fact_base, topic, "en", buttons=False))
                            for topic in fact_base.topics)
@@ -79,7 +78,7 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
     if command:
         return notice(fact_base, "unknown_command", "en")
     if len(text) > TELEGRAM_MESSAGE_LIMIT:
-        return notice(fact_base, "too_long", "en", example=fact_base.facts[0].questions_in("en")[0])
+        return notice(fact_base, "too_long", "en", example=next(iter(matcher.example_questions("en")), ""))
     match = conversation.reply(text)
     if question_log is not None:
         question_log.log_match(match, LogChatType.CONSOLE)  # queued for the writer thread: no waiting

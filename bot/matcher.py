@@ -63,6 +63,18 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class ClosestFact:
+    """The fact nearest to a question nobody could answer (`Matcher.closest_fact`), and how that was judged."""
+
+    fact_id: str
+    confidence: int  # 0–100
+    # "matcher": the matcher answers or suggests it; "below threshold": its best fact, under the bar for a suggestion;
+    # "logged": the suggestion offered when the question was asked (`bot.report`, when it has no matcher's word)
+    basis: str
+    answered: bool = False  # the matcher answers the question with this fact: the fact base has caught up
+
+
+@dataclass(frozen=True)
 class Match:
     """What the matcher made of one message (of one question in it; `parts` holds each when there are several)."""
 
@@ -152,6 +164,8 @@ class Matcher:
         self.analyser = analyser if analyser is not None else TermAnalyser(fact_base)
         self._semantic_loader = semantic
         self._semantic: SemanticIndex | None = None
+        self._examples: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._probe: Matcher | None = None  # see closest_fact
         self._zone_places = fact_base.lexicon.zone_places
         self._index_facts()
 
@@ -520,6 +534,57 @@ class Matcher:
         analysis = self.analyser.analyse_folded(self.analyser.split_greeting(plain_text(fold(question)))[0])
         return {"concepts": [t.key for t in analysis.terms], "unknown": analysis.unknown,
                 "outside": analysis.outside, "oov": analysis.oov}
+
+    # --- what the front ends offer around answers (Telegram, the console, the curator report) -------------------
+
+    def example_questions(self, language: str, count: int = 3) -> tuple[str, ...]:
+        """Example questions (/help): the first question of each topic's first fact that this matcher answers with
+        that very fact; the first facts' questions when it answers none of them."""
+        key = (language, count)
+        if key not in self._examples:
+            picked = []
+            for topic in self.fact_base.topics:
+                facts = self.fact_base.facts_in_topic(topic.id)
+                if not facts:
+                    continue
+                question = self.display_question(facts[0], language)
+                if self.match(question).fact == facts[0]:
+                    picked.append(question)
+            if not picked:  # a matcher that answers none of them still gets examples to show
+                picked = [self.display_question(f, language) for f in self.fact_base.facts[:count]]
+            self._examples[key] = tuple(picked[:count])
+        return self._examples[key]
+
+    def related_facts(self, match: Match, limit: int = 5) -> list[Fact]:
+        """The facts to offer for a match (inline results): the fact answered, then others of its topic; or the
+        facts suggested. None for a refusal or small talk."""
+        if match.outcome is Outcome.ANSWER and match.fact is not None:
+            related = [f for f in self.fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
+            return [match.fact, *related[:limit - 1]]
+        if match.outcome is Outcome.CLARIFY:
+            suggested = (self.fact_base.fact(s.fact_id) for s in match.suggestions)
+            return [f for f in suggested if f is not None][:limit]
+        return []
+
+    def closest_fact(self, question: str) -> ClosestFact | None:
+        """The fact nearest to a question, for curators: the one answered (`answered`) or suggested first; when there
+        is neither, the best-scoring fact with the answer and suggestion bars out of reach ("below threshold")."""
+        match = self.match(question)
+        if match.outcome is Outcome.ANSWER and match.fact is not None:
+            return ClosestFact(match.fact.id, match.confidence, "matcher", answered=True)
+        if match.suggestions:
+            return ClosestFact(match.suggestions[0].fact_id, match.suggestions[0].confidence, "matcher")
+        if self._probe is None:
+            # Every fact that scores at all becomes a suggestion. Built once (its index takes a few tens of ms); the
+            # analyser and the semantic layer are this matcher's own.
+            self._probe = Matcher(self.fact_base, replace(self.thresholds, answer=101, sure=101, clarify=1),
+                                  self.analyser, semantic=lambda _: self._semantic_index())
+        probe = self._probe.match(question)
+        if probe.suggestions:
+            return ClosestFact(probe.suggestions[0].fact_id, probe.suggestions[0].confidence, "below threshold")
+        if probe.fact is not None:
+            return ClosestFact(probe.fact.id, probe.confidence, "below threshold")
+        return None
 
 
 def _is_year(value: str) -> bool:

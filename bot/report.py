@@ -14,25 +14,22 @@ groups from drifting through chains of small differences.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 import json
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot.matcher import ClosestFact, Matcher
 from bot.questionlog import open_for_reading, utc_timestamp
 from bot.text import fold
-
-if TYPE_CHECKING:
-    from bot.matcher import Match, Matcher
 
 OUTCOMES = ("answer", "clarify", "no_match", "small_talk")
 OUTCOME_LABELS = {"answer": "answered", "clarify": "clarified", "no_match": "not matched", "small_talk": "small talk"}
@@ -93,17 +90,6 @@ class OutcomeFigure:
     outcome: str  # answer | clarify | no_match | small_talk
     count: int
     rate: float  # share of all questions in the period, 0–1
-
-
-@dataclass(frozen=True)
-class ClosestFact:
-    """The fact nearest to an unanswered question, and how that was judged."""
-
-    fact_id: str
-    confidence: int  # 0–100
-    # "matcher": the current matcher answers or suggests it; "below threshold": its best fact, under the bar for a
-    # suggestion; "logged": the suggestion offered when the question was asked (no matcher given to the report)
-    basis: str
 
 
 @dataclass(frozen=True)
@@ -179,11 +165,10 @@ class Headline:
 # --- computing ------------------------------------------------------------------------------------------------
 
 
-def build_report(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *,
-                 matcher: Matcher | Callable[[str], Match] | None = None, top: int = 20,
-                 similarity: int = DEFAULT_SIMILARITY, now: dt.datetime | None = None) -> Report:
-    """The full report for a period. `matcher` (a Matcher or any question -> Match callable) lets the report say
-    which fact is closest to questions nobody could answer, and which of them the current fact base now answers.
+def build_report(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *, matcher: Matcher | None = None,
+                 top: int = 20, similarity: int = DEFAULT_SIMILARITY, now: dt.datetime | None = None) -> Report:
+    """The full report for a period. `matcher` lets the report say which fact is closest to questions nobody could
+    answer (`Matcher.closest_fact`), and which of them the current fact base now answers.
 
     Raises `QuestionLogError` when the file is not a readable question log, ValueError for a bad `since`.
     """
@@ -217,8 +202,8 @@ def headline(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *,
 
 
 def top_unanswered(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *, limit: int = 10,
-                   matcher: Matcher | Callable[[str], Match] | None = None,
-                   similarity: int = DEFAULT_SIMILARITY, now: dt.datetime | None = None) -> list[UnansweredGroup]:
+                   matcher: Matcher | None = None, similarity: int = DEFAULT_SIMILARITY,
+                   now: dt.datetime | None = None) -> list[UnansweredGroup]:
     """The most frequent unanswered question groups, for the Telegram /unanswered command."""
     period = since if isinstance(since, Period) else parse_since(since, now=now)
     connection = open_for_reading(db_path)
@@ -280,14 +265,13 @@ def _outcome_counts(connection: sqlite3.Connection, period: Period) -> tuple[Cou
     return counts, up, down
 
 
-def _unanswered(connection: sqlite3.Connection, period: Period, matcher: Matcher | Callable[[str], Match] | None,
-                limit: int, similarity: int) -> list[UnansweredGroup]:
+def _unanswered(connection: sqlite3.Connection, period: Period, matcher: Matcher | None, limit: int,
+                similarity: int) -> list[UnansweredGroup]:
     rows = connection.execute(
         "SELECT question, outcome, suggestions, asked_at, reason FROM questions "
         "WHERE asked_at >= ? AND outcome IN ('no_match', 'clarify') ORDER BY asked_at DESC LIMIT ?",
         (_since(period), MAX_UNANSWERED_ROWS)).fetchall()
     questions = [row[0] for row in rows]
-    closest = _ClosestFinder(matcher)
     result = []
     for group in group_similar(questions, similarity=similarity)[:max(0, limit)]:
         wordings = Counter(questions[i] for i in group)
@@ -297,13 +281,13 @@ def _unanswered(connection: sqlite3.Connection, period: Period, matcher: Matcher
         representative = next(t for t in ranked if normalise_question(t) == leader_key)
         outcomes = Counter(rows[i][1] for i in group)
         logged = _logged_closest(rows[i][2] for i in group)
-        found, answered_now = closest(representative)
+        found = matcher.closest_fact(representative) if matcher is not None else None
         reasons = Counter(rows[i][4] for i in group if rows[i][4])
         result.append(UnansweredGroup(
             question=representative, count=len(group), no_match=outcomes["no_match"], clarify=outcomes["clarify"],
             variants=tuple(t for t in ranked if t != representative)[:5], closest=found or logged,
             reason=reasons.most_common(1)[0][0] if reasons else None,
-            answered_now=answered_now, last_asked=max(rows[i][3] for i in group)))
+            answered_now=found is not None and found.answered, last_asked=max(rows[i][3] for i in group)))
     return result
 
 
@@ -326,45 +310,6 @@ def _logged_closest(suggestion_columns: Iterable[str]) -> ClosestFact | None:
         return None
     fact_id = firsts.most_common(1)[0][0]
     return ClosestFact(fact_id, confidence[fact_id], "logged")
-
-
-class _ClosestFinder:
-    """Asks the current matcher about a question. When it answers, the fact base has caught up; when it offers
-    suggestions, the first is the closest fact. When it finds nothing, a probe matcher over the same fact base with
-    the answer and clarify bars set out of reach names the best-scoring fact anyway (basis "below threshold"), so
-    the curator sees what the matcher nearly chose. Only public API is used: `Matcher(fact_base, thresholds)`."""
-
-    def __init__(self, matcher: Matcher | Callable[[str], Match] | None) -> None:
-        self._match: Callable[[str], Match] | None = None
-        self._probe: Callable[[str], Match] | None = None
-        if matcher is None:
-            return
-        self._match = getattr(matcher, "match", None) or matcher  # type: ignore[assignment]
-        fact_base, thresholds = getattr(matcher, "fact_base", None), getattr(matcher, "thresholds", None)
-        if fact_base is not None and thresholds is not None:
-            try:
-                probe = type(matcher)(fact_base, dataclasses.replace(thresholds, answer=101, sure=101, clarify=1))
-                self._probe = probe.match  # type: ignore[attr-defined]
-            except Exception:  # a matcher that cannot be rebuilt this way just gets no probe
-                self._probe = None
-
-    def __call__(self, question: str) -> tuple[ClosestFact | None, bool]:
-        if self._match is None:
-            return None, False
-        try:
-            match = self._match(question)
-            if str(match.outcome) == "answer" and match.fact is not None:
-                return ClosestFact(match.fact.id, match.confidence, "matcher"), True
-            if match.suggestions:
-                return ClosestFact(match.suggestions[0].fact_id, match.suggestions[0].confidence, "matcher"), False
-            probe = self._probe(question) if self._probe else None
-        except Exception:  # a report must not die on one odd question; the logged suggestion still stands
-            return None, False
-        if probe is not None and probe.suggestions:
-            return ClosestFact(probe.suggestions[0].fact_id, probe.suggestions[0].confidence, "below threshold"), False
-        if probe is not None and probe.fact is not None:
-            return ClosestFact(probe.fact.id, probe.confidence, "below threshold"), False
-        return None, False
 
 
 def _disliked(connection: sqlite3.Connection, period: Period, limit: int = 10) -> list[FactVotes]:

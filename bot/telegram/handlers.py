@@ -243,7 +243,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     bot_state = state(context)
     fact_base = bot_state.fact_base
     language = user_language(update, fact_base, question)
-    example = next(iter(bot_state.examples(language)), "")
+    example = next(iter(bot_state.matcher.example_questions(language)), "")
     if not question:
         await reply(update, context, notice_html(fact_base, "empty", language, example=example))
         return
@@ -265,8 +265,8 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help: what the bot knows, examples, and how to ask in groups and inline."""
     bot_state = state(context)
     language = user_language(update, bot_state.fact_base)
-    await reply(update, context,
-                help_html(bot_state.fact_base, context.bot.username, bot_state.examples(language), language))
+    examples = bot_state.matcher.example_questions(language)
+    await reply(update, context, help_html(bot_state.fact_base, context.bot.username, examples, language))
 
 
 async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -292,7 +292,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not question:
         fact_base = state(context).fact_base
         language = user_language(update, fact_base)
-        example = next(iter(state(context).examples(language)), "")
+        example = next(iter(state(context).matcher.example_questions(language)), "")
         await reply(update, context, notice_html(fact_base, "ask_usage", language, example=example))
         return
     await answer_question(update, context, question)
@@ -311,7 +311,7 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """A sticker, photo, voice message, location… in a private chat: say that only text is read."""
     fact_base = state(context).fact_base
     language = user_language(update, fact_base)
-    example = next(iter(state(context).examples(language)), "")
+    example = next(iter(state(context).matcher.example_questions(language)), "")
     await reply(update, context, notice_html(fact_base, "not_text", language, example=example))
 
 
@@ -410,14 +410,9 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                         link_preview_options=_NO_PREVIEW)))
     else:
         language = user_language(update, fact_base, text)
-        match = bot_state.matcher.match(text[:MAX_QUESTION_CHARS])  # inline queries have no conversation
-        facts = []
-        if match.outcome is Outcome.ANSWER and match.fact is not None:
-            related = [f for f in fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
-            facts = [match.fact, *related[:4]]
-        elif match.outcome is Outcome.CLARIFY:
-            facts = [f for f in (fact_base.fact(s.fact_id) for s in match.suggestions) if f is not None]
-        for fact in facts:
+        matcher = bot_state.matcher
+        match = matcher.match(text[:MAX_QUESTION_CHARS])  # inline queries have no conversation
+        for fact in matcher.related_facts(match):
             result_id = callback_data(FACT, fact.id, language)
             if result_id:
                 results.append(InlineQueryResultArticle(

@@ -30,7 +30,6 @@ class BotState:
     conversation_seconds: float = DEFAULT_MEMORY_SECONDS
     conversations: Conversations = field(init=False, repr=False)
     on_token_rejected: Callable[[], None] | None = field(default=None, repr=False)  # a 401: the bot must stop
-    _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.conversations = Conversations(self.matcher, memory_seconds=self.conversation_seconds)
@@ -40,28 +39,9 @@ class BotState:
         return self.matcher.fact_base
 
     def use_matcher(self, matcher: Matcher) -> None:
-        """Serve `matcher` from now on (the examples cache is keyed by matcher, and ids can be reused)."""
+        """Serve `matcher` from now on, with fresh conversations."""
         self.matcher = matcher
-        self._examples.clear()
         self.conversations = Conversations(matcher, memory_seconds=self.conversation_seconds)
-
-    def examples(self, language: str, count: int = 3) -> tuple[str, ...]:
-        """Example questions for /help: the first question of each topic's first fact that the matcher answers
-        with that very fact."""
-        key = (id(self.matcher), language)
-        if key not in self._examples:
-            picked = []
-            for topic in self.fact_base.topics:
-                facts = self.fact_base.facts_in_topic(topic.id)
-                if not facts:
-                    continue
-                question = Matcher.display_question(facts[0], language)
-                if self.matcher.match(question).fact == facts[0]:
-                    picked.append(question)
-            if not picked:  # a matcher that answers none of them still gets examples to show
-                picked = [Matcher.display_question(f, language) for f in self.fact_base.facts[:count]]
-            self._examples[key] = tuple(picked[:count])
-        return self._examples[key]
 
 
 def bot_state(application: Application) -> BotState:

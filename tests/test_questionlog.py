@@ -20,6 +20,8 @@ import platformdirs
 import pytest
 
 import bot.questionlog as questionlog
+import bot.questionlog.schema as schema
+import bot.questionlog.writer as writer
 from bot.config import Settings
 from bot.matcher import Match, Outcome, Suggestion
 from bot.questionlog import LogChatType, QuestionLog, Vote, default_db_path, resolve_db_path
@@ -49,7 +51,7 @@ def rows(path: Path, sql: str, *params: object) -> list[tuple]:
 
 
 def warnings_in(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == LOGGER and r.levelno >= logging.WARNING]
+    return [r for r in caplog.records if r.name.startswith(LOGGER) and r.levelno >= logging.WARNING]
 
 
 def log_a_few(question_log: QuestionLog, count: int = 3) -> list[int]:
@@ -328,7 +330,7 @@ def test_a_full_disk_gives_one_warning_and_logging_calls_keep_working(
 def test_the_log_recovers_once_the_problem_is_fixed_and_says_so(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    monkeypatch.setattr(questionlog, "_RETRY_OPEN_SECONDS", 0.0)
+    monkeypatch.setattr(writer, "_RETRY_OPEN_SECONDS", 0.0)
     blocker = tmp_path / "data"
     blocker.write_text("in the way")
     path = blocker / "questions.sqlite3"
@@ -459,9 +461,9 @@ def _overwrite_with_garbage(path: Path) -> None:
 def test_a_log_file_deleted_replaced_or_overwritten_is_noticed_once_and_a_new_file_takes_the_next_rows(
         log: QuestionLog, db_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
         damage, words: str) -> None:
-    monkeypatch.setattr(questionlog, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
+    monkeypatch.setattr(writer, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
     # and no checkpoint meanwhile: one right after the damage would write page 1 back over the garbage
-    monkeypatch.setattr(questionlog, "_CHECKPOINT_SECONDS", 3600.0)
+    monkeypatch.setattr(writer, "_CHECKPOINT_SECONDS", 3600.0)
     log_a_few(log, 3)
     assert log.flush()
     damage(db_path)
@@ -529,7 +531,7 @@ def test_a_follow_up_answered_in_its_conversation_is_logged_as_answered_with_its
 def test_a_schema_2_log_is_upgraded_to_the_latest_keeping_its_rows_and_inbox(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     connection = sqlite3.connect(db_path, isolation_level=None)
-    for step in questionlog._MIGRATIONS[:2]:
+    for step in schema._MIGRATIONS[:2]:
         for statement in step:
             connection.execute(statement)
     connection.execute("PRAGMA user_version = 2")
@@ -580,7 +582,7 @@ def test_every_row_records_which_fact_base_answered_it(tmp_path: Path):
 def test_a_schema_1_log_is_upgraded_in_place_through_every_step_keeping_its_rows_and_votes(tmp_path: Path):
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as connection:
-        for statement in questionlog._MIGRATIONS[0]:
+        for statement in schema._MIGRATIONS[0]:
             connection.execute(statement)
         connection.execute("PRAGMA user_version = 1")
         connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence)"
@@ -600,7 +602,7 @@ def test_a_log_from_the_curators_branch_schema_2_with_fact_base_but_no_inbox_is_
     # Before the merge with main, the curators branch numbered its fact_base step 2, as main did its inbox.
     path = tmp_path / "curators.sqlite3"
     with sqlite3.connect(path) as connection:
-        for statement in (*questionlog._MIGRATIONS[0], "ALTER TABLE questions ADD COLUMN fact_base TEXT"):
+        for statement in (*schema._MIGRATIONS[0], "ALTER TABLE questions ADD COLUMN fact_base TEXT"):
             connection.execute(statement)
         connection.execute("PRAGMA user_version = 2")
         connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence,"

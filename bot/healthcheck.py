@@ -5,23 +5,23 @@ curl). Standard library only, so it starts in a few tens of milliseconds.
 
 from __future__ import annotations
 
-import os
 import sys
 import urllib.error
 import urllib.request
 
+from bot.config import METRICS_LISTEN_VARIABLE, configured_metrics_listen
 from bot.deployment import parse_listen
 
 TIMEOUT = 3.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    raw = (argv or sys.argv[1:] or [os.environ.get("METRICS_LISTEN", "")])[0].strip()
+    raw = (argv or sys.argv[1:] or [configured_metrics_listen()])[0].strip()
     if not raw:
         print("healthcheck: METRICS_LISTEN is not set, so the bot serves no /healthz", file=sys.stderr)
         return 1
     try:
-        listen = parse_listen("METRICS_LISTEN", raw)
+        listen = parse_listen(METRICS_LISTEN_VARIABLE, raw)
     except ValueError as problem:
         print(f"healthcheck: {problem}", file=sys.stderr)
         return 1

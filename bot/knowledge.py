@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.clauses import NO_CUES, ClauseCues
+from bot.config import configured_knowledge_dir
 from bot.messages import MESSAGES_FILE, Messages, validate
 from bot.text import fold_quotes
 
@@ -24,7 +24,6 @@ ARTICLE_FILE = "article.txt"
 METADATA_FILE = "article.toml"
 FACTS_FILE = "facts.toml"
 LEXICON_FILE = "lexicon.toml"
-KNOWLEDGE_DIR_VARIABLE = "BOT_KNOWLEDGE_DIR"
 
 _T = TypeVar("_T")
 _LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}$")
@@ -234,9 +233,9 @@ class FactBase:
 
 def default_knowledge_dir() -> Path:
     """The knowledge folder to use: `BOT_KNOWLEDGE_DIR`, else the copy packaged with the code, else the repo's."""
-    configured = os.environ.get(KNOWLEDGE_DIR_VARIABLE, "").strip()
-    if configured:
-        return Path(configured).expanduser()
+    configured = configured_knowledge_dir()
+    if configured is not None:
+        return configured
     packaged = Path(__file__).parent / "_knowledge"
     if (packaged / FACTS_FILE).is_file():
         return packaged

@@ -6,7 +6,6 @@
 
 from bot.questionlog.schema import (
     APP_NAME,
-    DB_PATH_VARIABLE,
     HIGH_WATER_KEY,
     SCHEMA_VERSION,
     LogChatType,
@@ -23,7 +22,6 @@ from bot.questionlog.writer import DeferredRows, LogStatus, QuestionLog, deferri
 
 __all__ = [
     "APP_NAME",
-    "DB_PATH_VARIABLE",
     "HIGH_WATER_KEY",
     "SCHEMA_VERSION",
     "DeferredRows",

@@ -32,23 +32,19 @@ import datetime as dt
 import functools
 import logging
 import math
-import os
 import sqlite3
 import time
 from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import platformdirs
 
-if TYPE_CHECKING:
-    from bot.config import Settings
+from bot.config import DB_PATH_VARIABLE, Settings, configured_db_path
 
 logger = logging.getLogger(__name__)
 
 APP_NAME = "ftz-facts"
 DB_FILE_NAME = "questions.sqlite3"  # the default before one log per knowledge folder
-DB_PATH_VARIABLE = "BOT_DB_PATH"
 SCHEMA_VERSION = 4
 
 # Each entry upgrades the schema from version i to i + 1 (the first from an empty file to version 1).
@@ -132,8 +128,8 @@ def resolve_db_path(path: Path | str | None = None, settings: Settings | None = 
         return Path(path).expanduser()
     if settings is not None and settings.db_path is not None:
         return settings.db_path
-    configured = os.environ.get(DB_PATH_VARIABLE, "").strip()
-    return Path(configured).expanduser() if configured else default_db_path(
+    configured = configured_db_path()
+    return configured if configured is not None else default_db_path(
         settings.knowledge_dir if settings is not None else None)
 
 
@@ -182,7 +178,6 @@ def open_for_reading(path: Path | str) -> sqlite3.Connection:
         connection.close()
         raise QuestionLogError(f"{path} has the older schema version {version}; start the bot once to upgrade it")
     return connection
-
 
 
 def read_inbox(connection: sqlite3.Connection | None) -> tuple[list[tuple[int, float, str]], int | None, float]:

@@ -56,9 +56,9 @@ from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from bot.config import DB_PATH_VARIABLE
 from bot.questionlog.schema import (
     BUSY_TIMEOUT_MS,
-    DB_PATH_VARIABLE,
     HIGH_WATER_KEY,
     LogChatType,
     QuestionLogError,

@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 from bot.conversation import Conversation
+from bot.exits import ExitCode
 from bot.formatting import (
     TELEGRAM_MESSAGE_LIMIT,
     help_html,
@@ -29,7 +30,7 @@ _PROMPT = "you> "
 
 
 def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, *,
-                question_log: QuestionLog | None = None) -> int:
+                question_log: QuestionLog | None = None) -> ExitCode:
     """Read questions line by line and print answers until end of input; returns an exit code."""
     interactive = stdin.isatty()
     if interactive:
@@ -50,7 +51,7 @@ def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sy
             print(file=stdout, flush=True)
     except KeyboardInterrupt:
         print(file=stdout)
-    return 0
+    return ExitCode.OK
 
 
 def _read(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:

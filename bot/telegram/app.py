@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 import traceback
 import warnings
 from collections.abc import Awaitable, Callable
@@ -46,6 +45,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Delivery, Settings
+from bot.exits import ExitCode, fail
 from bot.formatting import menus
 from bot.matcher import Matcher
 from bot.questionlog import DeferredRows, QuestionLog
@@ -429,7 +429,7 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]]) -> ExitCode:
     """Run `serve_until(stop)` until Ctrl-C or SIGTERM sets `stop`; returns an exit code: 0 when it was asked to
     stop, 1 (with one line why) when a `StartupError` ended it."""
     async def main() -> None:
@@ -438,14 +438,13 @@ def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]])
     try:
         asyncio.run(main())
     except StartupError as error:
-        print(f"ftz-bot: {error}", file=sys.stderr)
-        return 1
+        return fail(str(error))
     except KeyboardInterrupt:
         pass
-    return 0
+    return ExitCode.OK
 
 
-def run_polling(settings: Settings, matcher: Matcher) -> int:
+def run_polling(settings: Settings, matcher: Matcher) -> ExitCode:
     """Run the bot until Ctrl-C or SIGTERM; returns an exit code: 0 when it was asked to stop, 1 (with one line
     why) when it cannot start, the token was rejected, or polling ended on its own."""
     application = build_application(settings, matcher)  # also quiets httpx and masks the token in logs

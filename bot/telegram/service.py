@@ -18,6 +18,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.exits import ExitCode
 from bot.matcher import Matcher
 from bot.metrics import Metrics
 from bot.telegram.app import (
@@ -106,7 +107,7 @@ class Service:
             self.health.stopping = True
 
 
-def run_bot(settings: Settings, matcher: Matcher) -> int:
+def run_bot(settings: Settings, matcher: Matcher) -> ExitCode:
     """Run the bot until Ctrl-C or SIGTERM; returns an exit code (1 when it cannot start, with one line why)."""
     if not settings.webhook_url and settings.metrics_listen is None:
         return run_polling(settings, matcher)

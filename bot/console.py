@@ -14,7 +14,6 @@ from typing import TextIO
 from bot.conversation import Conversation
 from bot.exits import ExitCode
 from bot.formatting import (
-    TELEGRAM_MESSAGE_LIMIT,
     help_html,
     html_to_text,
     notice,
@@ -23,7 +22,7 @@ from bot.formatting import (
     topic_html,
     truncate,
 )
-from bot.matcher import Matcher
+from bot.matcher import MAX_QUESTION_CHARS, Matcher
 from bot.questionlog import LogChatType, QuestionLog
 
 _PROMPT = "you> "
@@ -78,7 +77,7 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
         return html_to_text(source_html(fact_base, "en"))
     if command:
         return notice(fact_base, "unknown_command", "en")
-    if len(text) > TELEGRAM_MESSAGE_LIMIT:
+    if len(text) > MAX_QUESTION_CHARS:
         return notice(fact_base, "too_long", "en", example=next(iter(matcher.example_questions("en")), ""))
     match = conversation.reply(text)
     if question_log is not None:

@@ -139,6 +139,9 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+# The longest message read as a question: a longer one is no question, and the front ends (Telegram, the console) answer
+# it with the `too_long` notice instead of a match.
+MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
 
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]

@@ -75,7 +75,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 4096  # Telegram's own message limit; anything longer is not a question worth keeping whole
+# A row keeps at most this much of a question's text (Telegram's message length). The bot never matches more than
+# bot.matcher.MAX_QUESTION_CHARS, but log_question takes any text it is given.
+MAX_STORED_QUESTION_CHARS = 4096
 
 _BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough to keep transactions short
 # The writer looks at the queue this often. Woken for every row instead, it competed with the event loop for the GIL
@@ -248,7 +250,7 @@ def _question_row(job: _QuestionJob) -> tuple[object, ...]:
     """The values of one `questions` row, in column order. Raises TypeError or ValueError for a value that cannot
     be stored."""
     return (job.id, utc_timestamp(job.asked_at), _chat_type(job.chat_type), _clean(str(job.language), 20),
-            _clean(str(job.question), MAX_QUESTION_CHARS), str(job.outcome),
+            _clean(str(job.question), MAX_STORED_QUESTION_CHARS), str(job.outcome),
             _clean(str(job.fact_id), 200) if job.fact_id else None, int(job.confidence),  # type: ignore[call-overload]
             _suggestions_json(job.suggestions),
             _clean(str(job.reason), 500) if job.reason else None, 1 if job.follow_up else 0)

@@ -58,7 +58,7 @@ from bot.formatting import (
     topics_prompt_html,
 )
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher, Outcome, detect_language
+from bot.matcher import MAX_QUESTION_CHARS, Match, Matcher, Outcome, detect_language
 from bot.questionlog import LogChatType
 from bot.telegram.delivery import MaybeDelivered, describe
 from bot.telegram.keyboards import (
@@ -81,7 +81,6 @@ from bot.telegram.state import STATE_KEY, BotState, state
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000  # longer messages are not questions; they get a hint instead of an answer
 INLINE_CACHE_SECONDS = 300  # inline results depend only on the query text, so Telegram may reuse them a while
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

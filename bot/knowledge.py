@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -401,7 +402,7 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
                 found.append(exc)
                 return default
 
-        fact_id = attempt(lambda raw=raw, index=index: _string(raw, "id", path, f"#{index + 1}"), f"#{index + 1}")
+        fact_id = attempt(partial(_string, raw, "id", path, f"#{index + 1}"), f"#{index + 1}")
         if not found and not _ID_PATTERN.match(fact_id):
             found.append(KnowledgeError(path, "use lowercase letters, digits and underscores",
                                         fact_id=fact_id, field_name="id"))
@@ -414,16 +415,14 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
                                         f"come from {METADATA_FILE})", fact_id=fact_id, field_name=unknown))
         fact = Fact(
             id=fact_id,
-            topic=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "topic", path, fact_id), ""),
-            entities=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "entities", path, fact_id), ()),
-            answers={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
-                                   _string(raw, f"answer_{lang}", path, fact_id), "") for lang in languages},
-            sources=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "sources", path, fact_id), ()),
-            questions={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
-                                     _strings(raw, f"questions_{lang}", path, fact_id), ()) for lang in languages},
-            keywords=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "keywords", path, fact_id), ()),
-            subject=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "subject", path, fact_id), None)
-            if "subject" in raw else None,
+            topic=attempt(partial(_string, raw, "topic", path, fact_id), ""),
+            entities=attempt(partial(_strings, raw, "entities", path, fact_id), ()),
+            answers={lang: attempt(partial(_string, raw, f"answer_{lang}", path, fact_id), "") for lang in languages},
+            sources=attempt(partial(_strings, raw, "sources", path, fact_id), ()),
+            questions={lang: attempt(partial(_strings, raw, f"questions_{lang}", path, fact_id), ())
+                       for lang in languages},
+            keywords=attempt(partial(_strings, raw, "keywords", path, fact_id), ()),
+            subject=attempt(partial(_string, raw, "subject", path, fact_id), None) if "subject" in raw else None,
         )
         if fact.subject is not None and fact.subject not in fact.entities:
             found.append(KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
@@ -589,9 +588,9 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless),
                                   frozenset(rule_places)))
     membership, year = data.get("membership_concept"), data.get("year_concept")
-    for key, concept in (("membership_concept", membership), ("year_concept", year)):
-        if concept is not None and concept not in sections["concepts"]:
-            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]", field_name=key)
+    for key, named in (("membership_concept", membership), ("year_concept", year)):
+        if named is not None and named not in sections["concepts"]:
+            raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -202,7 +202,7 @@ class Matcher:
             weights: dict[Term, float] = {}
             # The share of a fact's questions that use a term, averaged over its languages, so that the language
             # with the most alternate questions does not outweigh the others.
-            shares: Counter[Term] = Counter()
+            shares: defaultdict[Term, float] = defaultdict(float)
             for questions in fact.questions.values():
                 counts: Counter[Term] = Counter()
                 for question in questions:
@@ -368,10 +368,10 @@ class Matcher:
         if yes_no:
             # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
             # still says the question is about a year.
-            analysis.terms = [t if t.kind is not TermKind.NUMBER or t in self._idf else self._year
-                              for t in analysis.terms
-                              if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
-            analysis.terms = [t for t in analysis.terms if t is not None]
+            kept = [t if t.kind is not TermKind.NUMBER or t in self._idf else self._year
+                    for t in analysis.terms
+                    if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
+            analysis.terms = [t for t in kept if t is not None]
             if not analysis.terms:
                 return Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
             query = set(analysis.terms)

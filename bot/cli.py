@@ -181,25 +181,25 @@ def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: 
         return ExitCode.FAILURE
     facts = fact_base.facts
     proof = prove(fact_base, Matcher(fact_base))
+    questions = {lang: sum(len(f.questions_in(lang)) for f in facts) for lang in fact_base.article.languages}
+    languages = list(fact_base.article.languages)
     summary = {
         "ok": True, "directory": str(fact_base.directory), "title": fact_base.article.title,
         "date": fact_base.article.date.isoformat(), "facts": len(facts), "topics": len(fact_base.topics),
-        "questions": {lang: sum(len(f.questions_in(lang)) for f in facts) for lang in fact_base.article.languages},
-        "sources": len({s for f in facts for s in f.sources}), "languages": list(fact_base.article.languages),
+        "questions": questions, "sources": len({s for f in facts for s in f.sources}), "languages": languages,
         "proof": proof.to_dict(),
     }
     failed = strict and not proof.ok
     if as_json:
         print(json.dumps({**summary, "strict": strict, "passed": not failed}, ensure_ascii=False))
         return ExitCode.FAILURE if failed else ExitCode.OK
-    questions = summary["questions"]
     print(f"ok: {summary['directory']}")
     print(f"  article: “{summary['title']}” ({summary['date']})")
     print(f"  facts: {summary['facts']} in {summary['topics']} topics")
     by_language = ", ".join(f"{count} {lang}" for lang, count in questions.items())
     print(f"  questions: {sum(questions.values())} ({by_language})")
     print(f"  sources: {summary['sources']} distinct article sentences")
-    print(f"  languages: {', '.join(summary['languages'])}")
+    print(f"  languages: {', '.join(languages)}")
     if routes:
         print(f"\nroutes of the {proof.questions} alternate questions:")
         for r in proof.routes:

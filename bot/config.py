@@ -10,6 +10,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.deployment import DEFAULT_LISTEN, Listen, production_settings
 
@@ -106,7 +107,7 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
         log_level=level,
         db_path=configured_db_path(),
         admin_ids=_parse_ids(os.environ.get("BOT_ADMIN_IDS", "")),
-        **production,  # type: ignore[arg-type]
+        **production,
         delivery=load_delivery(),
         conversation_minutes=_conversation_minutes(),
     )
@@ -147,7 +148,7 @@ DELIVERY_VARIABLES: dict[str, tuple[str, float, bool]] = {
 
 def load_delivery() -> Delivery:
     """`Delivery` from the BOT_… variables in `DELIVERY_VARIABLES`; an empty or unset one keeps its default."""
-    values: dict[str, float | int] = {}
+    values: dict[str, Any] = {}  # field -> value: an int or a float, as DELIVERY_VARIABLES says
     for variable, (name, smallest, whole) in DELIVERY_VARIABLES.items():
         raw = os.environ.get(variable, "").strip()
         if not raw:

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.report.figures import OUTCOMES, Period, Report
 
 OUTCOME_LABELS = {"answer": "answered", "clarify": "clarified", "no_match": "not matched", "small_talk": "small talk"}
@@ -145,10 +147,12 @@ def render_chart(report: Report, path: Path | str) -> Path:
     try:
         # The Figure API needs no pyplot, so no GUI backend is chosen and no global state is touched.
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
     except ImportError as exc:
         raise ChartUnavailable(CHART_HINT) from exc
     path = Path(path)
-    days = [d.day for d in report.daily]
+    # As numpy dates: matplotlib plots them as it does datetime.date, and its type stubs accept them.
+    days = np.array([d.day for d in report.daily], dtype="datetime64[D]")
     figure = Figure(figsize=(max(6.0, min(16.0, 0.35 * len(days) + 3)), 4.0), dpi=100, layout="constrained")
     axes = figure.subplots()
     colours = {"answer": "#2e7d32", "clarify": "#f9a825", "no_match": "#c62828", "small_talk": "#90a4ae"}
@@ -160,7 +164,9 @@ def render_chart(report: Report, path: Path | str) -> Path:
     axes.set_title(f"FTZ Facts: questions per day ({report.period.label})")
     axes.set_ylabel("questions")
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)  # off the bars
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    locator = axes.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+        locator.set_params(integer=True)
     figure.autofmt_xdate()
     figure.savefig(path, format="png")
     return path

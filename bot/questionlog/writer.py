@@ -50,7 +50,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -115,15 +115,15 @@ class _QuestionJob(NamedTuple):
 
     id: int
     asked_at: float  # seconds since the epoch
-    chat_type: object
-    language: object
-    question: object
-    outcome: object
-    fact_id: object
-    confidence: object
-    suggestions: tuple[Suggestion, ...] | tuple[dict[str, object], ...]
-    reason: object
-    follow_up: object = False
+    chat_type: LogChatType | str
+    language: str
+    question: str
+    outcome: Outcome | str
+    fact_id: str | None
+    confidence: int
+    suggestions: tuple[Suggestion | dict[str, object], ...]
+    reason: str | None
+    follow_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ _DEFERRED: contextvars.ContextVar[DeferredRows | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def deferring_rows():
+def deferring_rows() -> Iterator[DeferredRows]:
     """Within the block (and the coroutines it awaits), rows any `QuestionLog` is given are held in the
     `DeferredRows` yielded instead of being queued; hand them over with `QuestionLog.commit`."""
     deferred = DeferredRows()
@@ -234,7 +234,7 @@ def _chat_type(value: LogChatType | str) -> str:
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _suggestions_json(suggestions: Sequence[Suggestion] | Sequence[dict[str, object]]) -> str:
+def _suggestions_json(suggestions: Sequence[Suggestion | dict[str, object]]) -> str:
     if not suggestions:
         return "[]"
     items = []
@@ -251,7 +251,7 @@ def _question_row(job: _QuestionJob) -> tuple[object, ...]:
     be stored."""
     return (job.id, utc_timestamp(job.asked_at), _chat_type(job.chat_type), _clean(str(job.language), 20),
             _clean(str(job.question), MAX_STORED_QUESTION_CHARS), str(job.outcome),
-            _clean(str(job.fact_id), 200) if job.fact_id else None, int(job.confidence),  # type: ignore[call-overload]
+            _clean(str(job.fact_id), 200) if job.fact_id else None, int(job.confidence),
             _suggestions_json(job.suggestions),
             _clean(str(job.reason), 500) if job.reason else None, 1 if job.follow_up else 0)
 
@@ -330,17 +330,18 @@ class QuestionLog:
 
     def log_question(self, question: str, outcome: Outcome | str, *, chat_type: LogChatType | str, language: str,
                      fact_id: str | None = None, confidence: int = 0,
-                     suggestions: Sequence[Suggestion] | Sequence[dict[str, object]] = (),
+                     suggestions: Sequence[Suggestion | dict[str, object]] = (),
                      reason: str | None = None, at: dt.datetime | None = None, follow_up: bool = False) -> int:
         """Queue one question from its parts (what `log_match` does with a `Match`); returns its row id.
         `follow_up`: the question was read against its conversation (see the module docstring)."""
         row_id = self._ids.next()
+        snapshot: tuple[Suggestion | dict[str, object], ...]
         try:
-            suggestions = tuple(suggestions)  # a snapshot: the caller's list may change before the writer runs
+            snapshot = tuple(suggestions)  # the caller's list may change before the writer runs
         except TypeError:
-            suggestions = ()
+            snapshot = ()
         self._put(_QuestionJob(row_id, epoch_seconds(at), chat_type, language, question, outcome, fact_id,
-                               confidence, suggestions, reason, follow_up))
+                               confidence, snapshot, reason, follow_up))
         return row_id
 
     def record_vote(self, question_id: int, voter_id: int | str, vote: Vote | int, *,
@@ -529,7 +530,8 @@ class QuestionLog:
             except IndexError:
                 break
         behind = len(batch) >= _BATCH_LIMIT
-        writes = [job for job in batch if isinstance(job, _QuestionJob | _VoteJob | _InboxStoreJob | _InboxDoneJob)]
+        writes: list[_Job] = [job for job in batch
+                              if isinstance(job, _QuestionJob | _VoteJob | _InboxStoreJob | _InboxDoneJob)]
         try:
             if writes:
                 self._write(writes)

@@ -171,7 +171,7 @@ def clean_question(text: str, username: str = "") -> str:
     return text.lstrip(",:;.-–— ").strip()
 
 
-_PERSONAL_ENTITIES = {
+_PERSONAL_ENTITIES: dict[str, str] = {
     MessageEntityType.MENTION: MENTION_PLACEHOLDER,
     MessageEntityType.TEXT_MENTION: MENTION_PLACEHOLDER,  # a person's name, linked to their account
     MessageEntityType.EMAIL: "[email]",
@@ -184,7 +184,7 @@ def personal_details(message: Message | None) -> list[tuple[str, str]]:
     placeholder the question log stores instead."""
     if message is None:
         return []
-    types = list(_PERSONAL_ENTITIES)
+    types: list[str | None] = [*_PERSONAL_ENTITIES]
     found = message.parse_entities(types) if message.text else message.parse_caption_entities(types)
     return [(text, _PERSONAL_ENTITIES[entity.type]) for entity, text in found.items()]
 
@@ -209,7 +209,7 @@ async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, *,
         chat_id=chat_id,
         text=text,
         parse_mode=ParseMode.HTML,
-        reply_markup=markup,
+        reply_markup=markup,  # type: ignore[arg-type]  # Bot API JSON, sent as it is (see bot.telegram.keyboards)
         link_preview_options=_NO_PREVIEW,
         reply_parameters=ReplyParameters(reply_to.message_id, allow_sending_without_reply=True) if reply_to else None,
         message_thread_id=reply_to.message_thread_id if reply_to is not None and reply_to.is_topic_message else None,
@@ -338,7 +338,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     bot_state = state(context)
     fact_base = bot_state.fact_base
     press = parse_press(query.data, fact_base)
-    if press is None or query.message is None or (press.kind == CHOICE and not offered(query.message, query.data)):
+    stale_choice = press is not None and press.kind == CHOICE and not offered(query.message, query.data or "")
+    if press is None or query.message is None or stale_choice:
         await _answer_press(query, notice(fact_base, "stale_button", user_language(update, fact_base)))
         return
     await _answer_press(query)
@@ -356,8 +357,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         row = bot_state.recorder.choice(press.row, fact, press.language, chat.type) \
             if press.kind == CHOICE and press.row is not None else None
         text, markup = render_fact_html(fact, fact_base, press.language), with_feedback(None, row)
-    in_group = chat.type != ChatType.PRIVATE and isinstance(query.message, Message)
-    await send(context, chat.id, text, markup=markup, reply_to=query.message if in_group else None)
+    replied_to = query.message if chat.type != ChatType.PRIVATE and isinstance(query.message, Message) else None
+    await send(context, chat.id, text, markup=markup, reply_to=replied_to)
 
 
 async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,7 @@ Nothing here changes what the bot answers; every hook counts and passes on:
   context variable, which the tasks an update's handler starts inherit), so the first reply can be timed;
 * `CountingRecorder` counts every question the question log is given (by outcome, language and chat type), so the
   metrics and `ftz-bot report` count the same questions;
-* `BotState.use_matcher` is wrapped to count fact-base reloads.
+* a `BotState.on_new_matcher` hook counts fact-base reloads.
 """
 
 from __future__ import annotations
@@ -129,8 +129,9 @@ class ObservedRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         **timeouts: Any) -> tuple[int, bytes]:
+    async def do_request(  # type: ignore[override]  # the timeouts go on as given (their type is private to PTB)
+            self, url: str, method: str, request_data: RequestData | None = None, **timeouts: Any,
+    ) -> tuple[int, bytes]:
         if self.began is not None:
             self.began()
         try:
@@ -195,13 +196,7 @@ def instrument(application: Application, metrics: Metrics, webhook: WebhookDeliv
     state = bot_state(application)
     old = state.recorder
     state.recorder = CountingRecorder(old.log, inline_quiet=old.inline_quiet, metrics=metrics)
-    use_matcher = state.use_matcher
-
-    def counting_use_matcher(matcher: Any) -> None:
-        use_matcher(matcher)
-        metrics.reloads.inc()
-
-    state.use_matcher = counting_use_matcher  # type: ignore[method-assign]
+    state.on_new_matcher.append(lambda _: metrics.reloads.inc())
     flow = pipeline(application)
     poller, processor = flow.poller, flow.processor
     sources = metrics.sources

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
 
 from telegram.ext import Application, ContextTypes
 
@@ -30,6 +29,7 @@ class BotState:
     conversation_seconds: float = DEFAULT_MEMORY_SECONDS
     conversations: Conversations = field(init=False, repr=False)
     on_token_rejected: Callable[[], None] | None = field(default=None, repr=False)  # a 401: the bot must stop
+    on_new_matcher: list[Callable[[Matcher], None]] = field(default_factory=list, repr=False)  # after use_matcher
 
     def __post_init__(self) -> None:
         self.conversations = Conversations(self.matcher, memory_seconds=self.conversation_seconds)
@@ -42,11 +42,13 @@ class BotState:
         """Serve `matcher` from now on, with fresh conversations."""
         self.matcher = matcher
         self.conversations = Conversations(matcher, memory_seconds=self.conversation_seconds)
+        for hook in self.on_new_matcher:
+            hook(matcher)
 
 
 def bot_state(application: Application) -> BotState:
     """The handlers' shared state: the matcher being served, the question log, the admins."""
-    return cast(BotState, application.bot_data[STATE_KEY])
+    return application.bot_data[STATE_KEY]
 
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:

@@ -104,6 +104,17 @@ class LogChatType(StrEnum):
     CONSOLE = "console"
 
 
+# Telegram's own chat types, folded onto ours: a supergroup or channel is a group for reporting purposes.
+_TELEGRAM_CHAT_TYPES = {"supergroup": LogChatType.GROUP, "channel": LogChatType.GROUP, "sender": LogChatType.PRIVATE}
+
+
+def log_chat_type(value: LogChatType | str) -> str:
+    """The chat type a row records, and the metrics count by, for ours or one of Telegram's."""
+    text = str(value).strip().lower()
+    folded = _TELEGRAM_CHAT_TYPES.get(text)
+    return str(folded) if folded else text
+
+
 
 class Vote(IntEnum):
     DOWN = -1

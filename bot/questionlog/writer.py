@@ -64,6 +64,7 @@ from bot.questionlog.schema import (
     QuestionLogError,
     Vote,
     epoch_seconds,
+    log_chat_type,
     migrate,
     resolve_db_path,
     utc_timestamp,
@@ -90,8 +91,6 @@ _HEADER_CHECK_SECONDS = 1.0  # the file's header is read at most this often (to 
 _CHECKPOINT_SECONDS = 1.0  # the write-ahead log is copied into the database this often
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
-# Telegram's own chat types, folded onto ours: a supergroup or channel is a group for reporting purposes.
-_CHAT_TYPE_ALIASES = {"supergroup": LogChatType.GROUP, "channel": LogChatType.GROUP, "sender": LogChatType.PRIVATE}
 
 
 @dataclass(frozen=True)
@@ -226,9 +225,7 @@ def _clean(text: str, limit: int) -> str:
 
 
 def _chat_type(value: LogChatType | str) -> str:
-    text = str(value).strip().lower()
-    alias = _CHAT_TYPE_ALIASES.get(text)
-    return str(alias) if alias else _clean(text, 20) or "unknown"
+    return _clean(log_chat_type(value), 20) or "unknown"
 
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode

@@ -30,7 +30,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.matcher import Match
 from bot.metrics import Metrics
-from bot.questionlog import LogChatType
+from bot.questionlog import LogChatType, log_chat_type
 from bot.telegram.app import pipeline
 from bot.telegram.delivery import describe
 from bot.telegram.recorder import QuestionRecorder
@@ -175,16 +175,11 @@ class CountingRecorder(QuestionRecorder):
         return super().question(match, chat_type, personal)
 
     def choice(self, clarify_row: int, fact: Any, language: str, chat_type: LogChatType | str) -> int | None:
-        self.metrics.questions.labels("answer", language, _chat_label(chat_type)).inc()
+        self.metrics.questions.labels("answer", language, log_chat_type(chat_type)).inc()
         return super().choice(clarify_row, fact, language, chat_type)
 
     def _count(self, match: Match, chat_type: LogChatType | str) -> None:
-        self.metrics.questions.labels(match.outcome.value, match.language, _chat_label(chat_type)).inc()
-
-
-def _chat_label(chat_type: LogChatType | str) -> str:
-    value = str(getattr(chat_type, "value", chat_type))
-    return "group" if value in ("supergroup", "channel") else value
+        self.metrics.questions.labels(match.outcome.value, match.language, log_chat_type(chat_type)).inc()
 
 
 def instrument(application: Application, metrics: Metrics, webhook: WebhookDelivery | None = None) -> None:

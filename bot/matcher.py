@@ -560,7 +560,7 @@ class Matcher:
 
     def related_facts(self, match: Match, limit: int = 5) -> list[Fact]:
         """The facts to offer for a match (inline results): the fact answered, then others of its topic; or the
-        facts suggested. None for a refusal or small talk."""
+        facts suggested; no facts for a refusal or small talk."""
         if match.outcome is Outcome.ANSWER and match.fact is not None:
             related = [f for f in self.fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
             return [match.fact, *related[:limit - 1]]

@@ -24,6 +24,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/ftz-bot --knowledge knowledge check --strict
 	$(BIN)/python -m pytest -q
@@ -34,4 +35,4 @@ bench: install
 	$(BIN)/python bench/telegram_bench.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -55,7 +55,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "telegram"))
+sys.path.insert(0, str(REPO / "tests" / "telegram_layer"))
 
 from machine import describe_machine  # noqa: E402  (bench/ is on sys.path when run as a script)
 from standin import BotAPIStandIn  # noqa: E402

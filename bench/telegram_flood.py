@@ -30,7 +30,7 @@ sys.path.insert(0, str(BENCH))
 
 import telegram_bench  # noqa: E402  (bench/ is on sys.path when run as a script)
 from machine import describe_machine  # noqa: E402
-from standin import BotAPIStandIn  # noqa: E402  (tests/telegram is on sys.path through telegram_bench)
+from standin import BotAPIStandIn  # noqa: E402  (tests/telegram_layer is on sys.path through telegram_bench)
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "telegram"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "telegram_layer"))
 
 from machine import describe_machine  # bench/ is on sys.path when run as a script
 from standin import BotAPIStandIn

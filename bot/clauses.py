@@ -106,7 +106,7 @@ def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
     """Every clause of a message (folded text), in order, marked asking or context. A question mark makes the
     last clause of its sentence ask only when no other clause of the sentence does ("which is bigger, Urumqi or
     Kashgar?" asks one question, not two)."""
-    clauses = []
+    clauses: list[Clause] = []
     for number, sentence in enumerate(split_sentences(text)):
         question_mark = sentence.rstrip().endswith(("?", "？"))
         pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)

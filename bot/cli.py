@@ -1,6 +1,7 @@
 """Command line: `ftz-bot run | ask | check | init | eval | report` (and `python -m bot`, which runs the bot).
 
-Exit codes: 0 ok, 1 failure (bad knowledge, accuracy below the bar, no question log), 2 usage error.
+Exit codes (`bot.exits.ExitCode`): 0 ok, 1 failure (bad knowledge, accuracy below the bar, no question log), 2 usage
+error.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from bot.exits import ExitCode, err, fail
 from bot.knowledge import FactBase, KnowledgeError, load_fact_base
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,12 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> ExitCode:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
-        return int(exc.code or 0)
+        return ExitCode.USAGE if exc.code else ExitCode.OK
     command = args.command or "run"
     try:
         if command == "run":
@@ -122,15 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         if command == "eval":
             return _eval(args, fact_base)
     except KnowledgeError as exc:
-        print(f"ftz-bot: knowledge error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return fail(f"knowledge error: {exc}")
     except BrokenPipeError:
-        return EXIT_OK
+        return ExitCode.OK
     parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    return ExitCode.USAGE
 
 
-def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
+def _ask(args: argparse.Namespace, fact_base: FactBase) -> ExitCode:
     from bot.conversation import Conversation
     from bot.formatting import match_to_dict, render_text
     from bot.matcher import Matcher
@@ -140,8 +139,7 @@ def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
         lines = [" ".join(args.question)]
     else:
         if sys.stdin.isatty():
-            print("ftz-bot ask: give a question, or pipe questions one per line", file=sys.stderr)
-            return EXIT_USAGE
+            return fail("give a question, or pipe questions one per line", ExitCode.USAGE, command="ask")
         lines = [line.rstrip("\n") for line in sys.stdin]
     conversation = Conversation(matcher)
     for question in lines:
@@ -157,10 +155,10 @@ def _ask(args: argparse.Namespace, fact_base: FactBase) -> int:
             if args.explain:
                 print(f"  terms: {matcher.explain(question)}")
             print()
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: bool = False) -> int:
+def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: bool = False) -> ExitCode:
     from bot.knowledge import all_errors
     from bot.matcher import Matcher
     from bot.proof import prove
@@ -177,31 +175,31 @@ def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: 
                                           "problem": e.problem} for e in errors]}, ensure_ascii=False))
         else:
             for error in errors:
-                print(f"error: {error}", file=sys.stderr)
-            print(f"verdict: invalid: {len(errors)} problem{'s' if len(errors) != 1 else ''} in "
-                  f"{knowledge or 'the knowledge folder'}", file=sys.stderr)
-        return EXIT_FAILURE
+                err(f"error: {error}")
+            err(f"verdict: invalid: {len(errors)} problem{'s' if len(errors) != 1 else ''} in "
+                f"{knowledge or 'the knowledge folder'}")
+        return ExitCode.FAILURE
     facts = fact_base.facts
     proof = prove(fact_base, Matcher(fact_base))
+    questions = {lang: sum(len(f.questions_in(lang)) for f in facts) for lang in fact_base.article.languages}
+    languages = list(fact_base.article.languages)
     summary = {
         "ok": True, "directory": str(fact_base.directory), "title": fact_base.article.title,
         "date": fact_base.article.date.isoformat(), "facts": len(facts), "topics": len(fact_base.topics),
-        "questions": {lang: sum(len(f.questions_in(lang)) for f in facts) for lang in fact_base.article.languages},
-        "sources": len({s for f in facts for s in f.sources}), "languages": list(fact_base.article.languages),
+        "questions": questions, "sources": len({s for f in facts for s in f.sources}), "languages": languages,
         "proof": proof.to_dict(),
     }
     failed = strict and not proof.ok
     if as_json:
         print(json.dumps({**summary, "strict": strict, "passed": not failed}, ensure_ascii=False))
-        return EXIT_FAILURE if failed else EXIT_OK
-    questions = summary["questions"]
+        return ExitCode.FAILURE if failed else ExitCode.OK
     print(f"ok: {summary['directory']}")
     print(f"  article: “{summary['title']}” ({summary['date']})")
     print(f"  facts: {summary['facts']} in {summary['topics']} topics")
     by_language = ", ".join(f"{count} {lang}" for lang, count in questions.items())
     print(f"  questions: {sum(questions.values())} ({by_language})")
     print(f"  sources: {summary['sources']} distinct article sentences")
-    print(f"  languages: {', '.join(summary['languages'])}")
+    print(f"  languages: {', '.join(languages)}")
     if routes:
         print(f"\nroutes of the {proof.questions} alternate questions:")
         for r in proof.routes:
@@ -218,24 +216,20 @@ def _check(knowledge: Path | None, as_json: bool, strict: bool = False, routes: 
             for f in findings:
                 print(f"  {f.file} {f.section} {f.entry!r}: {f.problem}")
     print(f"\nverdict: {proof.verdict()}")
-    return EXIT_FAILURE if failed else EXIT_OK
+    return ExitCode.FAILURE if failed else ExitCode.OK
 
 
-def _init(args: argparse.Namespace) -> int:
+def _init(args: argparse.Namespace) -> ExitCode:
     from bot.draft import write_draft
 
     if not args.article.is_file():
-        print(f"ftz-bot init: no such article file: {args.article}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"no such article file: {args.article}", ExitCode.USAGE, command="init")
     if args.directory.exists() and (not args.directory.is_dir() or any(args.directory.iterdir())):
-        print(f"ftz-bot init: {args.directory} already exists and is not an empty folder; pick a new one",
-              file=sys.stderr)
-        return EXIT_FAILURE
+        return fail(f"{args.directory} already exists and is not an empty folder; pick a new one", command="init")
     try:
         drafted = write_draft(args.article, args.directory)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        print(f"ftz-bot init: cannot draft from {args.article}: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return fail(f"cannot draft from {args.article}: {exc}", command="init")
     fact_base = load_fact_base(args.directory)  # the draft must load; a KnowledgeError here is a bug, exit 1
     zone = next(p for p in drafted.places if p.zone)
     if args.json:
@@ -243,23 +237,22 @@ def _init(args: argparse.Namespace) -> int:
                           "topics": len(fact_base.topics), "places": [p.id for p in drafted.places],
                           "zone": zone.id, "subject": drafted.subject, "date": drafted.date.isoformat(),
                           "ignore_generic": drafted.ignore_generic}, ensure_ascii=False))
-        return EXIT_OK
+        return ExitCode.OK
     print(f"drafted {args.directory}: {len(fact_base.facts)} facts in {len(fact_base.topics)} topics, "
           f"{len(drafted.places)} places (zone: {zone.id}, “{drafted.subject}”), dated {drafted.date.isoformat()}")
     print(f"next: ftz-bot --knowledge {args.directory} ask 'your question'  ·  "
           f"ftz-bot --knowledge {args.directory} check --strict  ·  docs/curating.md")
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def _eval(args: argparse.Namespace, fact_base: FactBase) -> int:
+def _eval(args: argparse.Namespace, fact_base: FactBase) -> ExitCode:
     from bot.evaluation import evaluate_file
     from bot.matcher import Matcher
 
     try:
         report = evaluate_file(Matcher(fact_base), args.file, {f.id for f in fact_base.facts})
     except (OSError, ValueError) as exc:
-        print(f"ftz-bot eval: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(exc), ExitCode.USAGE, command="eval")
     if args.json:
         print(json.dumps({
             "accuracy": report.accuracy,
@@ -282,12 +275,12 @@ def _eval(args: argparse.Namespace, fact_base: FactBase) -> int:
                 print(f"  {args.file.name}:{v.item.line} [{v.item.category}] {v.item.question!r}: "
                       f"expected {'|'.join(v.item.expected)}, got {v.got} ({v.confidence})")
     if args.min_accuracy is not None and report.accuracy < args.min_accuracy:
-        print(f"accuracy {report.accuracy:.3f} is below --min-accuracy {args.min_accuracy}", file=sys.stderr)
-        return EXIT_FAILURE
-    return EXIT_OK
+        err(f"accuracy {report.accuracy:.3f} is below --min-accuracy {args.min_accuracy}")
+        return ExitCode.FAILURE
+    return ExitCode.OK
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace) -> ExitCode:
     from bot.config import SettingsError, load_settings
     from bot.questionlog import QuestionLogError, resolve_db_path
     from bot.report import (
@@ -301,18 +294,15 @@ def _report(args: argparse.Namespace) -> int:
     )
 
     if args.top < 1:
-        print("ftz-bot report: --top must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("--top must be at least 1", ExitCode.USAGE, command="report")
     try:
         period = parse_since(args.since)
     except ValueError as exc:
-        print(f"ftz-bot report: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(exc), ExitCode.USAGE, command="report")
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"ftz-bot report: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(exc), ExitCode.USAGE, command="report")
     if args.knowledge is not None:  # the log of that folder (one log per knowledge folder by default)
         settings = dataclasses.replace(settings, knowledge_dir=args.knowledge)
     db_path = resolve_db_path(args.db, settings)
@@ -323,13 +313,11 @@ def _report(args: argparse.Namespace) -> int:
         # With the fact base, the report can name the closest fact for questions nobody could answer.
         matcher = Matcher(load_fact_base(args.knowledge or settings.knowledge_dir))
     except KnowledgeError as exc:
-        print(f"ftz-bot report: note: closest facts come only from the log, as the knowledge folder did not load: "
-              f"{exc}", file=sys.stderr)
+        err(f"ftz-bot report: note: closest facts come only from the log, as the knowledge folder did not load: {exc}")
     try:
         report = build_report(db_path, period, matcher=matcher, top=args.top)
     except QuestionLogError as exc:
-        print(f"ftz-bot report: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return fail(str(exc), command="report")
     if args.json:
         print(render_json(report))
     elif args.csv:
@@ -340,11 +328,9 @@ def _report(args: argparse.Namespace) -> int:
         try:
             written = render_chart(report, args.chart)
         except ChartUnavailable as exc:
-            print(f"ftz-bot report: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
+            return fail(str(exc), command="report")
         except OSError as exc:
-            print(f"ftz-bot report: cannot write the chart to {args.chart}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_FAILURE
+            return fail(f"cannot write the chart to {args.chart}: {exc.strerror or exc}", command="report")
         # On stderr, so that --json/--csv output on stdout stays clean.
-        print(f"chart written to {written}", file=sys.stderr)
-    return EXIT_OK
+        err(f"chart written to {written}")
+    return ExitCode.OK

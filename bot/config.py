@@ -1,4 +1,8 @@
-"""Settings from environment variables, with a `.env` file in the working directory read when present."""
+"""Settings from environment variables, with a `.env` file in the working directory read when present.
+
+The only module that reads the environment: the rest of the bot gets `Settings`, or asks the `configured_…`
+functions here for the one variable it falls back on (the knowledge folder, the question log, the health check).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from dotenv import load_dotenv
+from typing import Any
 
 from bot.deployment import DEFAULT_LISTEN, Listen, production_settings
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+KNOWLEDGE_DIR_VARIABLE = "BOT_KNOWLEDGE_DIR"
+DB_PATH_VARIABLE = "BOT_DB_PATH"
+METRICS_LISTEN_VARIABLE = "METRICS_LISTEN"
 DEFAULT_CONVERSATION_MINUTES = 10.0  # bot.conversation.DEFAULT_MEMORY_SECONDS, in minutes
 
 
@@ -83,9 +89,10 @@ class SettingsError(ValueError):
 def load_settings(env_file: Path | str | None = ".env") -> Settings:
     """Read settings from the environment (and `.env`, which never overrides a variable already set)."""
     if env_file is not None and Path(env_file).is_file():
+        # Imported here, so that importing this module stays standard library only (bot.healthcheck does).
+        from dotenv import load_dotenv
+
         load_dotenv(env_file, override=False)
-    knowledge = os.environ.get("BOT_KNOWLEDGE_DIR", "").strip()
-    db_path = os.environ.get("BOT_DB_PATH", "").strip()
     level = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingsError(f"LOG_LEVEL={level!r} is not a level; use DEBUG, INFO, WARNING or ERROR")
@@ -96,14 +103,34 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
     return Settings(
         token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
         base_url=os.environ.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL,
-        knowledge_dir=Path(knowledge).expanduser() if knowledge else None,
+        knowledge_dir=configured_knowledge_dir(),
         log_level=level,
-        db_path=Path(db_path).expanduser() if db_path else None,
+        db_path=configured_db_path(),
         admin_ids=_parse_ids(os.environ.get("BOT_ADMIN_IDS", "")),
-        **production,  # type: ignore[arg-type]
+        **production,
         delivery=load_delivery(),
         conversation_minutes=_conversation_minutes(),
     )
+
+
+def configured_knowledge_dir() -> Path | None:
+    """BOT_KNOWLEDGE_DIR: the knowledge folder to use instead of the bundled one; None when unset."""
+    return _path(KNOWLEDGE_DIR_VARIABLE)
+
+
+def configured_db_path() -> Path | None:
+    """BOT_DB_PATH: the question log's file instead of the knowledge folder's own; None when unset."""
+    return _path(DB_PATH_VARIABLE)
+
+
+def configured_metrics_listen() -> str:
+    """METRICS_LISTEN as written (`host:port`, or empty): where the running bot serves /healthz and /metrics."""
+    return os.environ.get(METRICS_LISTEN_VARIABLE, "").strip()
+
+
+def _path(variable: str) -> Path | None:
+    raw = os.environ.get(variable, "").strip()
+    return Path(raw).expanduser() if raw else None
 
 
 # variable -> (Delivery field, smallest value allowed, whole numbers only)
@@ -121,7 +148,7 @@ DELIVERY_VARIABLES: dict[str, tuple[str, float, bool]] = {
 
 def load_delivery() -> Delivery:
     """`Delivery` from the BOT_… variables in `DELIVERY_VARIABLES`; an empty or unset one keeps its default."""
-    values: dict[str, float | int] = {}
+    values: dict[str, Any] = {}  # field -> value: an int or a float, as DELIVERY_VARIABLES says
     for variable, (name, smallest, whole) in DELIVERY_VARIABLES.items():
         raw = os.environ.get(variable, "").strip()
         if not raw:

@@ -12,8 +12,8 @@ import sys
 from typing import TextIO
 
 from bot.conversation import Conversation
+from bot.exits import ExitCode
 from bot.formatting import (
-    TELEGRAM_MESSAGE_LIMIT,
     help_html,
     html_to_text,
     notice,
@@ -22,14 +22,14 @@ from bot.formatting import (
     topic_html,
     truncate,
 )
-from bot.matcher import Matcher
-from bot.questionlog import ChatType, QuestionLog
+from bot.matcher import MAX_QUESTION_CHARS, Matcher
+from bot.questionlog import LogChatType, QuestionLog
 
 _PROMPT = "you> "
 
 
 def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, *,
-                question_log: QuestionLog | None = None) -> int:
+                question_log: QuestionLog | None = None) -> ExitCode:
     """Read questions line by line and print answers until end of input; returns an exit code."""
     interactive = stdin.isatty()
     if interactive:
@@ -50,7 +50,7 @@ def run_console(matcher: Matcher, stdin: TextIO = sys.stdin, stdout: TextIO = sy
             print(file=stdout, flush=True)
     except KeyboardInterrupt:
         print(file=stdout)
-    return 0
+    return ExitCode.OK
 
 
 def _read(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:
@@ -69,8 +69,7 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
     fact_base = matcher.fact_base
     command = text.split()[0].lower() if text.startswith("/") else ""
     if command in ("/help", "/start"):
-        examples = [fact.questions_in("en")[0] for fact in fact_base.facts[:3]]
-        return html_to_text(help_html(fact_base, "console", examples, "en"))
+        return html_to_text(help_html(fact_base, "console", matcher.example_questions("en"), "en"))
     if command == "/topics":
         return "\n\n".join(html_to_text(topic_html(fact_base, topic, "en", buttons=False))
                            for topic in fact_base.topics)
@@ -78,11 +77,11 @@ def _answer(text: str, conversation: Conversation, question_log: QuestionLog | N
         return html_to_text(source_html(fact_base, "en"))
     if command:
         return notice(fact_base, "unknown_command", "en")
-    if len(text) > TELEGRAM_MESSAGE_LIMIT:
-        return notice(fact_base, "too_long", "en", example=fact_base.facts[0].questions_in("en")[0])
+    if len(text) > MAX_QUESTION_CHARS:
+        return notice(fact_base, "too_long", "en", example=next(iter(matcher.example_questions("en")), ""))
     match = conversation.reply(text)
     if question_log is not None:
-        question_log.log_match(match, ChatType.CONSOLE)  # queued for the writer thread: no waiting
+        question_log.log_match(match, LogChatType.CONSOLE)  # queued for the writer thread: no waiting
     return truncate(render_text(match, fact_base))
 
 

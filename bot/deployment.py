@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 from urllib.parse import urlsplit
 
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8080"
@@ -38,7 +38,16 @@ def parse_listen(variable: str, raw: str) -> Listen:
     return Listen(host or "0.0.0.0", int(port))
 
 
-def production_settings(environ: Mapping[str, str]) -> dict[str, object]:
+class ProductionSettings(TypedDict):
+    """The `Settings` fields `production_settings` fills."""
+
+    webhook_url: str
+    webhook_secret: str
+    webhook_listen: Listen
+    metrics_listen: Listen | None
+
+
+def production_settings(environ: Mapping[str, str]) -> ProductionSettings:
     """The webhook and metrics fields of `Settings`, checked; raises ValueError with one line on a bad value."""
     url = environ.get("TELEGRAM_WEBHOOK_URL", "").strip()
     secret = environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip()

@@ -275,7 +275,7 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
         first_seen[" ".join(title.split()[:3])] = 0
     # The subject: mentions, plus the title's weight (the name it opens with most), plus opening the article.
     in_title = sorted((title.find(n), n) for n in counts if n in title)
-    first = min(first_seen, key=first_seen.get)
+    first = min(first_seen, key=first_seen.__getitem__)
 
     def weight(name: str) -> float:
         score = counts[name] + (2 if name in title else 0) + (1 if name == first else 0)

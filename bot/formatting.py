@@ -134,6 +134,7 @@ def match_to_dict(match: Match, fact_base: FactBase) -> dict[str, Any]:
     fact = match.fact if match.outcome is Outcome.ANSWER else None
     lang = fact_base.messages.resolve(match.language)
     answered = [p for p in _answered_parts(match) if p.fact is not None] if fact else []
+    sources = [s for p in answered if p.fact is not None for s in p.fact.sources]
     return {
         "question": match.question,
         "answered": match.answered,
@@ -141,7 +142,7 @@ def match_to_dict(match: Match, fact_base: FactBase) -> dict[str, Any]:
         "fact_id": fact.id if fact else None,
         "confidence": match.confidence,
         "answer": "\n".join(answer_text(p, fact_base, lang) for p in answered) if fact else None,
-        "source": " ".join(s for p in answered for s in p.fact.sources) if fact else None,  # type: ignore[union-attr]
+        "source": " ".join(sources) if fact else None,
         "language": match.language,
         "verdict": match.verdict.value if match.verdict else None,
         "reason": match.reason,

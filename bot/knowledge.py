@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.clauses import NO_CUES, ClauseCues
+from bot.config import configured_knowledge_dir
 from bot.messages import MESSAGES_FILE, Messages, validate
 from bot.text import fold_quotes
 
@@ -24,7 +25,6 @@ ARTICLE_FILE = "article.txt"
 METADATA_FILE = "article.toml"
 FACTS_FILE = "facts.toml"
 LEXICON_FILE = "lexicon.toml"
-KNOWLEDGE_DIR_VARIABLE = "BOT_KNOWLEDGE_DIR"
 
 _T = TypeVar("_T")
 _LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}$")
@@ -257,9 +257,9 @@ class FactBase:
 
 def default_knowledge_dir() -> Path:
     """The knowledge folder to use: `BOT_KNOWLEDGE_DIR`, else the copy packaged with the code, else the repo's."""
-    configured = os.environ.get(KNOWLEDGE_DIR_VARIABLE, "").strip()
-    if configured:
-        return Path(configured).expanduser()
+    configured = configured_knowledge_dir()
+    if configured is not None:
+        return configured
     packaged = Path(__file__).parent / "_knowledge"
     if (packaged / FACTS_FILE).is_file():
         return packaged
@@ -445,7 +445,7 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
                 found.append(exc)
                 return default
 
-        fact_id = attempt(lambda raw=raw, index=index: _string(raw, "id", path, f"#{index + 1}"), f"#{index + 1}")
+        fact_id = attempt(partial(_string, raw, "id", path, f"#{index + 1}"), f"#{index + 1}")
         if not found and not _ID_PATTERN.match(fact_id):
             found.append(KnowledgeError(path, "use lowercase letters, digits and underscores",
                                         fact_id=fact_id, field_name="id"))
@@ -458,16 +458,14 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
                                         f"come from {METADATA_FILE})", fact_id=fact_id, field_name=unknown))
         fact = Fact(
             id=fact_id,
-            topic=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "topic", path, fact_id), ""),
-            entities=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "entities", path, fact_id), ()),
-            answers={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
-                                   _string(raw, f"answer_{lang}", path, fact_id), "") for lang in languages},
-            sources=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "sources", path, fact_id), ()),
-            questions={lang: attempt(lambda raw=raw, fact_id=fact_id, lang=lang:
-                                     _strings(raw, f"questions_{lang}", path, fact_id), ()) for lang in languages},
-            keywords=attempt(lambda raw=raw, fact_id=fact_id: _strings(raw, "keywords", path, fact_id), ()),
-            subject=attempt(lambda raw=raw, fact_id=fact_id: _string(raw, "subject", path, fact_id), None)
-            if "subject" in raw else None,
+            topic=attempt(partial(_string, raw, "topic", path, fact_id), ""),
+            entities=attempt(partial(_strings, raw, "entities", path, fact_id), ()),
+            answers={lang: attempt(partial(_string, raw, f"answer_{lang}", path, fact_id), "") for lang in languages},
+            sources=attempt(partial(_strings, raw, "sources", path, fact_id), ()),
+            questions={lang: attempt(partial(_strings, raw, f"questions_{lang}", path, fact_id), ())
+                       for lang in languages},
+            keywords=attempt(partial(_strings, raw, "keywords", path, fact_id), ()),
+            subject=attempt(partial(_string, raw, "subject", path, fact_id), None) if "subject" in raw else None,
             since=raw.get("since") if isinstance(raw.get("since"), dt.date) else None,
         )
         counts_time = any(ELAPSED in answer for answer in fact.answers.values())
@@ -644,13 +642,13 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless),
                                   frozenset(rule_places)))
     membership, year = data.get("membership_concept"), data.get("year_concept")
-    for key, concept in (("membership_concept", membership), ("year_concept", year)):
-        if concept is not None and concept not in sections["concepts"]:
-            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]", field_name=key)
+    for key, named in (("membership_concept", membership), ("year_concept", year)):
+        if named is not None and named not in sections["concepts"]:
+            raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     answer_kinds = _strings(data, "answer_kinds", path, None) if "answer_kinds" in data else ()
-    for concept in answer_kinds:
-        if concept not in sections["concepts"]:
-            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
+    for named in answer_kinds:
+        if named not in sections["concepts"]:
+            raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]",
                                  field_name="answer_kinds")
     return Lexicon(
         places=tuple(places),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -60,6 +60,18 @@ class Suggestion:
     fact_id: str
     question: str
     confidence: int
+
+
+@dataclass(frozen=True)
+class ClosestFact:
+    """The fact nearest to a question nobody could answer (`Matcher.closest_fact`), and how that was judged."""
+
+    fact_id: str
+    confidence: int  # 0–100
+    # "matcher": the matcher answers or suggests it; "below threshold": its best fact, under the bar for a suggestion;
+    # "logged": the suggestion offered when the question was asked (`bot.report`, when it has no matcher's word)
+    basis: str
+    answered: bool = False  # the matcher answers the question with this fact: the fact base has caught up
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,9 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+# The longest message read as a question: a longer one is no question, and the front ends (Telegram, the console) answer
+# it with the `too_long` notice instead of a match.
+MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
 
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]
@@ -152,6 +167,8 @@ class Matcher:
         self.analyser = analyser if analyser is not None else TermAnalyser(fact_base)
         self._semantic_loader = semantic
         self._semantic: SemanticIndex | None = None
+        self._examples: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._probe: Matcher | None = None  # see closest_fact
         self._zone_places = fact_base.lexicon.zone_places
         self._index_facts()
 
@@ -185,7 +202,7 @@ class Matcher:
             weights: dict[Term, float] = {}
             # The share of a fact's questions that use a term, averaged over its languages, so that the language
             # with the most alternate questions does not outweigh the others.
-            shares: Counter[Term] = Counter()
+            shares: defaultdict[Term, float] = defaultdict(float)
             for questions in fact.questions.values():
                 counts: Counter[Term] = Counter()
                 for question in questions:
@@ -355,10 +372,10 @@ class Matcher:
         if yes_no:
             # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
             # still says the question is about a year.
-            analysis.terms = [t if t.kind is not TermKind.NUMBER or t in self._idf else self._year
-                              for t in analysis.terms
-                              if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
-            analysis.terms = [t for t in analysis.terms if t is not None]
+            kept = [t if t.kind is not TermKind.NUMBER or t in self._idf else self._year
+                    for t in analysis.terms
+                    if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
+            analysis.terms = [t for t in kept if t is not None]
             if not analysis.terms:
                 return Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
             query = set(analysis.terms)
@@ -532,6 +549,57 @@ class Matcher:
         return {"concepts": [t.key for t in analysis.terms], "unknown": analysis.unknown,
                 "outside": analysis.outside, "oov": analysis.oov}
 
+    # --- what the front ends offer around answers (Telegram, the console, the curator report) -------------------
+
+    def example_questions(self, language: str, count: int = 3) -> tuple[str, ...]:
+        """Example questions (/help): the first question of each topic's first fact that this matcher answers with
+        that very fact; the first facts' questions when it answers none of them."""
+        key = (language, count)
+        if key not in self._examples:
+            picked = []
+            for topic in self.fact_base.topics:
+                facts = self.fact_base.facts_in_topic(topic.id)
+                if not facts:
+                    continue
+                question = self.display_question(facts[0], language)
+                if self.match(question).fact == facts[0]:
+                    picked.append(question)
+            if not picked:  # a matcher that answers none of them still gets examples to show
+                picked = [self.display_question(f, language) for f in self.fact_base.facts[:count]]
+            self._examples[key] = tuple(picked[:count])
+        return self._examples[key]
+
+    def related_facts(self, match: Match, limit: int = 5) -> list[Fact]:
+        """The facts to offer for a match (inline results): the fact answered, then others of its topic; or the
+        facts suggested; no facts for a refusal or small talk."""
+        if match.outcome is Outcome.ANSWER and match.fact is not None:
+            related = [f for f in self.fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
+            return [match.fact, *related[:limit - 1]]
+        if match.outcome is Outcome.CLARIFY:
+            suggested = (self.fact_base.fact(s.fact_id) for s in match.suggestions)
+            return [f for f in suggested if f is not None][:limit]
+        return []
+
+    def closest_fact(self, question: str) -> ClosestFact | None:
+        """The fact nearest to a question, for curators: the one answered (`answered`) or suggested first; when there
+        is neither, the best-scoring fact with the answer and suggestion bars out of reach ("below threshold")."""
+        match = self.match(question)
+        if match.outcome is Outcome.ANSWER and match.fact is not None:
+            return ClosestFact(match.fact.id, match.confidence, "matcher", answered=True)
+        if match.suggestions:
+            return ClosestFact(match.suggestions[0].fact_id, match.suggestions[0].confidence, "matcher")
+        if self._probe is None:
+            # Every fact that scores at all becomes a suggestion. Built once (its index takes a few tens of ms); the
+            # analyser and the semantic layer are this matcher's own.
+            self._probe = Matcher(self.fact_base, replace(self.thresholds, answer=101, sure=101, clarify=1),
+                                  self.analyser, semantic=lambda _: self._semantic_index())
+        probe = self._probe.match(question)
+        if probe.suggestions:
+            return ClosestFact(probe.suggestions[0].fact_id, probe.suggestions[0].confidence, "below threshold")
+        if probe.fact is not None:
+            return ClosestFact(probe.fact.id, probe.confidence, "below threshold")
+        return None
+
 
 def _is_year(value: str) -> bool:
     return value.isdigit() and 1900 <= int(value) <= 2099
@@ -577,14 +645,3 @@ def _combine(whole: Match, parts: list[Match]) -> Match:
     clarified = [p for p in parts if p.outcome is Outcome.CLARIFY]
     return replace(clarified[0], question=whole.question) if clarified else whole
 
-
-_matchers: dict[tuple[int, Thresholds], Matcher] = {}
-
-
-def match_question(question: str, fact_base: FactBase, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Match:
-    """Match one question against a fact base (the index is built on first use and kept)."""
-    key = (id(fact_base), thresholds)
-    matcher = _matchers.get(key)
-    if matcher is None or matcher.fact_base is not fact_base:
-        matcher = _matchers[key] = Matcher(fact_base, thresholds)
-    return matcher.match(question)

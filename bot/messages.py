@@ -25,7 +25,7 @@ class Messages:
 
     def resolve(self, language: str | None) -> str:
         """`language` when the folder has it, else the folder's first language."""
-        return language if language in self._texts else self.languages[0]
+        return language if language is not None and language in self._texts else self.languages[0]
 
     def text(self, language: str, key: str, **values: object) -> str:
         """The message `key` in `language` (or the fallback), its placeholders filled."""

@@ -144,7 +144,7 @@ def _folder_tables(fact_base: FactBase) -> tuple[set[str], set[str]]:
             continue
         if path.name == LEXICON_FILE:
             concepts |= set(data.get("concepts", {}))
-            places |= {p.get("id") for p in data.get("place", []) if isinstance(p, dict)}
+            places |= {p["id"] for p in data.get("place", []) if isinstance(p, dict) and isinstance(p.get("id"), str)}
     return concepts, places
 
 

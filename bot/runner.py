@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sys
 from pathlib import Path
 
 from bot.config import SettingsError, load_settings
 from bot.console import run_console
+from bot.exits import ExitCode, err, fail
 from bot.knowledge import load_fact_base
 from bot.matcher import Matcher
 from bot.questionlog import QuestionLog
@@ -17,7 +17,7 @@ NO_TOKEN_HINT = ("No TELEGRAM_BOT_TOKEN set: get one from @BotFather (/newbot), 
                  "(see .env.example), then run again. Meanwhile, here is the console chat:")
 
 
-def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> int:
+def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> ExitCode:
     """Run the bot (long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set); without a token, open the
     console chat. Returns an exit code.
 
@@ -26,8 +26,7 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"ftz-bot: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc), ExitCode.USAGE)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=settings.log_level)
     fact_base = load_fact_base(knowledge_dir or settings.knowledge_dir)
     # The folder in use, also when given by --knowledge: its question log and /reload go with it.
@@ -35,7 +34,7 @@ def run(knowledge_dir: Path | None = None, *, force_console: bool = False) -> in
     matcher = Matcher(fact_base)
     if force_console or not settings.has_token:
         if not force_console:
-            print(NO_TOKEN_HINT, file=sys.stderr)
+            err(NO_TOKEN_HINT)
         with QuestionLog(settings=settings) as question_log:  # closing writes what is still queued
             return run_console(matcher, question_log=question_log)
     from bot.telegram.service import run_bot  # polling or webhook, health and metrics (docs/deployment.md)

@@ -66,7 +66,8 @@ class SemanticIndex:
 
 def _normalised(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1.0, norms)
+    # float32 in, float32 out (numpy's stubs type the division as float64; no copy is made)
+    return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32, copy=False)
 
 
 def top_two(scores: Sequence[float]) -> tuple[int, float, float]:

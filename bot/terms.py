@@ -307,7 +307,8 @@ class TermAnalyser:
 
     def _analyse_zh(self, text: str, analysis: Analysis) -> None:
         # Greedy longest match of known terms; leftover characters count as unknown words.
-        position, leftover = 0, []
+        position = 0
+        leftover: list[str] = []
         while position < len(text):
             for length in range(min(self._zh_max, len(text) - position), 0, -1):
                 term = self._zh_terms.get(text[position:position + length])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.matcher import DEFAULT_THRESHOLDS, Matcher, Outcome, Verdict, match_question
+from bot.matcher import DEFAULT_THRESHOLDS, Matcher, Outcome, Verdict
 
 
 def answered(matcher: Matcher, question: str) -> str | None:
@@ -149,8 +149,38 @@ def test_a_stricter_answer_threshold_turns_answers_into_suggestions(fact_base):
     assert match.suggestions[0].fact_id == "kashgar_area"
 
 
-def test_match_question_is_a_one_call_shortcut(fact_base):
-    assert match_question("when was it established", fact_base).fact.id == "establishment_date"
+def test_a_matcher_built_on_a_fact_base_answers_from_it(fact_base):
+    assert Matcher(fact_base).match("when was it established").fact.id == "establishment_date"
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ru"])
+def test_each_example_question_is_answered_with_the_fact_it_is_the_question_of(matcher, language):
+    examples = matcher.example_questions(language)
+    assert 1 <= len(examples) <= 3
+    for question in examples:
+        fact = matcher.match(question).fact
+        assert fact is not None and Matcher.display_question(fact, language) == question
+
+
+def test_related_facts_are_the_answer_then_its_topic_or_the_suggestions_and_none_for_a_refusal(matcher, fact_base):
+    answer = matcher.match("How big is the Kashgar area?")
+    related = matcher.related_facts(answer)
+    assert related[0] == answer.fact and 1 < len(related) <= 5
+    assert {f.topic for f in related} == {answer.fact.topic}
+    clarified = matcher.match("foreign")
+    assert [f.id for f in matcher.related_facts(clarified)] == [s.fact_id for s in clarified.suggestions]
+    assert matcher.related_facts(matcher.match("What is the weather like in Kashgar?")) == []
+
+
+def test_the_closest_fact_is_the_answer_else_the_first_suggestion_else_the_best_below_the_threshold(fact_base):
+    assert Matcher(fact_base, semantic=None).closest_fact("How big is the Kashgar area?").answered
+    unsure = dataclasses.replace(DEFAULT_THRESHOLDS, answer=101, sure=101)
+    closest = Matcher(fact_base, unsure, semantic=None).closest_fact("How big is the Kashgar area?")
+    assert (closest.fact_id, closest.basis, closest.answered) == ("kashgar_area", "matcher", False)
+    silent = dataclasses.replace(unsure, clarify=101)
+    closest = Matcher(fact_base, silent, semantic=None).closest_fact("How big is the Kashgar area?")
+    assert (closest.fact_id, closest.basis, closest.answered) == ("kashgar_area", "below threshold", False)
+    assert Matcher(fact_base, semantic=None).closest_fact("What is the weather like in Kashgar?") is None
 
 
 def test_comparing_two_areas_cites_the_sentence_with_both_sizes(matcher):

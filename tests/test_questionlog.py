@@ -20,9 +20,11 @@ import platformdirs
 import pytest
 
 import bot.questionlog as questionlog
+import bot.questionlog.schema as schema
+import bot.questionlog.writer as writer
 from bot.config import Settings
 from bot.matcher import Match, Outcome, Suggestion
-from bot.questionlog import ChatType, QuestionLog, Vote, default_db_path, resolve_db_path
+from bot.questionlog import LogChatType, QuestionLog, Vote, default_db_path, resolve_db_path
 
 LOGGER = "bot.questionlog"
 CAN_CHMOD_AWAY_ACCESS = sys.platform != "win32" and hasattr(os, "geteuid") and os.geteuid() != 0
@@ -49,7 +51,7 @@ def rows(path: Path, sql: str, *params: object) -> list[tuple]:
 
 
 def warnings_in(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == LOGGER and r.levelno >= logging.WARNING]
+    return [r for r in caplog.records if r.name.startswith(LOGGER) and r.levelno >= logging.WARNING]
 
 
 def log_a_few(question_log: QuestionLog, count: int = 3) -> list[int]:
@@ -66,7 +68,7 @@ def test_a_logged_match_is_stored_with_every_field_the_curator_needs(log: Questi
                                Suggestion("total_area", "How big is the zone?", 40)),
                   reason="several facts fit")
     asked = dt.datetime(2025, 11, 20, 8, 30, 15, 250_000, tzinfo=dt.UTC)
-    row_id = log.log_match(match, ChatType.GROUP, at=asked)
+    row_id = log.log_match(match, LogChatType.GROUP, at=asked)
     assert log.flush()
 
     [row] = rows(db_path, "SELECT id, asked_at, chat_type, language, question, outcome, fact_id, confidence, "
@@ -82,7 +84,7 @@ def test_a_logged_match_is_stored_with_every_field_the_curator_needs(log: Questi
 def test_a_batch_larger_than_one_insert_is_stored_whole_and_in_order(log: QuestionLog, db_path: Path) -> None:
     match = Match("新疆自贸区有多大？", Outcome.CLARIFY, "zh", confidence=47,
                   suggestions=(Suggestion("total_area", "自贸区总面积是多少？", 47),), reason="several facts fit")
-    ids = [log.log_match(match, ChatType.PRIVATE) for _ in range(123)]  # written together: 50 + 50 + 23 rows
+    ids = [log.log_match(match, LogChatType.PRIVATE) for _ in range(123)]  # written together: 50 + 50 + 23 rows
     assert log.flush()
     stored = rows(db_path, "SELECT id, question, suggestions FROM questions ORDER BY asked_at, id")
     assert [r[0] for r in stored] == ids
@@ -105,7 +107,7 @@ def test_row_ids_are_returned_at_once_and_are_unique_and_increasing(log: Questio
 
 
 def test_telegram_chat_types_are_folded_onto_the_logs_own(log: QuestionLog, db_path: Path) -> None:
-    for chat_type in ("private", "supergroup", "channel", ChatType.INLINE, "console"):
+    for chat_type in ("private", "supergroup", "channel", LogChatType.INLINE, "console"):
         log.log_question("q", "answer", chat_type=chat_type, language="en", fact_id="overview", confidence=90)
     log.flush()
     assert [r[0] for r in rows(db_path, "SELECT chat_type FROM questions ORDER BY id")] == \
@@ -328,7 +330,7 @@ def test_a_full_disk_gives_one_warning_and_logging_calls_keep_working(
 def test_the_log_recovers_once_the_problem_is_fixed_and_says_so(
         tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    monkeypatch.setattr(questionlog, "_RETRY_OPEN_SECONDS", 0.0)
+    monkeypatch.setattr(writer, "_RETRY_OPEN_SECONDS", 0.0)
     blocker = tmp_path / "data"
     blocker.write_text("in the way")
     path = blocker / "questions.sqlite3"
@@ -459,9 +461,9 @@ def _overwrite_with_garbage(path: Path) -> None:
 def test_a_log_file_deleted_replaced_or_overwritten_is_noticed_once_and_a_new_file_takes_the_next_rows(
         log: QuestionLog, db_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
         damage, words: str) -> None:
-    monkeypatch.setattr(questionlog, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
+    monkeypatch.setattr(writer, "_HEADER_CHECK_SECONDS", 0.0)  # read the header before every batch
     # and no checkpoint meanwhile: one right after the damage would write page 1 back over the garbage
-    monkeypatch.setattr(questionlog, "_CHECKPOINT_SECONDS", 3600.0)
+    monkeypatch.setattr(writer, "_CHECKPOINT_SECONDS", 3600.0)
     log_a_few(log, 3)
     assert log.flush()
     damage(db_path)
@@ -514,7 +516,7 @@ def test_a_follow_up_answered_in_its_conversation_is_logged_as_answered_with_its
     question_log = QuestionLog(db_path)
     recorder = QuestionRecorder(question_log)
     for text in ("how big is the Horgos area?", "and Kashgar?", "what is the population of Mars?"):
-        recorder.question(conversations.reply("a chat", text), ChatType.PRIVATE)
+        recorder.question(conversations.reply("a chat", text), LogChatType.PRIVATE)
     question_log.close()
     logged = rows(db_path, "SELECT question, outcome, fact_id, follow_up FROM questions ORDER BY id")
     assert logged[:2] == [("how big is the Horgos area?", "answer", "horgos_area", 0),
@@ -529,7 +531,7 @@ def test_a_follow_up_answered_in_its_conversation_is_logged_as_answered_with_its
 def test_a_schema_2_log_is_upgraded_to_the_latest_keeping_its_rows_and_inbox(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     connection = sqlite3.connect(db_path, isolation_level=None)
-    for step in questionlog._MIGRATIONS[:2]:
+    for step in schema._MIGRATIONS[:2]:
         for statement in step:
             connection.execute(statement)
     connection.execute("PRAGMA user_version = 2")
@@ -579,7 +581,7 @@ def test_every_row_records_which_fact_base_answered_it(tmp_path: Path):
 def test_a_schema_1_log_is_upgraded_in_place_through_every_step_keeping_its_rows_and_votes(tmp_path: Path):
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as connection:
-        for statement in questionlog._MIGRATIONS[0]:
+        for statement in schema._MIGRATIONS[0]:
             connection.execute(statement)
         connection.execute("PRAGMA user_version = 1")
         connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence)"
@@ -599,7 +601,7 @@ def test_a_log_from_the_curators_branch_schema_2_with_fact_base_but_no_inbox_is_
     # Before the merge with main, the curators branch numbered its fact_base step 2, as main did its inbox.
     path = tmp_path / "curators.sqlite3"
     with sqlite3.connect(path) as connection:
-        for statement in (*questionlog._MIGRATIONS[0], "ALTER TABLE questions ADD COLUMN fact_base TEXT"):
+        for statement in (*schema._MIGRATIONS[0], "ALTER TABLE questions ADD COLUMN fact_base TEXT"):
             connection.execute(statement)
         connection.execute("PRAGMA user_version = 2")
         connection.execute("INSERT INTO questions (id, asked_at, chat_type, language, question, outcome, confidence,"

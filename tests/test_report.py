@@ -4,18 +4,18 @@ renderers, the chart, and `ftz-bot report` end to end."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.knowledge import Fact, FactBase
-from bot.matcher import DEFAULT_THRESHOLDS, Match, Matcher, Outcome, Suggestion, Thresholds
+from bot.matcher import DEFAULT_THRESHOLDS, Match, Matcher, Outcome, Suggestion
 from bot.questionlog import QuestionLog, QuestionLogError, Vote
 from bot.report import (
     ChartUnavailable,
@@ -182,44 +182,36 @@ def test_a_missing_or_foreign_file_is_refused_with_a_message_for_people(tmp_path
 # --- closest facts from a matcher ---------------------------------------------------------------------------------
 
 
-def test_a_matcher_callable_names_the_closest_fact_and_says_when_the_fact_base_now_answers(
+def test_the_matchers_closest_fact_names_the_fact_and_says_when_the_fact_base_now_answers(
         db: Path, fact_base: FactBase) -> None:
     fact = fact_base.facts[0]
 
-    def matcher(question: str) -> Match:
-        if "mayor" in question.lower():
-            return Match(question, Outcome.ANSWER, "en", fact=fact, confidence=77)
-        return Match(question, Outcome.CLARIFY, "en", confidence=50,
-                     suggestions=(Suggestion("total_area", "How big is the zone?", 50),))
+    class ScriptedMatcher(Matcher):
+        def match(self, question: str) -> Match:
+            if "mayor" in question.lower():
+                return Match(question, Outcome.ANSWER, "en", fact=fact, confidence=77)
+            return Match(question, Outcome.CLARIFY, "en", confidence=50,
+                         suggestions=(Suggestion("total_area", "How big is the zone?", 50),))
 
-    mayor, kashgar, _ = build_report(db, "7d", matcher=matcher, now=NOW).unanswered
+    mayor, kashgar, _ = build_report(db, "7d", matcher=ScriptedMatcher(fact_base, semantic=None), now=NOW).unanswered
     assert mayor.answered_now and mayor.closest is not None
     assert (mayor.closest.fact_id, mayor.closest.confidence, mayor.closest.basis) == (fact.id, 77, "matcher")
     assert not kashgar.answered_now and kashgar.closest is not None
     assert (kashgar.closest.fact_id, kashgar.closest.basis) == ("total_area", "matcher")
 
 
-@dataclass
-class ThresholdMatcher:
-    """Stands in for Matcher: one fixed score per question, decided against its thresholds."""
-
-    fact_base: object
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
-
-    def match(self, question: str) -> Match:
-        score = 20
-        if score >= self.thresholds.clarify:
-            return Match(question, Outcome.CLARIFY, "en", confidence=score,
-                         suggestions=(Suggestion("location", "Where is it?", score),))
-        return Match(question, Outcome.NO_MATCH, "en", confidence=score)
-
-
 def test_for_a_question_the_matcher_cannot_place_the_report_names_its_best_fact_below_the_threshold(
-        db: Path) -> None:
-    mayor = build_report(db, "7d", matcher=ThresholdMatcher(object()), now=NOW).unanswered[0]
-    assert mayor.closest is not None and not mayor.answered_now
-    assert (mayor.closest.fact_id, mayor.closest.confidence, mayor.closest.basis) == ("location", 20,
-                                                                                      "below threshold")
+        tmp_path: Path, fact_base: FactBase) -> None:
+    unsure = dataclasses.replace(DEFAULT_THRESHOLDS, answer=101, sure=101, clarify=101)  # answers and offers nothing
+    matcher = Matcher(fact_base, unsure, semantic=None)
+    question = "How big is the Kashgar area?"
+    assert matcher.match(question).outcome is Outcome.NO_MATCH and not matcher.match(question).suggestions
+    path = tmp_path / "questions.sqlite3"
+    with QuestionLog(path) as log:
+        log.log_question(question, "no_match", chat_type="private", language="en", at=ago(hours=1))
+    [group] = build_report(path, "1d", matcher=matcher, now=NOW).unanswered
+    assert group.closest is not None and not group.answered_now
+    assert (group.closest.fact_id, group.closest.basis) == ("kashgar_area", "below threshold")
 
 
 def test_the_real_matcher_marks_questions_its_fact_base_answers_now(tmp_path: Path, matcher: Matcher) -> None:

@@ -30,7 +30,8 @@ from bot.knowledge import FactBase, KnowledgeError, load_fact_base
 from bot.matcher import Matcher, Thresholds
 from bot.questionlog import LogStatus, QuestionLogError
 from bot.report import DEFAULT_SINCE, Headline, Period, UnansweredGroup, headline, parse_since, top_unanswered
-from bot.telegram.handlers import STATE_KEY, BotState, reply, state
+from bot.telegram.handlers import reply
+from bot.telegram.state import BotState, bot_state, state
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,31 +68,29 @@ async def on_admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 # --- /stats and /unanswered -----------------------------------------------------------------------------------
 
 
-def _period(context: ContextTypes.DEFAULT_TYPE) -> Period:
-    return parse_since(context.args[0] if context.args else DEFAULT_SINCE)
-
-
-async def _readable_log(update: Update, context: ContextTypes.DEFAULT_TYPE, bot_state: BotState) -> Path | None:
-    """The log's path once what is queued has been written (so the figures include the last few questions), or
-    None after telling the admin why there is nothing to read."""
+async def _period_and_log(update: Update, context: ContextTypes.DEFAULT_TYPE, bot_state: BotState,
+                          command: str) -> tuple[Period, Path] | None:
+    """The period the command asks about and the log's path, once what is queued has been written (so the figures
+    include the last few questions); or None after telling the admin why there is nothing to read."""
+    try:
+        period = parse_since(context.args[0] if context.args else DEFAULT_SINCE)
+    except ValueError as error:
+        await reply(update, context, html.escape(str(error).replace("--since", command)))
+        return None
     log = bot_state.recorder.log
     if log is None:
         await reply(update, context, "The question log is off in this bot, so there is nothing to report.")
         return None
     await asyncio.to_thread(log.flush, _FLUSH_SECONDS)
-    return log.path
+    return period, log.path
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, bot_state: BotState) -> None:
     """/stats [period]: the report's headline figures, and how the log itself is doing."""
-    try:
-        period = _period(context)
-    except ValueError as error:
-        await reply(update, context, html.escape(str(error).replace("--since", "/stats")))
+    asked = await _period_and_log(update, context, bot_state, "/stats")
+    if asked is None:
         return
-    path = await _readable_log(update, context, bot_state)
-    if path is None:
-        return
+    period, path = asked
     try:
         figures = await asyncio.to_thread(headline, path, period)
     except QuestionLogError as error:
@@ -102,14 +101,10 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, bot_state
 
 async def on_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE, bot_state: BotState) -> None:
     """/unanswered [period]: the ten most frequent unanswered question groups, with their closest facts."""
-    try:
-        period = _period(context)
-    except ValueError as error:
-        await reply(update, context, html.escape(str(error).replace("--since", "/unanswered")))
+    asked = await _period_and_log(update, context, bot_state, "/unanswered")
+    if asked is None:
         return
-    path = await _readable_log(update, context, bot_state)
-    if path is None:
-        return
+    period, path = asked
     try:
         groups = await asyncio.to_thread(top_unanswered, path, period, limit=UNANSWERED_LIMIT,
                                          matcher=bot_state.matcher)
@@ -242,7 +237,7 @@ async def register_admin_menus(application: Application, admin_ids: frozenset[in
     failed = 0
     for admin_id in sorted(admin_ids):
         try:
-            for code, menu in menus(application.bot_data[STATE_KEY].fact_base):
+            for code, menu in menus(bot_state(application).fact_base):
                 await application.bot.set_my_commands(
                     [BotCommand(name, text) for name, text in (*menu, *ADMIN_COMMANDS)],
                     scope=BotCommandScopeChat(admin_id), language_code=code)

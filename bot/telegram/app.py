@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 import traceback
 import warnings
 from collections.abc import Awaitable, Callable
@@ -46,17 +45,19 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Delivery, Settings
+from bot.exits import ExitCode, fail
 from bot.formatting import menus
 from bot.matcher import Matcher
 from bot.questionlog import DeferredRows, QuestionLog
 from bot.telegram.admin import register_admin_handlers, register_admin_menus
 from bot.telegram.delivery import ReliableRequest
-from bot.telegram.handlers import STATE_KEY, BotState, needs_turn, question_in, register_handlers
+from bot.telegram.handlers import needs_turn, question_in, register_handlers
 from bot.telegram.ordering import ChatOrderedProcessor, order_key
 from bot.telegram.polling import Poller, PollingEnded, TokenRejected
 from bot.telegram.privacy import chat_tag
 from bot.telegram.ratelimit import FairRateLimiter
 from bot.telegram.recorder import INLINE_QUIET_SECONDS, QuestionRecorder
+from bot.telegram.state import bot_state
 from bot.telegram.transport import AiohttpRequest
 
 if TYPE_CHECKING:
@@ -287,11 +288,6 @@ class _Hooks:
             self.recorder.unanswered(found, outcome, reason)
 
 
-def bot_state(application: Application) -> BotState:
-    """The handlers' shared state: the matcher being served, the question log, the admins."""
-    return application.bot_data[STATE_KEY]
-
-
 async def register_commands(application: Application) -> None:
     """The command menu in each language of the knowledge folder (the first is the default; Telegram languages
     mapped to another, such as Kazakh to Russian, get that one), and the admins' own. A failure is logged, not
@@ -433,7 +429,7 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]]) -> ExitCode:
     """Run `serve_until(stop)` until Ctrl-C or SIGTERM sets `stop`; returns an exit code: 0 when it was asked to
     stop, 1 (with one line why) when a `StartupError` ended it."""
     async def main() -> None:
@@ -442,14 +438,13 @@ def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]])
     try:
         asyncio.run(main())
     except StartupError as error:
-        print(f"ftz-bot: {error}", file=sys.stderr)
-        return 1
+        return fail(str(error))
     except KeyboardInterrupt:
         pass
-    return 0
+    return ExitCode.OK
 
 
-def run_polling(settings: Settings, matcher: Matcher) -> int:
+def run_polling(settings: Settings, matcher: Matcher) -> ExitCode:
     """Run the bot until Ctrl-C or SIGTERM; returns an exit code: 0 when it was asked to stop, 1 (with one line
     why) when it cannot start, the token was rejected, or polling ended on its own."""
     application = build_application(settings, matcher)  # also quiets httpx and masks the token in logs

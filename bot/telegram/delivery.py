@@ -31,7 +31,7 @@ from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError
-from telegram.request import RequestData
+from telegram.request import BaseRequest, RequestData
 
 from bot.telegram.transport import AiohttpRequest, without_urls
 
@@ -97,17 +97,21 @@ class ReliableRequest(AiohttpRequest):
     def _delay(self, attempt: int) -> float:
         return min(self.max_delay, self.first_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
 
-    async def do_request(  # type: ignore[override]
+    async def do_request(
         self,
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        **timeouts: Any,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         endpoint = url.rpartition("/")[2]
         for attempt in range(1, self.attempts + 1):
             try:
-                code, payload = await super().do_request(url, method, request_data, **timeouts)
+                code, payload = await super().do_request(url, method, request_data, read_timeout, write_timeout,
+                                                         connect_timeout, pool_timeout)
             except NetworkError as error:  # TimedOut is a NetworkError too
                 if may_have_arrived(error) and creates_message(endpoint):
                     raise MaybeDelivered(

@@ -9,7 +9,7 @@ Which updates get an answer:
 
 Every question the matcher handles is logged through `BotState.recorder` (see `bot.telegram.recorder` for what is
 logged when), and every reply to one — answer, "did you mean", no match; not small talk — carries 👍 / 👎 buttons
-for its log row. The admin commands live in `bot.telegram.admin`.
+for its log row. The shared state lives in `bot.telegram.state`, the admin commands in `bot.telegram.admin`.
 
 Everything else — edited messages, channel posts, other people's service messages, unaddressed group chatter, other
 bots — is ignored on purpose: no handler matches it.
@@ -17,12 +17,10 @@ bots — is ignored on purpose: no handler matches it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from telegram import (
     CallbackQuery,
@@ -46,7 +44,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import DEFAULT_MEMORY_SECONDS, Conversations
+from bot.conversation import DEFAULT_MEMORY_SECONDS
 from bot.formatting import (
     help_html,
     notice,
@@ -60,8 +58,8 @@ from bot.formatting import (
     topics_prompt_html,
 )
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher, Outcome, detect_language
-from bot.questionlog import ChatType as LogChatType
+from bot.matcher import MAX_QUESTION_CHARS, Match, Matcher, Outcome, detect_language
+from bot.questionlog import LogChatType
 from bot.telegram.delivery import MaybeDelivered, describe
 from bot.telegram.keyboards import (
     CHOICE,
@@ -79,64 +77,13 @@ from bot.telegram.keyboards import (
 )
 from bot.telegram.privacy import chat_tag
 from bot.telegram.recorder import MENTION_PLACEHOLDER, QuestionRecorder
+from bot.telegram.state import STATE_KEY, BotState, state
 
 _LOGGER = logging.getLogger(__name__)
 
-STATE_KEY = "ftz_facts"
-MAX_QUESTION_CHARS = 1000  # longer messages are not questions; they get a hint instead of an answer
 INLINE_CACHE_SECONDS = 300  # inline results depend only on the query text, so Telegram may reuse them a while
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-@dataclass
-class BotState:
-    """What the handlers share, kept in `application.bot_data`. `use_matcher` swaps in a new fact base; a handler
-    reads `matcher` once, so an update in flight finishes with the fact base it started with."""
-
-    matcher: Matcher
-    recorder: QuestionRecorder = field(default_factory=lambda: QuestionRecorder(None))
-    admin_ids: frozenset[int] = frozenset()
-    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
-    conversation_seconds: float = DEFAULT_MEMORY_SECONDS
-    conversations: Conversations = field(init=False, repr=False)
-    on_token_rejected: Callable[[], None] | None = field(default=None, repr=False)  # a 401: the bot must stop
-    _examples: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        self.conversations = Conversations(self.matcher, memory_seconds=self.conversation_seconds)
-
-    @property
-    def fact_base(self) -> FactBase:
-        return self.matcher.fact_base
-
-    def use_matcher(self, matcher: Matcher) -> None:
-        """Serve `matcher` from now on (the examples cache is keyed by matcher, and ids can be reused)."""
-        self.matcher = matcher
-        self._examples.clear()
-        self.conversations = Conversations(matcher, memory_seconds=self.conversation_seconds)
-
-    def examples(self, language: str, count: int = 3) -> tuple[str, ...]:
-        """Example questions for /help: the first question of each topic's first fact that the matcher answers
-        with that very fact."""
-        key = (id(self.matcher), language)
-        if key not in self._examples:
-            picked = []
-            for topic in self.fact_base.topics:
-                facts = self.fact_base.facts_in_topic(topic.id)
-                if not facts:
-                    continue
-                question = Matcher.display_question(facts[0], language)
-                if self.matcher.match(question).fact == facts[0]:
-                    picked.append(question)
-            if not picked:  # a matcher that answers none of them still gets examples to show
-                picked = [Matcher.display_question(f, language) for f in self.fact_base.facts[:count]]
-            self._examples[key] = tuple(picked[:count])
-        return self._examples[key]
-
-
-def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    return context.bot_data[STATE_KEY]
 
 
 def conversation_key(update: Update) -> tuple[int, int] | int | None:
@@ -224,7 +171,7 @@ def clean_question(text: str, username: str = "") -> str:
     return text.lstrip(",:;.-–— ").strip()
 
 
-_PERSONAL_ENTITIES = {
+_PERSONAL_ENTITIES: dict[str, str] = {
     MessageEntityType.MENTION: MENTION_PLACEHOLDER,
     MessageEntityType.TEXT_MENTION: MENTION_PLACEHOLDER,  # a person's name, linked to their account
     MessageEntityType.EMAIL: "[email]",
@@ -237,7 +184,7 @@ def personal_details(message: Message | None) -> list[tuple[str, str]]:
     placeholder the question log stores instead."""
     if message is None:
         return []
-    types = list(_PERSONAL_ENTITIES)
+    types: list[str | None] = [*_PERSONAL_ENTITIES]
     found = message.parse_entities(types) if message.text else message.parse_caption_entities(types)
     return [(text, _PERSONAL_ENTITIES[entity.type]) for entity, text in found.items()]
 
@@ -262,7 +209,7 @@ async def send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, *,
         chat_id=chat_id,
         text=text,
         parse_mode=ParseMode.HTML,
-        reply_markup=markup,
+        reply_markup=markup,  # type: ignore[arg-type]  # Bot API JSON, sent as it is (see bot.telegram.keyboards)
         link_preview_options=_NO_PREVIEW,
         reply_parameters=ReplyParameters(reply_to.message_id, allow_sending_without_reply=True) if reply_to else None,
         message_thread_id=reply_to.message_thread_id if reply_to is not None and reply_to.is_topic_message else None,
@@ -295,7 +242,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     bot_state = state(context)
     fact_base = bot_state.fact_base
     language = user_language(update, fact_base, question)
-    example = next(iter(bot_state.examples(language)), "")
+    example = next(iter(bot_state.matcher.example_questions(language)), "")
     if not question:
         await reply(update, context, notice_html(fact_base, "empty", language, example=example))
         return
@@ -317,8 +264,8 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start and /help: what the bot knows, examples, and how to ask in groups and inline."""
     bot_state = state(context)
     language = user_language(update, bot_state.fact_base)
-    await reply(update, context,
-                help_html(bot_state.fact_base, context.bot.username, bot_state.examples(language), language))
+    examples = bot_state.matcher.example_questions(language)
+    await reply(update, context, help_html(bot_state.fact_base, context.bot.username, examples, language))
 
 
 async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,7 +291,7 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not question:
         fact_base = state(context).fact_base
         language = user_language(update, fact_base)
-        example = next(iter(state(context).examples(language)), "")
+        example = next(iter(state(context).matcher.example_questions(language)), "")
         await reply(update, context, notice_html(fact_base, "ask_usage", language, example=example))
         return
     await answer_question(update, context, question)
@@ -363,7 +310,7 @@ async def on_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """A sticker, photo, voice message, location… in a private chat: say that only text is read."""
     fact_base = state(context).fact_base
     language = user_language(update, fact_base)
-    example = next(iter(state(context).examples(language)), "")
+    example = next(iter(state(context).matcher.example_questions(language)), "")
     await reply(update, context, notice_html(fact_base, "not_text", language, example=example))
 
 
@@ -391,7 +338,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     bot_state = state(context)
     fact_base = bot_state.fact_base
     press = parse_press(query.data, fact_base)
-    if press is None or query.message is None or (press.kind == CHOICE and not offered(query.message, query.data)):
+    stale_choice = press is not None and press.kind == CHOICE and not offered(query.message, query.data or "")
+    if press is None or query.message is None or stale_choice:
         await _answer_press(query, notice(fact_base, "stale_button", user_language(update, fact_base)))
         return
     await _answer_press(query)
@@ -409,8 +357,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         row = bot_state.recorder.choice(press.row, fact, press.language, chat.type) \
             if press.kind == CHOICE and press.row is not None else None
         text, markup = render_fact_html(fact, fact_base, press.language), with_feedback(None, row)
-    in_group = chat.type != ChatType.PRIVATE and isinstance(query.message, Message)
-    await send(context, chat.id, text, markup=markup, reply_to=query.message if in_group else None)
+    replied_to = query.message if chat.type != ChatType.PRIVATE and isinstance(query.message, Message) else None
+    await send(context, chat.id, text, markup=markup, reply_to=replied_to)
 
 
 async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -462,14 +410,9 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                         link_preview_options=_NO_PREVIEW)))
     else:
         language = user_language(update, fact_base, text)
-        match = bot_state.matcher.match(text[:MAX_QUESTION_CHARS])  # inline queries have no conversation
-        facts = []
-        if match.outcome is Outcome.ANSWER and match.fact is not None:
-            related = [f for f in fact_base.facts_in_topic(match.fact.topic) if f != match.fact]
-            facts = [match.fact, *related[:4]]
-        elif match.outcome is Outcome.CLARIFY:
-            facts = [f for f in (fact_base.fact(s.fact_id) for s in match.suggestions) if f is not None]
-        for fact in facts:
+        matcher = bot_state.matcher
+        match = matcher.match(text[:MAX_QUESTION_CHARS])  # inline queries have no conversation
+        for fact in matcher.related_facts(match):
             result_id = callback_data(FACT, fact.id, language)
             if result_id:
                 results.append(InlineQueryResultArticle(

@@ -12,7 +12,7 @@ Nothing here changes what the bot answers; every hook counts and passes on:
   context variable, which the tasks an update's handler starts inherit), so the first reply can be timed;
 * `CountingRecorder` counts every question the question log is given (by outcome, language and chat type), so the
   metrics and `ftz-bot report` count the same questions;
-* `BotState.use_matcher` is wrapped to count fact-base reloads.
+* a `BotState.on_new_matcher` hook counts fact-base reloads.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.matcher import Match
 from bot.metrics import Metrics
-from bot.questionlog import ChatType
-from bot.telegram.app import bot_state, pipeline
+from bot.questionlog import LogChatType, log_chat_type
+from bot.telegram.app import pipeline
 from bot.telegram.delivery import describe
 from bot.telegram.recorder import QuestionRecorder
+from bot.telegram.state import bot_state
 
 if TYPE_CHECKING:
     from bot.telegram.webhook import WebhookDelivery
@@ -128,8 +129,9 @@ class ObservedRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         **timeouts: Any) -> tuple[int, bytes]:
+    async def do_request(  # type: ignore[override]  # the timeouts go on as given (their type is private to PTB)
+            self, url: str, method: str, request_data: RequestData | None = None, **timeouts: Any,
+    ) -> tuple[int, bytes]:
         if self.began is not None:
             self.began()
         try:
@@ -167,22 +169,17 @@ class CountingRecorder(QuestionRecorder):
         super().__init__(question_log, inline_quiet=inline_quiet)
         self.metrics = metrics
 
-    def question(self, match: Match, chat_type: ChatType | str,
+    def question(self, match: Match, chat_type: LogChatType | str,
                  personal: Iterable[tuple[str, str]] = ()) -> int | None:
         self._count(match, chat_type)
         return super().question(match, chat_type, personal)
 
-    def choice(self, clarify_row: int, fact: Any, language: str, chat_type: ChatType | str) -> int | None:
-        self.metrics.questions.labels("answer", language, _chat_label(chat_type)).inc()
+    def choice(self, clarify_row: int, fact: Any, language: str, chat_type: LogChatType | str) -> int | None:
+        self.metrics.questions.labels("answer", language, log_chat_type(chat_type)).inc()
         return super().choice(clarify_row, fact, language, chat_type)
 
-    def _count(self, match: Match, chat_type: ChatType | str) -> None:
-        self.metrics.questions.labels(match.outcome.value, match.language, _chat_label(chat_type)).inc()
-
-
-def _chat_label(chat_type: ChatType | str) -> str:
-    value = str(getattr(chat_type, "value", chat_type))
-    return "group" if value in ("supergroup", "channel") else value
+    def _count(self, match: Match, chat_type: LogChatType | str) -> None:
+        self.metrics.questions.labels(match.outcome.value, match.language, log_chat_type(chat_type)).inc()
 
 
 def instrument(application: Application, metrics: Metrics, webhook: WebhookDelivery | None = None) -> None:
@@ -194,13 +191,7 @@ def instrument(application: Application, metrics: Metrics, webhook: WebhookDeliv
     state = bot_state(application)
     old = state.recorder
     state.recorder = CountingRecorder(old.log, inline_quiet=old.inline_quiet, metrics=metrics)
-    use_matcher = state.use_matcher
-
-    def counting_use_matcher(matcher: Any) -> None:
-        use_matcher(matcher)
-        metrics.reloads.inc()
-
-    state.use_matcher = counting_use_matcher  # type: ignore[method-assign]
+    state.on_new_matcher.append(lambda _: metrics.reloads.inc())
     flow = pipeline(application)
     poller, processor = flow.poller, flow.processor
     sources = metrics.sources

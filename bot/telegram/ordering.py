@@ -215,7 +215,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Run one update's handlers in a handler slot, its question-log rows held back until it is finished."""
         assert self._slot_semaphore is not None
         task = asyncio.current_task()
-        self._running.add(task)  # type: ignore[arg-type]
+        assert task is not None  # the processor runs each update in a task of its own
+        self._running.add(task)
         slot = _Slot(self._slot_semaphore)
         token = _SLOT.set(slot)
         finished = started = False
@@ -233,7 +234,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             _LOGGER.exception("an update could not be processed")
             finished = True
         finally:
-            self._running.discard(task)  # type: ignore[arg-type]
+            self._running.discard(task)
             _SLOT.reset(token)
             slot.release()
             if not started:

@@ -39,7 +39,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -101,6 +101,13 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
+_T = TypeVar("_T")
+
+
+def _resolve(future: asyncio.Future[_T], value: _T) -> None:
+    """Give `future` its result unless it has one (called on the event loop, for the writer thread)."""
+    if not future.done():
+        future.set_result(value)
 
 
 def forget_persistence_ids(application: Application) -> None:
@@ -355,12 +362,13 @@ class Poller:
 
     async def _store(self, entries: list[tuple[int, float, str]]) -> None:
         """Write a batch to the inbox and wait for the commit (the next getUpdates will confirm the batch)."""
-        stored = None if self.log is None else self.log.inbox_store_now(entries)  # usually done here, in ~20 µs
+        log = self.log
+        stored = None if log is None else log.inbox_store_now(entries)  # usually done here, in ~20 µs
         for _ in range(STORE_TRIES):
-            if stored is not False:
+            if stored is not False or log is None:
                 break
             await asyncio.sleep(0.001)  # the writer thread is in a transaction: it takes a millisecond or two
-            stored = self.log.inbox_store_now(entries)  # type: ignore[union-attr]
+            stored = log.inbox_store_now(entries)
         if self.log is None:
             ok = False
         elif stored:
@@ -371,7 +379,7 @@ class Poller:
 
             def done(result: bool) -> None:  # on the writer thread
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
-                    loop.call_soon_threadsafe(lambda: written.done() or written.set_result(result))
+                    loop.call_soon_threadsafe(_resolve, written, result)
 
             self.log.inbox_store(entries, done)
             ok = await written
@@ -400,7 +408,7 @@ class Poller:
 
         def done(value: object) -> None:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(lambda: result.done() or result.set_result(value))
+                loop.call_soon_threadsafe(_resolve, result, value)
 
         self.log.on_writer(read_inbox, done)
         value = await result

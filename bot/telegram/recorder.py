@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Fact
 from bot.matcher import Match, Matcher, Outcome
-from bot.questionlog import ChatType, LogStatus, QuestionLog
+from bot.questionlog import LogChatType, LogStatus, QuestionLog
 from bot.text import has_cjk
 
 _LOGGER = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class QuestionRecorder:
 
     # --- questions ----------------------------------------------------------------------------------------------
 
-    def question(self, match: Match, chat_type: ChatType | str,
+    def question(self, match: Match, chat_type: LogChatType | str,
                  personal: Iterable[tuple[str, str]] = ()) -> int | None:
         """Log one handled question; returns its row id (for the 👍 / 👎 buttons), or None when not logging."""
         if self.log is None:
@@ -118,7 +118,7 @@ class QuestionRecorder:
             self._remember(row, match)
         return row
 
-    def choice(self, clarify_row: int, fact: Fact, language: str, chat_type: ChatType | str) -> int | None:
+    def choice(self, clarify_row: int, fact: Fact, language: str, chat_type: LogChatType | str) -> int | None:
         """Log a "did you mean" choice of `fact`, offered for the clarification logged as `clarify_row`."""
         if self.log is None:
             return None
@@ -185,20 +185,20 @@ class QuestionRecorder:
         while len(self._waiting) > _MAX_WAITING_INLINE:
             _, oldest = self._waiting.popitem(last=False)
             oldest.timer.cancel()
-            self.question(oldest.match, ChatType.INLINE)
+            self.question(oldest.match, LogChatType.INLINE)
 
     def _log_waiting(self, user_key: int, sequence: int) -> None:
         waiting = self._waiting.get(user_key)
         if waiting is not None and waiting.sequence == sequence:
             del self._waiting[user_key]
-            self.question(waiting.match, ChatType.INLINE)
+            self.question(waiting.match, LogChatType.INLINE)
 
     def flush_inline(self) -> None:
         """Log every waiting inline query now (at shutdown: the user stopped typing when the bot stopped)."""
         while self._waiting:
             _, waiting = self._waiting.popitem(last=False)
             waiting.timer.cancel()
-            self.question(waiting.match, ChatType.INLINE)
+            self.question(waiting.match, LogChatType.INLINE)
 
     # --- votes and lifecycle ----------------------------------------------------------------------------------
 

@@ -18,12 +18,12 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.exits import ExitCode
 from bot.matcher import Matcher
 from bot.metrics import Metrics
 from bot.telegram.app import (
     POLL_TIMEOUT,
     StartupError,
-    bot_state,
     build_application,
     fair_rate_limiter,
     pipeline,
@@ -33,6 +33,7 @@ from bot.telegram.app import (
 )
 from bot.telegram.health import Health, MonitorServer
 from bot.telegram.observe import MeasuredRateLimiter, ObservedRequest, instrument
+from bot.telegram.state import bot_state
 from bot.telegram.webhook import CHECK_SECONDS, WebhookDelivery, serve_webhook
 
 
@@ -106,7 +107,7 @@ class Service:
             self.health.stopping = True
 
 
-def run_bot(settings: Settings, matcher: Matcher) -> int:
+def run_bot(settings: Settings, matcher: Matcher) -> ExitCode:
     """Run the bot until Ctrl-C or SIGTERM; returns an exit code (1 when it cannot start, with one line why)."""
     if not settings.webhook_url and settings.metrics_listen is None:
         return run_polling(settings, matcher)

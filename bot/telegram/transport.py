@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -46,14 +48,21 @@ class Timeouts:
         """The same limits as aiohttp understands them (see the module docstring)."""
         parts = (self.pool, self.connect, self.write, self.read)
         return aiohttp.ClientTimeout(
-            total=None if None in parts else sum(parts),  # type: ignore[arg-type]
+            total=None if None in parts else sum(part for part in parts if part is not None),
             connect=None if self.pool is None or self.connect is None else self.pool + self.connect,
             sock_connect=self.connect,
             sock_read=self.read,
         )
 
 
-def _body(request_data: RequestData | None) -> dict[str, object]:
+class _Body(TypedDict, total=False):
+    """aiohttp's keyword arguments for a request body: JSON, or multipart form data."""
+
+    json: Mapping[str, object]
+    data: aiohttp.FormData
+
+
+def _body(request_data: RequestData | None) -> _Body:
     """The request body, as keyword arguments for aiohttp: the parameters as one JSON object (the Bot API takes
     JSON; one `json.dumps` of everything costs a fraction of encoding each value and URL-encoding the lot), or
     multipart form data when files are uploaded."""
@@ -67,6 +76,13 @@ def _body(request_data: RequestData | None) -> dict[str, object]:
     for name, (filename, content, mime_type) in files.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
     return {"data": form}
+
+
+def _seconds(timeout: object) -> float | None:
+    """A timeout python-telegram-bot passed (other than `BaseRequest.DEFAULT_NONE`): seconds, or None for no limit."""
+    if timeout is None or isinstance(timeout, int | float):
+        return timeout
+    raise TypeError(f"a timeout is a number of seconds or None, not {timeout!r}")
 
 
 def uses_proxy() -> bool:
@@ -112,8 +128,8 @@ class AiohttpRequest(BaseRequest):
             await self._session.close()
 
     def _timeouts_for(self, read: object, write: object, connect: object, pool: object) -> Timeouts:
-        given = {name: value for name, value in (("read", read), ("write", write), ("connect", connect),
-                                                 ("pool", pool)) if value is not BaseRequest.DEFAULT_NONE}
+        given = {name: _seconds(value) for name, value in (("read", read), ("write", write), ("connect", connect),
+                                                           ("pool", pool)) if value is not BaseRequest.DEFAULT_NONE}
         return replace(self.timeouts, **given) if given else self.timeouts
 
     async def do_request(
@@ -121,12 +137,13 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
-        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Send one request; returns the HTTP status and the body of the answer."""
+        """Send one request; returns the HTTP status and the body of the answer. A timeout is seconds, None for no
+        limit, or `BaseRequest.DEFAULT_NONE` for this request's own (`timeouts`)."""
         session = self._session
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized: call initialize() first")

@@ -57,7 +57,6 @@ from bot.deployment import webhook_path
 from bot.telegram.app import (
     ALLOWED_UPDATES,
     StartupError,
-    bot_state,
     initialize,
     mask_token_in_logs,
     pipeline,
@@ -65,6 +64,7 @@ from bot.telegram.app import (
     token_rejected_while_running,
 )
 from bot.telegram.delivery import describe
+from bot.telegram.state import bot_state
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics

@@ -1,8 +1,8 @@
 """Fixtures for the end-to-end tests: the Bot API stand-in on 127.0.0.1, the real bot running against it, and a
 capture of every log record.
 
-Keep this folder without an `__init__.py`: as a package it would be imported as `telegram`, the name of
-python-telegram-bot itself. Modules here import each other by their plain names (`standin`, `harness`).
+Modules here import each other by their plain names (`standin`, `harness`): the folder has no `__init__.py`, so
+pytest puts it on sys.path (bench/telegram_bench.py does the same).
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from bot.config import Delivery, Settings
 from bot.knowledge import Fact, FactBase
 from bot.matcher import Match, Matcher
 from bot.telegram import build_application, serve
-from bot.telegram.app import bot_state, pipeline
-from bot.telegram.handlers import BotState
+from bot.telegram.app import pipeline
+from bot.telegram.state import BotState, bot_state
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:

@@ -8,7 +8,7 @@ from standin import BotAPIStandIn
 
 from bot.conversation import Conversations
 from bot.matcher import Matcher
-from bot.telegram.handlers import STATE_KEY
+from bot.telegram.state import STATE_KEY
 
 USER, OTHER_USER, GROUP = 711, 712, -100711
 

@@ -1,7 +1,8 @@
-"""Curator reports over the question log: outcome figures, the unanswered to-do list, disliked facts, daily counts.
+"""Curator report figures over the question log: outcome counts, the unanswered to-do list, disliked facts, daily
+counts.
 
-Everything here reads the database through a read-only connection and returns plain dataclasses; the renderers
-turn a `Report` into text for people, JSON, CSV or (with the optional `chart` extra) a PNG chart. The functions are
+Everything here reads the database through a read-only connection and returns plain dataclasses (`Report`,
+`Headline`); `bot.report.render` turns a `Report` into text for people, JSON, CSV or a PNG chart. The functions are
 blocking (a report over a few thousand rows takes milliseconds); from async code call them via `asyncio.to_thread`.
 
 Unanswered questions (outcome no_match or clarify) are normalised (case, accents, punctuation, spaces) and grouped
@@ -13,29 +14,22 @@ groups from drifting through chains of small differences.
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import datetime as dt
-import io
 import json
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
+from bot.matcher import ClosestFact, Matcher
 from bot.questionlog import open_for_reading, utc_timestamp
 from bot.text import fold
 
-if TYPE_CHECKING:
-    from bot.matcher import Match, Matcher
-
 OUTCOMES = ("answer", "clarify", "no_match", "small_talk")
-OUTCOME_LABELS = {"answer": "answered", "clarify": "clarified", "no_match": "not matched", "small_talk": "small talk"}
 UNANSWERED = ("no_match", "clarify")
 DEFAULT_SINCE = "7d"
 DEFAULT_SIMILARITY = 85
@@ -93,17 +87,6 @@ class OutcomeFigure:
     outcome: str  # answer | clarify | no_match | small_talk
     count: int
     rate: float  # share of all questions in the period, 0–1
-
-
-@dataclass(frozen=True)
-class ClosestFact:
-    """The fact nearest to an unanswered question, and how that was judged."""
-
-    fact_id: str
-    confidence: int  # 0–100
-    # "matcher": the current matcher answers or suggests it; "below threshold": its best fact, under the bar for a
-    # suggestion; "logged": the suggestion offered when the question was asked (no matcher given to the report)
-    basis: str
 
 
 @dataclass(frozen=True)
@@ -179,11 +162,10 @@ class Headline:
 # --- computing ------------------------------------------------------------------------------------------------
 
 
-def build_report(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *,
-                 matcher: Matcher | Callable[[str], Match] | None = None, top: int = 20,
-                 similarity: int = DEFAULT_SIMILARITY, now: dt.datetime | None = None) -> Report:
-    """The full report for a period. `matcher` (a Matcher or any question -> Match callable) lets the report say
-    which fact is closest to questions nobody could answer, and which of them the current fact base now answers.
+def build_report(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *, matcher: Matcher | None = None,
+                 top: int = 20, similarity: int = DEFAULT_SIMILARITY, now: dt.datetime | None = None) -> Report:
+    """The full report for a period. `matcher` lets the report say which fact is closest to questions nobody could
+    answer (`Matcher.closest_fact`), and which of them the current fact base now answers.
 
     Raises `QuestionLogError` when the file is not a readable question log, ValueError for a bad `since`.
     """
@@ -217,8 +199,8 @@ def headline(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *,
 
 
 def top_unanswered(db_path: Path | str, since: str | Period = DEFAULT_SINCE, *, limit: int = 10,
-                   matcher: Matcher | Callable[[str], Match] | None = None,
-                   similarity: int = DEFAULT_SIMILARITY, now: dt.datetime | None = None) -> list[UnansweredGroup]:
+                   matcher: Matcher | None = None, similarity: int = DEFAULT_SIMILARITY,
+                   now: dt.datetime | None = None) -> list[UnansweredGroup]:
     """The most frequent unanswered question groups, for the Telegram /unanswered command."""
     period = since if isinstance(since, Period) else parse_since(since, now=now)
     connection = open_for_reading(db_path)
@@ -280,14 +262,13 @@ def _outcome_counts(connection: sqlite3.Connection, period: Period) -> tuple[Cou
     return counts, up, down
 
 
-def _unanswered(connection: sqlite3.Connection, period: Period, matcher: Matcher | Callable[[str], Match] | None,
-                limit: int, similarity: int) -> list[UnansweredGroup]:
+def _unanswered(connection: sqlite3.Connection, period: Period, matcher: Matcher | None, limit: int,
+                similarity: int) -> list[UnansweredGroup]:
     rows = connection.execute(
         "SELECT question, outcome, suggestions, asked_at, reason FROM questions "
         "WHERE asked_at >= ? AND outcome IN ('no_match', 'clarify') ORDER BY asked_at DESC LIMIT ?",
         (_since(period), MAX_UNANSWERED_ROWS)).fetchall()
     questions = [row[0] for row in rows]
-    closest = _ClosestFinder(matcher)
     result = []
     for group in group_similar(questions, similarity=similarity)[:max(0, limit)]:
         wordings = Counter(questions[i] for i in group)
@@ -297,13 +278,13 @@ def _unanswered(connection: sqlite3.Connection, period: Period, matcher: Matcher
         representative = next(t for t in ranked if normalise_question(t) == leader_key)
         outcomes = Counter(rows[i][1] for i in group)
         logged = _logged_closest(rows[i][2] for i in group)
-        found, answered_now = closest(representative)
+        found = matcher.closest_fact(representative) if matcher is not None else None
         reasons = Counter(rows[i][4] for i in group if rows[i][4])
         result.append(UnansweredGroup(
             question=representative, count=len(group), no_match=outcomes["no_match"], clarify=outcomes["clarify"],
             variants=tuple(t for t in ranked if t != representative)[:5], closest=found or logged,
             reason=reasons.most_common(1)[0][0] if reasons else None,
-            answered_now=answered_now, last_asked=max(rows[i][3] for i in group)))
+            answered_now=found is not None and found.answered, last_asked=max(rows[i][3] for i in group)))
     return result
 
 
@@ -326,45 +307,6 @@ def _logged_closest(suggestion_columns: Iterable[str]) -> ClosestFact | None:
         return None
     fact_id = firsts.most_common(1)[0][0]
     return ClosestFact(fact_id, confidence[fact_id], "logged")
-
-
-class _ClosestFinder:
-    """Asks the current matcher about a question. When it answers, the fact base has caught up; when it offers
-    suggestions, the first is the closest fact. When it finds nothing, a probe matcher over the same fact base with
-    the answer and clarify bars set out of reach names the best-scoring fact anyway (basis "below threshold"), so
-    the curator sees what the matcher nearly chose. Only public API is used: `Matcher(fact_base, thresholds)`."""
-
-    def __init__(self, matcher: Matcher | Callable[[str], Match] | None) -> None:
-        self._match: Callable[[str], Match] | None = None
-        self._probe: Callable[[str], Match] | None = None
-        if matcher is None:
-            return
-        self._match = getattr(matcher, "match", None) or matcher  # type: ignore[assignment]
-        fact_base, thresholds = getattr(matcher, "fact_base", None), getattr(matcher, "thresholds", None)
-        if fact_base is not None and thresholds is not None:
-            try:
-                probe = type(matcher)(fact_base, dataclasses.replace(thresholds, answer=101, sure=101, clarify=1))
-                self._probe = probe.match  # type: ignore[attr-defined]
-            except Exception:  # a matcher that cannot be rebuilt this way just gets no probe
-                self._probe = None
-
-    def __call__(self, question: str) -> tuple[ClosestFact | None, bool]:
-        if self._match is None:
-            return None, False
-        try:
-            match = self._match(question)
-            if str(match.outcome) == "answer" and match.fact is not None:
-                return ClosestFact(match.fact.id, match.confidence, "matcher"), True
-            if match.suggestions:
-                return ClosestFact(match.suggestions[0].fact_id, match.suggestions[0].confidence, "matcher"), False
-            probe = self._probe(question) if self._probe else None
-        except Exception:  # a report must not die on one odd question; the logged suggestion still stands
-            return None, False
-        if probe is not None and probe.suggestions:
-            return ClosestFact(probe.suggestions[0].fact_id, probe.suggestions[0].confidence, "below threshold"), False
-        if probe is not None and probe.fact is not None:
-            return ClosestFact(probe.fact.id, probe.confidence, "below threshold"), False
-        return None, False
 
 
 def _disliked(connection: sqlite3.Connection, period: Period, limit: int = 10) -> list[FactVotes]:
@@ -397,158 +339,3 @@ def _daily(connection: sqlite3.Connection, period: Period) -> list[DayCounts]:
         days.append(DayCounts(day, {o: counts[o] for o in OUTCOMES}))
         day += dt.timedelta(days=1)
     return days
-
-
-# --- rendering ------------------------------------------------------------------------------------------------
-
-
-def _describe(period: Period) -> str:
-    until = period.until.strftime("%Y-%m-%d %H:%M")
-    if period.since is None:
-        return f"all questions up to {until} UTC"
-    return f"questions from {period.since.strftime('%Y-%m-%d %H:%M')} to {until} UTC ({period.label})"
-
-
-def _percent(rate: float) -> str:
-    return f"{100 * rate:.1f}%"
-
-
-def render_text(report: Report) -> str:
-    """The report for people reading a terminal."""
-    lines = [f"FTZ Facts question log: {_describe(report.period)}", ""]
-    lines.append(f"  {'questions':<13}{report.total:>6}")
-    for figure in report.outcomes:
-        lines.append(f"  {OUTCOME_LABELS[figure.outcome]:<13}{figure.count:>6}  {_percent(figure.rate):>6}")
-    lines.append(f"  {'coverage':<13}{'':>6}  {_percent(report.coverage):>6}  (answered, small talk left out)")
-    lines.append(f"  {'votes':<13}👍 {report.votes_up}  👎 {report.votes_down}")
-
-    lines += ["", "Most frequent unanswered questions (not matched or clarified):"]
-    if not report.unanswered:
-        lines.append("  none in this period")
-    for rank, group in enumerate(report.unanswered, 1):
-        kinds = ", ".join(f"{OUTCOME_LABELS[k]} {n}" for k, n in (("no_match", group.no_match),
-                                                                  ("clarify", group.clarify)) if n)
-        lines.append(f"  {rank:>2}. {group.count:>4}×  “{group.question}”  [{kinds}]")
-        if group.closest:
-            note = "  (answered now)" if group.answered_now else ""
-            lines.append(f"        closest fact: {group.closest.fact_id}, confidence {group.closest.confidence} "
-                         f"({group.closest.basis}){note}")
-        else:
-            lines.append("        closest fact: none")
-        if group.reason and not group.answered_now:
-            lines.append(f"        why: {group.reason}")
-        if group.variants:
-            lines.append("        also: " + "; ".join(f"“{v}”" for v in group.variants))
-
-    lines += ["", "Facts with the most 👎:"]
-    if not report.disliked:
-        lines.append("  none in this period")
-    for votes in report.disliked:
-        lines.append(f"  {votes.fact_id:<28} 👎 {votes.down:<4} 👍 {votes.up:<4} ({votes.answers} answers)")
-
-    lines += ["", "Daily counts (UTC):", "  " + f"{'date':<12}" + "".join(f"{o:>12}" for o in OUTCOMES)]
-    for day in report.daily:
-        lines.append("  " + f"{day.day.isoformat():<12}" + "".join(f"{day.counts[o]:>12}" for o in OUTCOMES))
-    return "\n".join(lines)
-
-
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """The JSON form (stable field names; times in ISO 8601 UTC)."""
-    period = report.period
-    return {
-        "period": {"since": period.since.isoformat() if period.since else None, "until": period.until.isoformat(),
-                   "label": period.label},
-        "total": report.total,
-        "outcomes": {f.outcome: {"count": f.count, "rate": round(f.rate, 4)} for f in report.outcomes},
-        "coverage": round(report.coverage, 4),
-        "votes": {"up": report.votes_up, "down": report.votes_down},
-        "unanswered": [
-            {"question": g.question, "count": g.count, "no_match": g.no_match, "clarify": g.clarify,
-             "variants": list(g.variants),
-             "closest_fact": g.closest.fact_id if g.closest else None,
-             "confidence": g.closest.confidence if g.closest else None,
-             "closest_basis": g.closest.basis if g.closest else None, "reason": g.reason,
-             "answered_now": g.answered_now, "last_asked": g.last_asked}
-            for g in report.unanswered
-        ],
-        "most_disliked": [{"fact_id": v.fact_id, "down": v.down, "up": v.up, "answers": v.answers}
-                          for v in report.disliked],
-        "daily": [{"date": d.day.isoformat(), **d.counts} for d in report.daily],
-    }
-
-
-def render_json(report: Report) -> str:
-    return json.dumps(report_to_dict(report), ensure_ascii=False, indent=2)
-
-
-CSV_COLUMNS = ("section", "key", "outcome", "count", "rate", "fact_id", "confidence", "up", "down", "reason", "detail")
-
-
-def _cell(text: str) -> str:
-    # Questions are typed by strangers; a leading = + - @ would make a spreadsheet run them as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def render_csv(report: Report) -> str:
-    """One table in long form (a `section` column says what each row is), easy to filter or pivot.
-
-    Sections: `outcome` (key: the outcome), `votes`, `unanswered` (key: the representative question; detail: the
-    other wordings, joined with " | "), `disliked` (key: the fact id; count: its answers), `daily` (key: the date;
-    one row per outcome).
-    """
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, CSV_COLUMNS, restval="", lineterminator="\n")
-    writer.writeheader()
-    for f in report.outcomes:
-        writer.writerow({"section": "outcome", "key": f.outcome, "outcome": f.outcome, "count": f.count,
-                         "rate": f"{f.rate:.4f}"})
-    writer.writerow({"section": "votes", "key": "all", "count": report.votes_up + report.votes_down,
-                     "up": report.votes_up, "down": report.votes_down})
-    for g in report.unanswered:
-        outcome = "no_match" if not g.clarify else "clarify" if not g.no_match else "no_match+clarify"
-        writer.writerow({"section": "unanswered", "key": _cell(g.question), "outcome": outcome, "count": g.count,
-                         "fact_id": g.closest.fact_id if g.closest else "",
-                         "confidence": g.closest.confidence if g.closest else "",
-                         "reason": _cell(g.reason or ""), "detail": _cell(" | ".join(g.variants))})
-    for v in report.disliked:
-        writer.writerow({"section": "disliked", "key": v.fact_id, "outcome": "answer", "count": v.answers,
-                         "fact_id": v.fact_id, "up": v.up, "down": v.down})
-    for d in report.daily:
-        for outcome in OUTCOMES:
-            writer.writerow({"section": "daily", "key": d.day.isoformat(), "outcome": outcome,
-                             "count": d.counts[outcome]})
-    return buffer.getvalue()
-
-
-class ChartUnavailable(RuntimeError):
-    """matplotlib is not installed; the message says how to get it."""
-
-
-CHART_HINT = "the chart needs matplotlib: pip install 'ftz-facts[chart]' (or pip install matplotlib)"
-
-
-def render_chart(report: Report, path: Path | str) -> Path:
-    """Draw the daily outcome counts as stacked bars into a PNG file. Raises `ChartUnavailable` without matplotlib,
-    OSError if the file cannot be written."""
-    try:
-        # The Figure API needs no pyplot, so no GUI backend is chosen and no global state is touched.
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ChartUnavailable(CHART_HINT) from exc
-    path = Path(path)
-    days = [d.day for d in report.daily]
-    figure = Figure(figsize=(max(6.0, min(16.0, 0.35 * len(days) + 3)), 4.0), dpi=100, layout="constrained")
-    axes = figure.subplots()
-    colours = {"answer": "#2e7d32", "clarify": "#f9a825", "no_match": "#c62828", "small_talk": "#90a4ae"}
-    bottom = [0] * len(days)
-    for outcome in OUTCOMES:
-        heights = [d.counts[outcome] for d in report.daily]
-        axes.bar(days, heights, bottom=bottom, label=OUTCOME_LABELS[outcome], color=colours[outcome], width=0.8)
-        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    axes.set_title(f"FTZ Facts: questions per day ({report.period.label})")
-    axes.set_ylabel("questions")
-    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)  # off the bars
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    figure.autofmt_xdate()
-    figure.savefig(path, format="png")
-    return path

@@ -1,16 +1,4 @@
-"""Question log: what people asked, what the bot made of it, and their 👍/👎 on answers, in one SQLite file.
-
-What is stored, per question: the UTC time, the chat type (private, group, inline or console), the language, the
-question text as typed, the matcher's outcome, the fact answered and its confidence, the suggestions offered, and
-the matcher's reason when nothing was answered ("not in the article: tourism").
-Per vote: the question's row id, +1 or -1, the time, and a *voter key*.
-
-What is never stored: Telegram user ids, names, usernames or chat ids. The voter key exists only so that a second
-press on the same answer changes the vote instead of adding one. It is an HMAC-SHA256 of the answer's row id and the
-user id, keyed with a random salt made for each database (kept in its `meta` table). Because the row id is part of
-the hash, one person's votes on different answers cannot be linked to each other, and the key cannot be compared
-with any other database. It is pseudonymous rather than anonymous: someone holding the file (and so the salt) could
-test guessed user ids against one vote, one guess at a time; nothing in the file lists who voted.
+"""The question log's writer: `QuestionLog` queues what the bot hands it and one thread writes it to the file.
 
 Writes never block answering. `QuestionLog.log_match` and `QuestionLog.record_vote` only append the values as
 given to a bounded queue and return (about a microsecond, no lock, no I/O, safe to call straight from async
@@ -44,14 +32,7 @@ those at the path, and checks the file still starts like an SQLite database. A f
 overwritten while the bot runs is reported in ONE warning, set aside (if overwritten) and created afresh, with the
 inbox carried over; `status()` says what was lost and why.
 
-Schema version 3 adds `questions.follow_up`: 1 for a message read against its conversation ("and Kashgar?"), which is
-logged with the outcome and fact it was answered with, so the curator report counts it as answered.
-
-Schema version 4 adds `questions.fact_base`: which knowledge folder answered (`bot.knowledge.fact_base_key`), so a
-file shared by two bots (`BOT_DB_PATH`) can still be told apart; rows from before it have NULL. Each folder has its
-own log by default (`default_db_path`).
-
-The schema is versioned with `PRAGMA user_version`; `_MIGRATIONS` lists the steps from each version to the next.
+What the file holds, and what it never holds, is in `bot.questionlog.schema`.
 """
 
 from __future__ import annotations
@@ -64,20 +45,30 @@ import functools
 import hmac
 import json
 import logging
-import math
 import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
 from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-import platformdirs
+from bot.config import DB_PATH_VARIABLE
+from bot.questionlog.schema import (
+    BUSY_TIMEOUT_MS,
+    HIGH_WATER_KEY,
+    LogChatType,
+    QuestionLogError,
+    Vote,
+    epoch_seconds,
+    log_chat_type,
+    migrate,
+    resolve_db_path,
+    utc_timestamp,
+)
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -85,54 +76,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-APP_NAME = "ftz-facts"
-DB_FILE_NAME = "questions.sqlite3"  # the default before one log per knowledge folder
-DB_PATH_VARIABLE = "BOT_DB_PATH"
-SCHEMA_VERSION = 4
-MAX_QUESTION_CHARS = 4096  # Telegram's own message limit; anything longer is not a question worth keeping whole
-
-# Each entry upgrades the schema from version i to i + 1 (the first from an empty file to version 1).
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
-        """CREATE TABLE questions (
-            id INTEGER PRIMARY KEY,
-            asked_at TEXT NOT NULL,            -- UTC, 'YYYY-MM-DDTHH:MM:SS.mmmZ', so text order is time order
-            chat_type TEXT NOT NULL,           -- private | group | inline | console
-            language TEXT NOT NULL,
-            question TEXT NOT NULL,
-            outcome TEXT NOT NULL,             -- answer | clarify | no_match | small_talk
-            fact_id TEXT,                      -- the fact answered, if any
-            confidence INTEGER NOT NULL,
-            suggestions TEXT NOT NULL DEFAULT '[]',  -- JSON: [{fact_id, question, confidence}, ...]
-            reason TEXT                        -- the matcher's note on why nothing was answered
-        )""",
-        "CREATE INDEX questions_by_time ON questions (asked_at)",
-        """CREATE TABLE feedback (
-            question_id INTEGER NOT NULL REFERENCES questions (id) ON DELETE CASCADE,
-            voter TEXT NOT NULL,               -- salted hash, see the module docstring; never a user id
-            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-            voted_at TEXT NOT NULL,
-            PRIMARY KEY (question_id, voter)
-        ) WITHOUT ROWID""",
-    ),
-    (
-        # The Telegram bot's inbox: updates fetched but not yet answered (JSON as Telegram sent it).
-        """CREATE TABLE inbox (
-            update_id INTEGER PRIMARY KEY,
-            received_at REAL NOT NULL,         -- seconds since the epoch
-            body TEXT NOT NULL
-        )""",
-    ),
-    (
-        # 1 for a question read against the conversation ("and Kashgar?" after an answer about Horgos, or a "did
-        # you mean" choice typed as its number): its fact_id is the fact the follow-up was answered with.
-        "ALTER TABLE questions ADD COLUMN follow_up INTEGER NOT NULL DEFAULT 0",
-    ),
-    # Which fact base answered (bot.knowledge.fact_base_key); NULL for rows from before version 4.
-    ("ALTER TABLE questions ADD COLUMN fact_base TEXT",),
-)
-assert len(_MIGRATIONS) == SCHEMA_VERSION
+# A row keeps at most this much of a question's text (Telegram's message length). The bot never matches more than
+# bot.matcher.MAX_QUESTION_CHARS, but log_question takes any text it is given.
+MAX_STORED_QUESTION_CHARS = 4096
 
 _BATCH_LIMIT = 500  # jobs per transaction: big enough for a burst, small enough to keep transactions short
 # The writer looks at the queue this often. Woken for every row instead, it competed with the event loop for the GIL
@@ -144,94 +90,7 @@ _TIDY_SECONDS = 2.0  # the write-ahead log is emptied at most this often, once t
 _HEADER_CHECK_SECONDS = 1.0  # the file's header is read at most this often (to notice it was overwritten)
 _CHECKPOINT_SECONDS = 1.0  # the write-ahead log is copied into the database this often
 _SQLITE_HEADER = b"SQLite format 3\x00"
-HIGH_WATER_KEY = "inbox_high_water"  # meta: "<largest update id ever stored> <when, seconds since the epoch>"
-_BUSY_TIMEOUT_MS = 5000  # the writer thread (never a caller) waits this long for another process's lock
 
-
-class ChatType(StrEnum):
-    PRIVATE = "private"
-    GROUP = "group"
-    INLINE = "inline"
-    CONSOLE = "console"
-
-
-# Telegram's own chat types, folded onto ours: a supergroup or channel is a group for reporting purposes.
-_CHAT_TYPE_ALIASES = {"supergroup": ChatType.GROUP, "channel": ChatType.GROUP, "sender": ChatType.PRIVATE}
-
-
-class Vote(IntEnum):
-    DOWN = -1
-    UP = 1
-
-
-class QuestionLogError(Exception):
-    """The question log cannot be read; the message says which file and what to do."""
-
-
-def default_db_path(knowledge_dir: Path | str | None = None) -> Path:
-    """One log per knowledge folder: `questions-<folder>-<hash of its path>.sqlite3` in the user's data directory
-    (e.g. ~/.local/share/ftz-facts on Linux); the folder is the bundled one unless given."""
-    from bot.knowledge import fact_base_key
-
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / f"questions-{fact_base_key(knowledge_dir)}.sqlite3"
-
-
-def resolve_db_path(path: Path | str | None = None, settings: Settings | None = None) -> Path:
-    """The database to use: an explicit path, else `Settings.db_path`, else `$BOT_DB_PATH`, else the default."""
-    if path is not None and str(path).strip():
-        return Path(path).expanduser()
-    if settings is not None and settings.db_path is not None:
-        return settings.db_path
-    configured = os.environ.get(DB_PATH_VARIABLE, "").strip()
-    return Path(configured).expanduser() if configured else default_db_path(
-        settings.knowledge_dir if settings is not None else None)
-
-
-def epoch_seconds(moment: dt.datetime | None = None) -> float:
-    """Seconds since the epoch (now, by default). Naive datetimes are taken to be UTC already."""
-    if moment is None:
-        return time.time()
-    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)).timestamp()
-
-
-@functools.lru_cache(maxsize=4)
-def _utc_second(second: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-
-
-def utc_timestamp(moment: dt.datetime | float | None = None) -> str:
-    """The stored form of a time (a datetime, or seconds since the epoch): UTC with milliseconds and a Z, e.g.
-    2025-11-20T08:30:15.250Z. Naive datetimes are taken to be UTC already."""
-    seconds = moment if isinstance(moment, float | int) else epoch_seconds(moment)
-    whole = math.floor(seconds)
-    # The formatted second is cached: strftime was a sixth of the log's CPU per row.
-    return f"{_utc_second(whole)}.{int((seconds - whole) * 1000):03d}Z"
-
-
-def open_for_reading(path: Path | str) -> sqlite3.Connection:
-    """A read-only connection to an existing question log, for reports. Raises `QuestionLogError` if it is not one."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise QuestionLogError(f"no question log at {path}: the bot creates it when it answers its first question "
-                               f"(set {DB_PATH_VARIABLE} or pass --db to read another file)")
-    if path.is_dir():
-        raise QuestionLogError(f"{path} is a directory, not a question log database")
-    try:
-        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_MS / 1000)
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.Error as exc:
-        raise QuestionLogError(f"{path} cannot be read as an SQLite database ({exc})") from exc
-    if version == 0:
-        connection.close()
-        raise QuestionLogError(f"{path} is not a question log (no schema version; is it another program's file?)")
-    if version > SCHEMA_VERSION:
-        connection.close()
-        raise QuestionLogError(f"{path} has schema version {version}, newer than this ftz-bot understands "
-                               f"({SCHEMA_VERSION}); upgrade ftz-bot to read it")
-    if version < SCHEMA_VERSION:
-        connection.close()
-        raise QuestionLogError(f"{path} has the older schema version {version}; start the bot once to upgrade it")
-    return connection
 
 
 @dataclass(frozen=True)
@@ -255,15 +114,15 @@ class _QuestionJob(NamedTuple):
 
     id: int
     asked_at: float  # seconds since the epoch
-    chat_type: object
-    language: object
-    question: object
-    outcome: object
-    fact_id: object
-    confidence: object
-    suggestions: tuple[Suggestion, ...] | tuple[dict[str, object], ...]
-    reason: object
-    follow_up: object = False
+    chat_type: LogChatType | str
+    language: str
+    question: str
+    outcome: Outcome | str
+    fact_id: str | None
+    confidence: int
+    suggestions: tuple[Suggestion | dict[str, object], ...]
+    reason: str | None
+    follow_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -319,7 +178,7 @@ _DEFERRED: contextvars.ContextVar[DeferredRows | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def deferring_rows():
+def deferring_rows() -> Iterator[DeferredRows]:
     """Within the block (and the coroutines it awaits), rows any `QuestionLog` is given are held in the
     `DeferredRows` yielded instead of being queued; hand them over with `QuestionLog.commit`."""
     deferred = DeferredRows()
@@ -365,16 +224,14 @@ def _clean(text: str, limit: int) -> str:
     return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _chat_type(value: ChatType | str) -> str:
-    text = str(value).strip().lower()
-    alias = _CHAT_TYPE_ALIASES.get(text)
-    return str(alias) if alias else _clean(text, 20) or "unknown"
+def _chat_type(value: LogChatType | str) -> str:
+    return _clean(log_chat_type(value), 20) or "unknown"
 
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _suggestions_json(suggestions: Sequence[Suggestion] | Sequence[dict[str, object]]) -> str:
+def _suggestions_json(suggestions: Sequence[Suggestion | dict[str, object]]) -> str:
     if not suggestions:
         return "[]"
     items = []
@@ -390,8 +247,8 @@ def _question_row(job: _QuestionJob) -> tuple[object, ...]:
     """The values of one `questions` row, in column order. Raises TypeError or ValueError for a value that cannot
     be stored."""
     return (job.id, utc_timestamp(job.asked_at), _chat_type(job.chat_type), _clean(str(job.language), 20),
-            _clean(str(job.question), MAX_QUESTION_CHARS), str(job.outcome),
-            _clean(str(job.fact_id), 200) if job.fact_id else None, int(job.confidence),  # type: ignore[call-overload]
+            _clean(str(job.question), MAX_STORED_QUESTION_CHARS), str(job.outcome),
+            _clean(str(job.fact_id), 200) if job.fact_id else None, int(job.confidence),
             _suggestions_json(job.suggestions),
             _clean(str(job.reason), 500) if job.reason else None, 1 if job.follow_up else 0)
 
@@ -460,7 +317,7 @@ class QuestionLog:
 
     # --- the calls the bot makes ----------------------------------------------------------------------------
 
-    def log_match(self, match: Match, chat_type: ChatType | str, *, at: dt.datetime | None = None) -> int:
+    def log_match(self, match: Match, chat_type: LogChatType | str, *, at: dt.datetime | None = None) -> int:
         """Queue one handled question; returns its row id for the answer's 👍/👎 buttons. Never blocks or raises."""
         fact = match.fact
         return self.log_question(match.question, match.outcome, chat_type=chat_type, language=match.language,
@@ -468,19 +325,20 @@ class QuestionLog:
                                  suggestions=match.suggestions, reason=match.reason, at=at,
                                  follow_up=match.follow_up)
 
-    def log_question(self, question: str, outcome: Outcome | str, *, chat_type: ChatType | str, language: str,
+    def log_question(self, question: str, outcome: Outcome | str, *, chat_type: LogChatType | str, language: str,
                      fact_id: str | None = None, confidence: int = 0,
-                     suggestions: Sequence[Suggestion] | Sequence[dict[str, object]] = (),
+                     suggestions: Sequence[Suggestion | dict[str, object]] = (),
                      reason: str | None = None, at: dt.datetime | None = None, follow_up: bool = False) -> int:
         """Queue one question from its parts (what `log_match` does with a `Match`); returns its row id.
         `follow_up`: the question was read against its conversation (see the module docstring)."""
         row_id = self._ids.next()
+        snapshot: tuple[Suggestion | dict[str, object], ...]
         try:
-            suggestions = tuple(suggestions)  # a snapshot: the caller's list may change before the writer runs
+            snapshot = tuple(suggestions)  # the caller's list may change before the writer runs
         except TypeError:
-            suggestions = ()
+            snapshot = ()
         self._put(_QuestionJob(row_id, epoch_seconds(at), chat_type, language, question, outcome, fact_id,
-                               confidence, suggestions, reason, follow_up))
+                               confidence, snapshot, reason, follow_up))
         return row_id
 
     def record_vote(self, question_id: int, voter_id: int | str, vote: Vote | int, *,
@@ -550,7 +408,7 @@ class QuestionLog:
             except sqlite3.Error:
                 return False
             finally:
-                connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._inbox_dirty = True
             self._tidy_at = time.monotonic() + _TIDY_SECONDS
             return True
@@ -669,7 +527,8 @@ class QuestionLog:
             except IndexError:
                 break
         behind = len(batch) >= _BATCH_LIMIT
-        writes = [job for job in batch if isinstance(job, _QuestionJob | _VoteJob | _InboxStoreJob | _InboxDoneJob)]
+        writes: list[_Job] = [job for job in batch
+                              if isinstance(job, _QuestionJob | _VoteJob | _InboxStoreJob | _InboxDoneJob)]
         try:
             if writes:
                 self._write(writes)
@@ -750,7 +609,7 @@ class QuestionLog:
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) so a batch is all-or-nothing.
-        connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                      check_same_thread=False)
         try:
             connection.execute("PRAGMA journal_mode = WAL")  # readers (reports) never block the writer
@@ -761,7 +620,7 @@ class QuestionLog:
             connection.execute("PRAGMA foreign_keys = ON")
             # Deleted rows are overwritten with zeros: an answered update leaves no chat id behind in the file.
             connection.execute("PRAGMA secure_delete = ON")
-            _migrate(connection, self.path)
+            migrate(connection, self.path)
             connection.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('voter_salt', ?)",
                                (secrets.token_hex(32),))
             self._salt = bytes.fromhex(
@@ -1000,53 +859,6 @@ def _settle_stores(writes: Sequence[_Job], stored: bool) -> None:
                 job.done(stored)
             except Exception:
                 logger.debug("question log: an inbox callback failed", exc_info=True)
-
-
-def read_inbox(connection: sqlite3.Connection | None) -> tuple[list[tuple[int, float, str]], int | None, float]:
-    """For the writer thread (`QuestionLog.on_writer`): the updates in the inbox, oldest first, and the largest
-    update id ever stored with when it was stored (None, 0 when there is none)."""
-    if connection is None:
-        return [], None, 0.0
-    entries = connection.execute("SELECT update_id, received_at, body FROM inbox ORDER BY update_id").fetchall()
-    row = connection.execute("SELECT value FROM meta WHERE key = ?", (HIGH_WATER_KEY,)).fetchone()
-    high_water, at = None, 0.0
-    if row is not None:
-        with contextlib.suppress(ValueError, IndexError):
-            parts = row[0].split()
-            high_water, at = int(parts[0]), float(parts[1])
-    return entries, high_water, at
-
-
-def _migrate(connection: sqlite3.Connection, path: Path) -> None:
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise QuestionLogError(f"schema version {version} is newer than this ftz-bot's {SCHEMA_VERSION}; "
-                               "upgrade ftz-bot or point it at another file")
-    if version == 0 and connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-        raise QuestionLogError("the file holds another program's tables, not a question log")
-    steps = [(step + 1, _MIGRATIONS[step]) for step in range(version, SCHEMA_VERSION)]  # (version reached, SQL)
-    if version == 2 and "fact_base" in _columns(connection, "questions"):
-        # A log from the curators branch before its merge, whose version 2 added fact_base (no inbox, no follow_up):
-        # the inbox and follow_up are added and it is version 4 at once.
-        steps = [(4, (*_MIGRATIONS[1], *_MIGRATIONS[2]))]
-    for target, statements in steps:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in statements:
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {target}")  # transactional: part of the file header
-            connection.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                connection.execute("ROLLBACK")
-            raise
-    if version < SCHEMA_VERSION:
-        logger.info("question log: %s %s schema version %d", path, "created with" if version == 0 else "upgraded to",
-                    SCHEMA_VERSION)
-
-
-def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
-    return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
 
 def _reason(exc: BaseException) -> str:

@@ -106,6 +106,12 @@ class Conversation:
         comparing = analysis.concept_names & self.matcher.fact_base.lexicon.follow_up.comparisons
         against = (last.places - zone) - named
         cues = self.matcher.fact_base.lexicon.follow_up
+        fact = self.matcher.fact_base.fact(last.fact_id)
+        if (fact is not None and cues.why and not named and analysis.concept_names
+                and analysis.concept_names <= cues.why
+                and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons)):
+            # "why?" after an answer that gives its own reason ("..., creating a favourable environment"): that one.
+            return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
         if named and against and any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text) or (has_cjk(c) and c in text)
                                      for c in cues.comparatives):
             # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
@@ -115,7 +121,6 @@ class Conversation:
                                parts=())
         if named:
             # "and Kashgar?": what was last asked (as the fact's own question, then as typed), about the new place.
-            fact = self.matcher.fact_base.fact(last.fact_id)
             if fact is not None:
                 own = plain_text(fold(self.matcher.display_question(fact, "en")))
                 candidates.append(f"{self._without_places(own, keep_zone=False)} {text}")

@@ -190,6 +190,8 @@ class FollowUpCues:
     cjk: tuple[str, ...] = ()  # Chinese cues at the start or end: 那, 还有, 呢
     comparisons: frozenset[str] = frozenset()  # concepts that compare the last two answers: largest, smallest
     comparatives: tuple[str, ...] = ()  # "bigger than": the last answer's place against the one named ("is it ...")
+    why: frozenset[str] = frozenset()  # concepts of a bare "why?" (purpose)
+    reasons: tuple[str, ...] = ()  # an answer holding one gives its own reason ("..., creating a favourable ...")
 
 
 @dataclass(frozen=True)
@@ -688,12 +690,14 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
         raise KnowledgeError(path, "section [follow_up] must be a table")
     def words(key: str) -> tuple[str, ...]:
         return _lower(_strings(table, key, path, "[follow_up]")) if key in table else ()
-    for concept in words("comparisons"):
-        if concept not in concepts:
-            raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
-                                 fact_id="[follow_up]", field_name="comparisons")
+    for key in ("comparisons", "why"):
+        for concept in words(key):
+            if concept not in concepts:
+                raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
+                                     fact_id="[follow_up]", field_name=key)
     return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
-                        frozenset(words("comparisons")), words("comparatives"))
+                        frozenset(words("comparisons")), words("comparatives"), frozenset(words("why")),
+                        words("reasons"))
 
 
 def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:

@@ -118,3 +118,8 @@ def test_is_it_bigger_than_another_place_compares_the_last_answers_place_with_it
 def test_a_follow_up_after_the_largest_area_asks_about_that_area(matcher):
     assert replies(Conversation(matcher), "what are the 3 areas", "which one is biggest",
                    "whats that as a share of the total") == ["three_areas", "largest_area", "urumqi_share"]
+
+
+def test_a_bare_why_after_an_answer_that_gives_its_reason_is_that_answer(matcher):
+    assert replies(Conversation(matcher), "what are banks supposed to do in the FTZ", "why?") == [
+        "bank_infrastructure_support", "bank_infrastructure_support"]

@@ -213,6 +213,8 @@ class Lexicon:
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
     # language → (Latin spelling, letters) pairs, longest first: Russian typed in Latin letters ("skolko stran")
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?")
+    yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def place(self, place_id: str) -> Place:
         return next(p for p in self.places if p.id == place_id)
@@ -505,7 +507,7 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 # Sections whose words become terms: a word the folder lists in any of these (or in `ignore_generic`) is dropped
 # from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
-_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration")
+_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "yardstick")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                          "answer_kinds", "ignore_generic"})
 
@@ -667,6 +669,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
+        yardstick={key: _lower(words) for key, words in data.get("yardstick", {}).items()},
     )
 
 
@@ -728,11 +731,11 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                     raise KnowledgeError(path, "unknown concept; add it to the main lexicon first",
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
-            elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration"):
+            elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "yardstick"):
                 base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
                 raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
-                                     "unknown_attributes, outside_entities, clauses, transliteration)",
+                                     "unknown_attributes, outside_entities, clauses, transliteration, yardstick)",
                                      field_name=section)
 
 

@@ -450,7 +450,14 @@ class Matcher:
         index = self.fact_base.facts.index(match.fact)
         if analysis.outside:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
-        if not _COMPARISON.search(text):
+        direction = self._direction(text)
+        if direction:
+            claimed = [float(t.value) for t in analysis.numbers if not _is_year(t.value)]
+            stated = [float(n) for n in self._answer_numbers[index] if not _is_year(n)]
+            if len(claimed) == 1 and len(stated) == 1 and claimed[0] != stated[0]:
+                # "is it over 150 km²?": 179.66 is; "is Horgos under 10 km²?": 16.58 is not.
+                return Verdict.YES if (stated[0] > claimed[0]) == (direction > 0) else Verdict.NO
+        elif not _COMPARISON.search(text):
             claimed = {t.value for t in analysis.numbers}
             if claimed - self._answer_numbers[index]:
                 return Verdict.NO  # "was it set up in 2024?"
@@ -465,6 +472,16 @@ class Matcher:
         if subject and specific and subject not in specific:
             return Verdict.NO  # "is Kashgar the biggest?"
         return Verdict.YES
+
+    def _direction(self, text: str) -> int:
+        """1 when a question compares upwards ("over", "bigger"), -1 downwards ("under"), 0 when neither or both."""
+        yardstick = self.fact_base.lexicon.yardstick
+
+        def says(words: tuple[str, ...]) -> bool:
+            return any(w in text if has_cjk(w) else re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+
+        more, less = says(yardstick.get("more", ())), says(yardstick.get("less", ()))
+        return 1 if more and not less else -1 if less and not more else 0
 
     def score(self, analysis: Analysis) -> list[float]:
         """A 0–100 score per fact (in fact-base order) for an analysed question."""

@@ -347,3 +347,12 @@ def test_russian_typed_in_latin_letters_is_read_and_answered_in_russian(matcher)
 
 def test_a_misspelt_english_word_is_corrected_before_it_is_read_as_russian(matcher):
     assert matcher.match("kashgr area how many sq km").fact.id == "kashgar_area"
+
+
+@pytest.mark.parametrize(("question", "verdict"), [
+    ("is the zone over 150 square km?", Verdict.YES), ("is the zone over 500 square km?", Verdict.NO),
+    ("面积超过150平方公里吗", Verdict.YES), ("зона более 150 кв км?", Verdict.YES),
+    ("is horgos under 10 km2?", Verdict.NO), ("is horgos smaller than 20 sq km", Verdict.YES)])
+def test_a_figure_compared_with_the_stated_one_is_answered_yes_or_no_by_comparing_them(matcher, question, verdict):
+    match = matcher.match(question)
+    assert match.fact.id in ("total_area", "horgos_area") and match.verdict is verdict

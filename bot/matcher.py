@@ -452,11 +452,11 @@ class Matcher:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
         direction = self._direction(text)
         if direction:
-            claimed = [float(t.value) for t in analysis.numbers if not _is_year(t.value)]
+            figures = [float(t.value) for t in analysis.numbers if not _is_year(t.value)]
             stated = [float(n) for n in self._answer_numbers[index] if not _is_year(n)]
-            if len(claimed) == 1 and len(stated) == 1 and claimed[0] != stated[0]:
+            if len(figures) == 1 and len(stated) == 1 and figures[0] != stated[0]:
                 # "is it over 150 km²?": 179.66 is; "is Horgos under 10 km²?": 16.58 is not.
-                return Verdict.YES if (stated[0] > claimed[0]) == (direction > 0) else Verdict.NO
+                return Verdict.YES if (stated[0] > figures[0]) == (direction > 0) else Verdict.NO
         elif not _COMPARISON.search(text):
             claimed = {t.value for t in analysis.numbers}
             if claimed - self._answer_numbers[index]:

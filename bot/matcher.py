@@ -452,8 +452,8 @@ class Matcher:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
         direction = self._direction(text)
         if direction:
-            figures = [float(t.value) for t in analysis.numbers if not _is_year(t.value)]
-            stated = [float(n) for n in self._answer_numbers[index] if not _is_year(n)]
+            figures = [f for f in (_figure(t.value) for t in analysis.numbers if not _is_year(t.value)) if f is not None]
+            stated = [f for f in (_figure(n) for n in self._answer_numbers[index] if not _is_year(n)) if f is not None]
             if len(figures) == 1 and len(stated) == 1 and figures[0] != stated[0]:
                 # "is it over 150 km²?": 179.66 is; "is Horgos under 10 km²?": 16.58 is not.
                 return Verdict.YES if (stated[0] > figures[0]) == (direction > 0) else Verdict.NO
@@ -615,6 +615,13 @@ class Matcher:
             return ClosestFact(probe.suggestions[0].fact_id, probe.suggestions[0].confidence, "below threshold")
         if probe.fact is not None:
             return ClosestFact(probe.fact.id, probe.confidence, "below threshold")
+        return None
+
+
+def _figure(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
         return None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -452,8 +452,8 @@ class Matcher:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
         direction = self._direction(text)
         if direction:
-            figures = [f for f in (_figure(t.value) for t in analysis.numbers if not _is_year(t.value)) if f is not None]
-            stated = [f for f in (_figure(n) for n in self._answer_numbers[index] if not _is_year(n)) if f is not None]
+            figures = _figures(t.value for t in analysis.numbers)
+            stated = _figures(self._answer_numbers[index])
             if len(figures) == 1 and len(stated) == 1 and figures[0] != stated[0]:
                 # "is it over 150 km²?": 179.66 is; "is Horgos under 10 km²?": 16.58 is not.
                 return Verdict.YES if (stated[0] > figures[0]) == (direction > 0) else Verdict.NO
@@ -618,11 +618,17 @@ class Matcher:
         return None
 
 
-def _figure(value: str) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
-        return None
+def _figures(values: Iterable[str]) -> list[float]:
+    """The figures among `values` that are no year (a figure that does not parse is none)."""
+    found = []
+    for value in values:
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        if not _is_year(value):
+            found.append(number)
+    return found
 
 
 def _is_year(value: str) -> bool:

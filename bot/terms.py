@@ -157,6 +157,7 @@ class TermAnalyser:
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
         self._typo_cache: dict[str, str] = {}
         self._transliteration = lexicon.transliteration
+        self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
         self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
         self._small_talk_keys = list(self._small_talk)
@@ -225,16 +226,23 @@ class TermAnalyser:
         return token
 
     def reads_as_russian(self, text: str) -> bool:
-        """Russian typed in Latin letters ("skolko km horgos", "kogda otkryli"): more of its words read as known
-        Russian words than as known English ones (place names and units count for neither)."""
+        """Russian typed in Latin letters ("kogda otkryli zonu"): more of its words are unknown in English but known
+        read in Cyrillic than are known English words (place names count for neither)."""
+        if not self._transliteration:
+            return False
         russian = english = 0
         for word in _WORD.findall(text):
             if not word.isascii() or (word in self._words and self._words[word].kind is TermKind.PLACE):
                 continue
-            if len(word) > 2 and not self._read_in_letters(word).isascii():
-                russian += 1
-            else:
-                english += word in self._known or self._stem(word) in self._stems
+            reads = self._reads_russian.get(word)
+            if reads is None:
+                reads = len(word) > 2 and not self._read_in_letters(word).isascii()
+                if len(self._reads_russian) < 50_000:
+                    self._reads_russian[word] = reads
+            if reads and (word in self._known or self._stem(word) not in self._stems):
+                russian += 1  # "otkryli" (the lexicon's own Latin spelling), "zonu": Russian words
+            elif word in self._known or self._stem(word) in self._stems:
+                english += 1
         return russian > english
 
     def _correct(self, word: str) -> str:

@@ -17,6 +17,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.knowledge import GENERIC_LEXICON, article_sha256
 
@@ -88,9 +89,14 @@ class Attribute:
             re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", folded) for word in self.evidence)
 
 
-def load_attributes(path: Path | None = None) -> tuple[Attribute, ...]:
+@functools.cache
+def _attribute_data() -> dict[str, Any]:
+    return tomllib.loads((TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
+
+
+def load_attributes() -> tuple[Attribute, ...]:
     """The kinds of fact in `bot/templates/attributes.en.toml` (data curators may extend)."""
-    data = tomllib.loads((path or TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
+    data = _attribute_data()
     return tuple(Attribute(entry["name"], tuple(entry.get("evidence", ())),
                            re.compile(entry["pattern"], re.IGNORECASE) if "pattern" in entry else None,
                            tuple(entry.get("questions", ())), tuple(entry.get("concept", ())),
@@ -309,8 +315,7 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
 
 @functools.cache
 def _subject_heads() -> frozenset[str]:
-    data = tomllib.loads((TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
-    return frozenset(word.lower() for word in data.get("subject_heads", []))
+    return frozenset(word.lower() for word in _attribute_data().get("subject_heads", []))
 
 
 def _keywords(sentence: str, stop: frozenset[str]) -> list[str]:
@@ -448,18 +453,18 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
                   f"sources = {_list([fact.sentence])}", "questions_en = ["]
         facts += [f"  {_q(q)}," for q in fact.questions] + ["]", f"keywords = {_list(fact.keywords or [fact.id])}", ""]
     (directory / "facts.toml").write_text("\n".join(facts), encoding="utf-8")
-    lexicon = ["# Drafted by `ftz-bot init`: the article's proper nouns as places (the most mentioned one is the zone:",
-               "# the article's subject). The generic lexicon (small talk, stopwords, units, question words, weather,",
+    lexicon = ["# Drafted by `ftz-bot init`: the article's proper nouns as places (the zone, `zone = true`, is the",
+               "# article's subject). The generic lexicon (small talk, stopwords, units, question words, weather,",
                "# taxes, ...) is merged under this file; see docs/curating.md for every section.", ""]
+    if result.answer_kinds:
+        lexicon += ["# A question asking for one of these is answered only by a fact that states it.",
+                    f"answer_kinds = {_list(result.answer_kinds)}", ""]
     if result.ignore_generic:
         lexicon += ["# Generic \"not covered\" words this article does speak of: not refused here.",
                     f"ignore_generic = {_list(result.ignore_generic)}", ""]
-    if result.concepts:
+    if result.concepts:  # a table: after every top-level key
         lexicon += ["# Kinds of fact the article states (bot/templates/attributes.en.toml): synonyms, never refused.",
                     "[concepts]"] + [f"{name} = {_list(words)}" for name, words in result.concepts.items()] + [""]
-    if result.answer_kinds:
-        lexicon[4:4] = ["# A question asking for one of these is answered only by a fact that states it.",
-                        f"answer_kinds = {_list(result.answer_kinds)}", ""]
     for place in result.places:
         lexicon += ["[[place]]", f"id = {_q(place.id)}"] + (["zone = true"] if place.zone else []) + [
             f"names = {_list(place.names)}", ""]

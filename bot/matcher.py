@@ -655,7 +655,8 @@ def _combine(whole: Match, parts: list[Match]) -> Match:
             answered.append(part)
     refused = [p for p in parts if p.refused]
     # Beside an answer, a question nothing answers is said so ("... what about crypto?"), never silently dropped.
-    unanswered = [p for p in parts if p.outcome is Outcome.NO_MATCH] if answered else refused
+    unanswered = [p for p in parts if p.outcome is Outcome.NO_MATCH and p.reason != Refusal.NO_KNOWN_WORDS.value
+                  ] if answered else refused  # "can anyone help?" asks nothing of the article: not shown
     if len(answered) >= 2 or (answered and unanswered):
         shown: list[Match] = []
         for part in parts:

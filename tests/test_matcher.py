@@ -356,3 +356,10 @@ def test_a_misspelt_english_word_is_corrected_before_it_is_read_as_russian(match
 def test_a_figure_compared_with_the_stated_one_is_answered_yes_or_no_by_comparing_them(matcher, question, verdict):
     match = matcher.match(question)
     assert match.fact.id in ("total_area", "horgos_area") and match.verdict is verdict
+
+
+@pytest.mark.parametrize("message", ["hi, can anyone help? how big is horgos",
+                                     "can you help me please, how big is horgos?", "помогите, какая площадь хоргоса?"])
+def test_asking_for_help_around_a_question_is_no_question_of_its_own(matcher, message):
+    match = matcher.match(message)
+    assert match.fact.id == "horgos_area" and not match.parts

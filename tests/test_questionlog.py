@@ -495,6 +495,38 @@ def test_the_inbox_keeps_updates_until_they_are_done_and_carries_them_over_to_a_
     assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'")[0][0].startswith("12 ")
 
 
+def test_the_largest_update_id_stored_is_kept_by_the_inbox_until_its_deletion_writes_it_to_meta(
+        log: QuestionLog, db_path: Path) -> None:
+    # A store on the event loop is one insert; the meta row follows only when updates leave the inbox, so at every
+    # moment the inbox or the meta row holds the largest id (what a restart polls from), with when it came.
+    assert log.flush()  # the file is open
+    assert log.inbox_store_now([(21, 100.0, '{"update_id": 21}'), (22, 200.0, '{"update_id": 22}')])
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == []
+    with sqlite3.connect(db_path) as reader:
+        assert questionlog.read_inbox(reader)[1:] == (22, 200.0)
+    log.inbox_done(21)
+    log.inbox_done(22)
+    assert log.flush()
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == [("22 200",)]
+    with sqlite3.connect(db_path) as reader:
+        assert questionlog.read_inbox(reader) == ([], 22, 200.0)
+    assert log.status().inbox == 0
+    assert log.inbox_store_now([(23, 300.0, '{"update_id": 23}')]) and log.status().inbox == 1
+
+
+def test_an_update_left_in_the_inbox_by_the_last_run_takes_its_id_to_meta_when_it_is_deleted(db_path: Path) -> None:
+    first = QuestionLog(db_path)
+    assert first.flush() and first.inbox_store_now([(31, 100.0, '{"update_id": 31}')])
+    first.close()  # as after a crash: stored, never answered
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == []
+    second = QuestionLog(db_path)
+    second.inbox_done(31)  # replayed and answered
+    assert second.flush()
+    second.close()
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == [("31 100",)]
+    assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+
+
 def test_rows_held_back_for_an_update_are_written_only_when_it_is_committed(log: QuestionLog, db_path: Path) -> None:
     with questionlog.deferring_rows() as held:
         log_a_few(log, 2)

@@ -90,8 +90,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
-HIGH_WATER_KEY = "inbox_high_water"  # meta: "<largest update id ever stored> <when, seconds since the epoch>"
-BUSY_TIMEOUT_MS = 5000  # the writer thread or a report waits this long for another process's lock; answers never do
+# meta: "<largest update id ever stored> <when it was received, seconds since the epoch>". Written with the deletion
+# of updates from the inbox, not with each store: until then the inbox itself holds that id (see `read_inbox`).
+HIGH_WATER_KEY = "inbox_high_water"
+# The writer thread or a report waits this long for another process's lock; the bot's own connection is at 0 outside
+# the writer's work (`QuestionLog._patient`), so that the event loop's inbox writes never wait.
+BUSY_TIMEOUT_MS = 5000
 
 
 class LogChatType(StrEnum):
@@ -193,17 +197,26 @@ def open_for_reading(path: Path | str) -> sqlite3.Connection:
 
 def read_inbox(connection: sqlite3.Connection | None) -> tuple[list[tuple[int, float, str]], int | None, float]:
     """For the writer thread (`QuestionLog.on_writer`): the updates in the inbox, oldest first, and the largest
-    update id ever stored with when it was stored (None, 0 when there is none)."""
+    update id ever stored with when it was received (None, 0 when there is none): the meta row's, or the newest
+    update's in the inbox when that is larger (the meta row is brought up to date only when updates are deleted)."""
     if connection is None:
         return [], None, 0.0
     entries = connection.execute("SELECT update_id, received_at, body FROM inbox ORDER BY update_id").fetchall()
+    high = meta_high_water(connection)
+    if entries and (high is None or entries[-1][0] > high[0]):
+        high = (entries[-1][0], entries[-1][1])
+    return (entries, *high) if high is not None else (entries, None, 0.0)
+
+
+def meta_high_water(connection: sqlite3.Connection) -> tuple[int, float] | None:
+    """The meta row's largest update id and when it was received, if it holds one."""
     row = connection.execute("SELECT value FROM meta WHERE key = ?", (HIGH_WATER_KEY,)).fetchone()
-    high_water, at = None, 0.0
-    if row is not None:
-        with contextlib.suppress(ValueError, IndexError):
-            parts = row[0].split()
-            high_water, at = int(parts[0]), float(parts[1])
-    return entries, high_water, at
+    if row is None:
+        return None
+    with contextlib.suppress(ValueError, IndexError):
+        parts = row[0].split()
+        return int(parts[0]), float(parts[1])
+    return None
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> None:

@@ -23,9 +23,12 @@ in the file), so `log_match` can return the id for the answer's buttons before t
 
 The same file holds the Telegram bot's *inbox* (schema version 2): each update fetched from Telegram, as JSON,
 written before Telegram is told it was received, and deleted once it has been answered, so that a crash loses no
-question (see `bot.telegram.polling` and docs/delivery.md). Inbox writes go through the same writer thread and the
-same transactions as the rows, so an answer's row and the deletion of its update are committed together
-(`DeferredRows`): a crash never leaves a row for an answer that was not sent.
+question (see `bot.telegram.polling` and docs/delivery.md). A fetched batch is stored by the event loop itself when
+the file is free at that moment (`inbox_store_now`: one insert, never waiting for a lock); deletions go through the
+writer thread and the same transactions as the rows, so an answer's row and the deletion of its update are committed
+together (`DeferredRows`): a crash never leaves a row for an answer that was not sent. The largest update id ever
+stored (where polling resumes after a restart) is in the inbox itself until its update is deleted, and is written to
+the `meta` table by the transaction that deletes it (`read_inbox` reads both).
 
 The writer also watches the file itself: before each write it compares the device and inode of the open file with
 those at the path, and checks the file still starts like an SQLite database. A file deleted, replaced or
@@ -65,6 +68,7 @@ from bot.questionlog.schema import (
     Vote,
     epoch_seconds,
     log_chat_type,
+    meta_high_water,
     migrate,
     resolve_db_path,
     utc_timestamp,
@@ -299,9 +303,14 @@ class QuestionLog:
         self._incidents: collections.deque[str] = collections.deque(maxlen=5)
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file open now
         self._inbox_dirty = False  # updates were stored since the write-ahead log was last emptied
-        self._inbox_rows: int | None = None  # rows in the inbox table, counted by the writer after inbox writes
+        self._inbox_rows: int | None = None  # rows in the inbox table as last written (counted once per file)
+        # The largest update id stored in the inbox and when it was received, and the id the file's meta row holds
+        # (see HIGH_WATER_KEY); both only under _db_lock.
+        self._stored_high: tuple[int, float] | None = None
+        self._high_written = 0
         self._header_checked_at = 0.0
         self._checkpoint_at = time.monotonic() + _CHECKPOINT_SECONDS
+        self._wal_written = False  # a transaction was committed since the last checkpoint
         self._tidy_at = 0.0
         self._closed = False
         self._hurry = threading.Event()
@@ -402,13 +411,8 @@ class QuestionLog:
             connection = self._connection
             if connection is None or self._identity is None:
                 return None
-            connection.execute("PRAGMA busy_timeout = 0")  # never wait here for another process's lock
-            try:
-                self._transaction(connection, [], _InboxWork.of([_InboxStoreJob(tuple(entries), _ignore)]))
-            except sqlite3.Error:
-                return False
-            finally:
-                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # The connection's busy timeout is 0 outside the writer's own work: another process's lock fails at once.
+            self._run_transaction(connection, [], [], _InboxWork.of([_InboxStoreJob(tuple(entries), _ignore)]))
             self._inbox_dirty = True
             self._tidy_at = time.monotonic() + _TIDY_SECONDS
             return True
@@ -549,8 +553,12 @@ class QuestionLog:
 
     def _checkpoint(self) -> None:
         """Copy what the write-ahead log holds into the database (what SQLite's automatic checkpoint would do), on a
-        connection of the writer thread's own: a passive checkpoint takes no lock, so nobody waits for it."""
+        connection of the writer thread's own: a passive checkpoint takes no lock, so nobody waits for it. Not when
+        nothing was written since the last one (an idle bot opened a connection every second for nothing)."""
         self._checkpoint_at = time.monotonic() + _CHECKPOINT_SECONDS
+        if not self._wal_written:
+            return
+        self._wal_written = False  # before copying: a commit meanwhile sets it again for the next checkpoint
         with self._db_lock:  # never copy pages into a file that was overwritten meanwhile: look first
             self._header_checked_at = 0.0
             self._check_file()
@@ -581,10 +589,26 @@ class QuestionLog:
         except sqlite3.Error as exc:
             logger.debug("question log: could not empty the write-ahead log: %s", exc)
 
+    @contextlib.contextmanager
+    def _patient(self, connection: sqlite3.Connection | None) -> Iterator[None]:
+        """For the writer thread's work, under _db_lock: wait up to BUSY_TIMEOUT_MS for another process's lock.
+        The connection's own setting is 0, so that the event loop (`inbox_store_now`) never waits for one."""
+        if connection is None:
+            yield
+            return
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("PRAGMA busy_timeout = 0")
+
     def _call(self, job: _CallJob) -> None:
         try:
             with self._db_lock:
-                result = job.function(self._connect())
+                connection = self._connect()
+                with self._patient(connection):
+                    result = job.function(connection)
         except Exception as exc:
             result = exc
         try:
@@ -628,6 +652,15 @@ class QuestionLog:
             largest = connection.execute("SELECT max(id) FROM questions").fetchone()[0]
             if largest is not None:
                 self._ids.advance_past(largest)
+            written = meta_high_water(connection)
+            self._high_written = written[0] if written is not None else 0
+            newest = connection.execute(
+                "SELECT update_id, received_at FROM inbox ORDER BY update_id DESC LIMIT 1").fetchone()
+            for known in (written, newest):
+                if known is not None and (self._stored_high is None or known[0] > self._stored_high[0]):
+                    self._stored_high = (known[0], known[1])
+            self._inbox_rows = connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
+            connection.execute("PRAGMA busy_timeout = 0")  # see _patient
             status = os.stat(self.path)
         except BaseException:
             connection.close()
@@ -707,12 +740,16 @@ class QuestionLog:
         if connection is None or not carried:
             return
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            connection.executemany("INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)",
-                                   [row for row in carried if row[0] != "meta"])
-            connection.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                                   [row[1:] for row in carried if row[0] == "meta"])
-            connection.execute("COMMIT")
+            with self._patient(connection):
+                connection.execute("BEGIN IMMEDIATE")
+                connection.executemany("INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)",
+                                       [row for row in carried if row[0] != "meta"])
+                connection.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                       [row[1:] for row in carried if row[0] == "meta"])
+                connection.execute("COMMIT")
+            self._high_written = 0  # whatever the old file said: written again with the next deletion
+            self._wal_written = True
+            self._inbox_rows = connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 connection.execute("ROLLBACK")
@@ -786,18 +823,22 @@ class QuestionLog:
         # so it is in this batch or an earlier one; likewise an update is stored before it is answered.
         questions = [row.values for row in rows if row.question]
         votes = [row.values for row in rows if not row.question]
-        with self._db_lock:
+        with self._db_lock, self._patient(connection):
             self._run_transaction(connection, questions, votes, inbox)
 
     def _run_transaction(self, connection: sqlite3.Connection, questions: list[Sequence[object]],
                          votes: list[Sequence[object]], inbox: _InboxWork | None) -> None:
+        """One transaction; the caller holds _db_lock."""
+        high, high_written, inbox_rows = self._stored_high, self._high_written, self._inbox_rows
         connection.execute("BEGIN IMMEDIATE")
         try:
             if inbox is not None and inbox.store:
-                connection.executemany("INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)",
-                                       inbox.store)
-                connection.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                                   "value = excluded.value", (HIGH_WATER_KEY, f"{inbox.high_water} {time.time():.0f}"))
+                added = connection.executemany(
+                    "INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)", inbox.store).rowcount
+                if inbox_rows is not None:
+                    inbox_rows += added
+                if high is None or inbox.high[0] > high[0]:
+                    high = inbox.high
             for start in range(0, len(questions), _ROWS_PER_INSERT):
                 chunk = questions[start:start + _ROWS_PER_INSERT]
                 connection.execute(_insert_questions(len(chunk)), [value for row in chunk for value in row])
@@ -810,12 +851,18 @@ class QuestionLog:
                     "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
                     "voted_at = excluded.voted_at", votes)
             if inbox is not None and inbox.done:
-                connection.executemany("DELETE FROM inbox WHERE update_id = ?", inbox.done)
-            inbox_rows = (connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
-                          if inbox is not None else None)
+                # An update leaving the inbox takes its id with it: the largest id stored goes to the meta row first
+                # (a store is one statement less, and the event loop's transactions stay this short).
+                if high is not None and high[0] > high_written:
+                    connection.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                                       "value = excluded.value", (HIGH_WATER_KEY, f"{high[0]} {high[1]:.0f}"))
+                    high_written = high[0]
+                removed = connection.executemany("DELETE FROM inbox WHERE update_id = ?", inbox.done).rowcount
+                if inbox_rows is not None:
+                    inbox_rows -= removed
             connection.execute("COMMIT")
-            if inbox_rows is not None:
-                self._inbox_rows = inbox_rows
+            self._stored_high, self._high_written, self._inbox_rows = high, high_written, inbox_rows
+            self._wal_written = True
         except BaseException:
             # SQLite may have rolled back already (a full disk does), leaving nothing to roll back.
             with contextlib.suppress(sqlite3.Error):
@@ -828,10 +875,11 @@ class QuestionLog:
 
 
 class _InboxWork(NamedTuple):
-    """The inbox's part of a batch: updates to store (and the largest id among them), updates to delete."""
+    """The inbox's part of a batch: updates to store (and the largest id among them, with when it was received),
+    updates to delete."""
 
     store: list[tuple[int, float, str]]
-    high_water: int
+    high: tuple[int, float]
     done: list[tuple[int]]
 
     @classmethod
@@ -845,7 +893,8 @@ class _InboxWork(NamedTuple):
                 done.append((job.update_id,))
         if not store and not done:
             return None
-        return cls(store, max((entry[0] for entry in store), default=0), done)
+        newest = max(store, default=(0, 0.0, ""))
+        return cls(store, (newest[0], newest[1]), done)
 
 
 def _ignore(_: bool) -> None:

@@ -38,7 +38,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -61,6 +61,7 @@ HIGH_WATER_TRUSTED = 6 * 24 * 3600.0  # Telegram numbers updates afresh after a 
 STORE_TRIES = 20  # a busy inbox is tried again every millisecond this many times before the writer thread does it
 FLOOD = 200  # updates in flight at once that count as a flood: once it is over, memory is handed back
 SETTLE_SECONDS = 2.0  # nothing fetched for this long after a flood before memory is handed back (a full collection)
+_T = TypeVar("_T")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
@@ -72,6 +73,10 @@ class PollingEnded(Exception):
     """The polling loop ended without being asked to."""
 
 
+class _Interrupted(Exception):
+    """A long poll (or a wait) was cut short because the bot stops or the token was rejected."""
+
+
 def without_content(error: BaseException) -> str:
     """An error's type and message with quoted parts (which could be a user's text) left out."""
     text = _QUOTED.sub("'…'", " ".join(str(error).split()))
@@ -79,16 +84,19 @@ def without_content(error: BaseException) -> str:
 
 
 _NAMES = frozenset({"first_name", "last_name", "username", "title"})
+_NESTED = (dict, list)  # the values without_names looks into; the others (most of them) are copied as they are
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # made once, not per update
 
 
 def without_names(item: Any) -> Any:
     """An update's JSON with every name, username and chat title blanked, for the inbox: answering needs the ids
     (to reply, to check an admin), the text and its entities, never what people are called."""
     if isinstance(item, dict):
-        return {key: "" if key in _NAMES and isinstance(value, str) else without_names(value)
+        return {key: "" if key in _NAMES and isinstance(value, str)
+                else without_names(value) if isinstance(value, _NESTED) else value
                 for key, value in item.items()}
     if isinstance(item, list):
-        return [without_names(value) for value in item]
+        return [without_names(value) if isinstance(value, _NESTED) else value for value in item]
     return item
 
 
@@ -101,7 +109,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
-_T = TypeVar("_T")
 
 
 def _resolve(future: asyncio.Future[_T], value: _T) -> None:
@@ -138,8 +145,9 @@ def update_time(update: Update) -> float | None:
 
 
 class Poller:
-    """Fetches updates into `application.update_queue` (see the module docstring). `finished(update_id)` must be
-    called once for each update handed over, when it is answered, dropped, expired or left at shutdown."""
+    """Fetches updates and hands them to the application's update processor (see the module docstring).
+    `finished()` must be called once for each update handed over, when it is answered, dropped, expired or left at
+    shutdown."""
 
     def __init__(self, application: Application, request: BaseRequest, log: QuestionLog | None,
                  delivery: Delivery, *, poll_timeout: float, allowed_updates: Sequence[str],
@@ -163,6 +171,10 @@ class Poller:
         self._token_rejected: asyncio.Event = asyncio.Event()
         self._busiest = 0  # most updates in flight at once since memory was last handed back
         self._settle: asyncio.TimerHandle | None = None
+        self._idle_since: float | None = None  # when the last update in flight finished (None: some are in flight)
+        self._waiting: asyncio.Task[Any] | None = None  # the task in `_interruptible`, if any
+        self._interrupted = False
+        self._fixed_parameters: tuple[float, list[RequestParameter]] | None = None  # getUpdates' unchanging ones
 
     # --- bookkeeping -----------------------------------------------------------------------------------------
 
@@ -175,15 +187,24 @@ class Poller:
         if not self.in_flight and len(getattr(self.application, "_user_ids_to_be_updated_in_persistence", ())) > 1000:
             forget_persistence_ids(self.application)
         if not self.in_flight and self._busiest >= FLOOD:
-            if self._settle is not None:
-                self._settle.cancel()
-            self._settle = asyncio.get_running_loop().call_later(SETTLE_SECONDS, self._settled)
+            loop = asyncio.get_running_loop()
+            self._idle_since = loop.time()
+            if self._settle is None:  # one timer at a time, not one for every update that leaves the bot idle
+                self._settle = loop.call_later(SETTLE_SECONDS, self._settled)
 
     def _settled(self) -> None:
+        """Hand memory back once nothing was fetched for SETTLE_SECONDS since the bot went idle after a flood."""
         self._settle = None
-        if not self.in_flight:
-            self._busiest = 0
-            hand_back_memory(self.application)
+        if self.in_flight or self._idle_since is None:
+            return  # busy again: the next time the bot goes idle sets a timer again
+        loop = asyncio.get_running_loop()
+        wait = self._idle_since + SETTLE_SECONDS - loop.time()
+        if wait > 0:  # idle again, but not for long enough yet
+            self._settle = loop.call_later(wait, self._settled)
+            return
+        self._busiest = 0
+        self._idle_since = None
+        hand_back_memory(self.application)
 
     def token_rejected(self) -> None:
         """A request got 401 (the token was revoked): stop polling and exit, whoever noticed."""
@@ -218,63 +239,88 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> None:
         """Replay the inbox, then poll until `stop` is set. Raises `TokenRejected` on 401."""
         offset = await self._replay()
-        stopped = asyncio.ensure_future(stop.wait())
-        rejected = asyncio.ensure_future(self._token_rejected.wait())
+        # A stop or a 401 cuts short the long poll (or the wait for room) under way: one watcher each for the whole
+        # run, not a task and an asyncio.wait per poll (at a steady pace every update comes in a poll of its own).
+        watchers = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._token_rejected.wait())]
+        for watcher in watchers:
+            watcher.add_done_callback(self._interrupt)
         try:
             while not stop.is_set():
                 if self._token_rejected.is_set():
                     raise TokenRejected
-                if self.in_flight >= self.delivery.max_in_flight:
-                    self._room.clear()
-                    await self._until(self._room.wait(), stopped, rejected)
-                    continue
-                limit = max(1, min(BATCH, self.delivery.max_in_flight - self.in_flight))
-                fetch = asyncio.ensure_future(self._get_updates(offset, limit))
-                if not await self._until(fetch, stopped, rejected):
-                    continue
                 try:
-                    raw = fetch.result()
+                    if self.in_flight >= self.delivery.max_in_flight:
+                        self._room.clear()
+                        await self._interruptible(self._room.wait())
+                        continue
+                    limit = max(1, min(BATCH, self.delivery.max_in_flight - self.in_flight))
+                    raw = await self._interruptible(self._get_updates(offset, limit))
+                except _Interrupted:
+                    if self._token_rejected.is_set():
+                        raise TokenRejected from None
+                    continue
                 except InvalidToken:
                     raise TokenRejected from None
                 except Conflict as error:
-                    await self._failed(error, stopped, conflict=True)
+                    await self._failed(error, conflict=True)
                     continue
                 except RetryAfter as error:
                     _LOGGER.info("getUpdates: Telegram's flood control (429): polling again in %.0f s",
                                  retry_after_seconds(error))
-                    await self._sleep(retry_after_seconds(error) + 0.5, stopped)
+                    await self._sleep(retry_after_seconds(error) + 0.5)
                     continue
                 except TimedOut as error:  # a long poll that went quiet: poll again at once, as PTB does
                     _LOGGER.debug("getUpdates timed out: %s", describe(error))
                     continue
                 except TelegramError as error:
-                    await self._failed(error, stopped)
+                    await self._failed(error)
                     continue
                 if self._failures:
                     _LOGGER.info("getUpdates works again after %d failed attempt(s)", self._failures)
                     self._failures = 0
+                # Stored before any of it is handled, and before the next getUpdates confirms the batch.
                 offset = await self._take(raw if isinstance(raw, list) else [], offset)
+                # The updates just handed over start first (each runs to its first wait: matching, and sending the
+                # answer), then the next long poll is sent, as python-telegram-bot's own polling loop had it: the
+                # send of a poll (about 0.1 ms) is not added to the latency of every answer.
+                await asyncio.sleep(0)
         finally:
-            for waiter in (stopped, rejected):
-                waiter.cancel()
+            for watcher in watchers:
+                watcher.cancel()
 
-    async def _until(self, waiting: Any, stopped: asyncio.Future[Any], rejected: asyncio.Future[Any]) -> bool:
-        """Wait for `waiting` (cancelled when the bot stops first); True if it finished."""
-        task = asyncio.ensure_future(waiting)
-        await asyncio.wait({task, stopped, rejected}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            return True
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        if rejected.done():
-            raise TokenRejected
-        return False
+    async def _interruptible(self, waiting: Awaitable[_T]) -> _T:
+        """Await `waiting` in this task; raises `_Interrupted` if the bot stops or the token is rejected meanwhile
+        (`_interrupt` cancels this task, and the cancellation is taken back here)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._waiting = task
+        try:
+            result = await waiting
+        except asyncio.CancelledError:
+            if self._interrupted:
+                self._interrupted = False
+                if not task.uncancel():  # cancelled by `_interrupt` alone, not from outside as well
+                    raise _Interrupted from None
+            raise
+        finally:
+            self._waiting = None
+            if self._interrupted:  # cancelled, but `waiting` did not end with the cancellation: take it back
+                self._interrupted = False
+                task.uncancel()
+        return result
 
-    async def _sleep(self, seconds: float, stopped: asyncio.Future[Any]) -> None:
-        await asyncio.wait({stopped}, timeout=seconds)
+    def _interrupt(self, _: object) -> None:
+        task = self._waiting
+        if task is not None and not self._interrupted:
+            self._interrupted = True
+            task.cancel()
 
-    async def _failed(self, error: TelegramError, stopped: asyncio.Future[Any], *, conflict: bool = False) -> None:
+    async def _sleep(self, seconds: float) -> None:
+        """Wait before polling again, cut short when the bot stops or the token is rejected."""
+        with contextlib.suppress(_Interrupted):
+            await self._interruptible(asyncio.sleep(seconds))
+
+    async def _failed(self, error: TelegramError, *, conflict: bool = False) -> None:
         self._failures += 1
         delay = min(MAX_DELAY, FIRST_DELAY * 1.5 ** (self._failures - 1))
         if conflict:
@@ -289,16 +335,20 @@ class Poller:
         _LOGGER.log(logging.WARNING if loud else logging.DEBUG, message, *args)
         if self._failures == LOUD_FAILURES and not conflict:
             _LOGGER.warning("getUpdates keeps failing; retrying quietly (one line when it works again)")
-        await self._sleep(delay, stopped)
+        await self._sleep(delay)
 
     async def _get_updates(self, offset: int, limit: int) -> Any:
-        parameters = {"timeout": int(self.poll_timeout), "limit": limit, "allowed_updates": self.allowed_updates}
+        fixed = self._fixed_parameters
+        if fixed is None or fixed[0] != self.poll_timeout:  # made once (serve() may set poll_timeout before run)
+            fixed = self._fixed_parameters = (self.poll_timeout, [
+                RequestParameter.from_input("timeout", int(self.poll_timeout)),
+                RequestParameter.from_input("allowed_updates", self.allowed_updates)])
+        parameters = [*fixed[1], RequestParameter.from_input("limit", limit)]
         if offset:
-            parameters["offset"] = offset
-        data = RequestData([RequestParameter.from_input(key, value) for key, value in parameters.items()])
+            parameters.append(RequestParameter.from_input("offset", offset))
         read_timeout = (self.request.read_timeout or 0) + self.poll_timeout
-        return await self.request.post(f"{self.application.bot.base_url}/getUpdates", request_data=data,
-                                       read_timeout=read_timeout)
+        return await self.request.post(f"{self.application.bot.base_url}/getUpdates",
+                                       request_data=RequestData(parameters), read_timeout=read_timeout)
 
     # --- updates in ------------------------------------------------------------------------------------------
 
@@ -318,10 +368,11 @@ class Poller:
             update = self._parse(update_id, item)
             if update is None or self._expired(update, now, now):
                 continue
-            stored.append((update_id, now, json.dumps(without_names(item), ensure_ascii=False, separators=(",", ":"))))
+            if self.log is not None:  # without the log there is no inbox (and no durability, said at start-up)
+                stored.append((update_id, now, _to_json(without_names(item))))
             updates.append(update)
-        if stored:
-            self._high_water = max(self._high_water, stored[-1][0])
+        if updates:
+            self._high_water = max(self._high_water, updates[-1].update_id)
         self.fetched += len(updates)
         self._dispatch(updates)
         if stored:
@@ -349,29 +400,32 @@ class Poller:
         return True
 
     def _dispatch(self, updates: list[Update]) -> None:
-        queue = self.application.update_queue
+        """Hand each update to the processor in a task of its own, as python-telegram-bot's update fetcher does
+        with what its `update_queue` holds (webhook mode does the same): one hop less than going through the queue,
+        and the tasks start in the loop's next round."""
+        application = self.application
+        processor = application.update_processor
         for update in updates:
             self.in_flight += 1
-            queue.put_nowait(update)
+            application.create_task(processor.process_update(update, application.process_update(update)),
+                                    update=update)
         self._busiest = max(self._busiest, self.in_flight)
-        if updates and self._settle is not None:  # not idle after all: memory is handed back only when it is
-            self._settle.cancel()
-            self._settle = None
+        if updates:  # not idle after all: memory is handed back only after SETTLE_SECONDS with nothing fetched
+            self._idle_since = None
         if self.in_flight >= self.delivery.max_in_flight:
             self._room.clear()
 
     async def _store(self, entries: list[tuple[int, float, str]]) -> None:
         """Write a batch to the inbox and wait for the commit (the next getUpdates will confirm the batch)."""
         log = self.log
-        stored = None if log is None else log.inbox_store_now(entries)  # usually done here, in ~20 µs
+        assert log is not None  # without the log nothing is stored (`_take`)
+        stored = log.inbox_store_now(entries)  # usually done here, in ~20 µs
         for _ in range(STORE_TRIES):
-            if stored is not False or log is None:
+            if stored is not False:
                 break
             await asyncio.sleep(0.001)  # the writer thread is in a transaction: it takes a millisecond or two
             stored = log.inbox_store_now(entries)
-        if self.log is None:
-            ok = False
-        elif stored:
+        if stored:
             ok = True
         else:
             loop = asyncio.get_running_loop()
@@ -381,7 +435,7 @@ class Poller:
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
                     loop.call_soon_threadsafe(_resolve, written, result)
 
-            self.log.inbox_store(entries, done)
+            log.inbox_store(entries, done)
             ok = await written
         self._durability(ok)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from bot.matcher import Match, Matcher, Outcome, detect_language
 from bot.terms import Analysis, TermKind, plain_text
-from bot.text import fold, has_cjk
+from bot.text import fold, says
 
 DEFAULT_MEMORY_SECONDS = 600.0
 DEFAULT_MAX_CONVERSATIONS = 10_000
@@ -103,17 +103,16 @@ class Conversation:
         names = self.matcher.place_names
         earlier = self._turns[-2].places - zone if len(self._turns) >= 2 else frozenset()
         candidates: list[str] = []
-        comparing = analysis.concept_names & self.matcher.fact_base.lexicon.follow_up.comparisons
-        against = (last.places - zone) - named
         cues = self.matcher.fact_base.lexicon.follow_up
+        comparing = analysis.concept_names & cues.comparisons
+        against = (last.places - zone) - named
         fact = self.matcher.fact_base.fact(last.fact_id)
         if (fact is not None and cues.why and not named and analysis.concept_names
                 and analysis.concept_names <= cues.why
                 and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons)):
             # "why?" after an answer that gives its own reason ("..., creating a favourable environment"): that one.
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
-        if named and against and any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text) or (has_cjk(c) and c in text)
-                                     for c in cues.comparatives):
+        if named and against and any(says(text, c) for c in cues.comparatives):
             # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
             match = self.matcher.match(f"{text} {' '.join(names[p] for p in sorted(against))}")
             if match.answered and match.fact is not None and named | against <= set(match.fact.entities):

@@ -22,7 +22,7 @@ from bot.clauses import Clause, is_yes_no, message_clauses
 from bot.knowledge import Fact, FactBase
 from bot.semantic import SemanticIndex, load_encoder, top_two
 from bot.terms import Analysis, Term, TermAnalyser, TermKind, plain_text
-from bot.text import fold, has_cjk
+from bot.text import fold, has_cjk, says
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|чем")  # "bigger than 100 km²?" is no claim to check
@@ -476,11 +476,8 @@ class Matcher:
     def _direction(self, text: str) -> int:
         """1 when a question compares upwards ("over", "bigger"), -1 downwards ("under"), 0 when neither or both."""
         yardstick = self.fact_base.lexicon.yardstick
-
-        def says(words: tuple[str, ...]) -> bool:
-            return any(w in text if has_cjk(w) else re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
-
-        more, less = says(yardstick.get("more", ())), says(yardstick.get("less", ()))
+        more = any(says(text, w) for w in yardstick.get("more", ()))
+        less = any(says(text, w) for w in yardstick.get("less", ()))
         return 1 if more and not less else -1 if less and not more else 0
 
     def score(self, analysis: Analysis) -> list[float]:

@@ -44,6 +44,13 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+def says(text: str, phrase: str) -> bool:
+    """True when folded `text` holds `phrase` as whole words (a Chinese phrase anywhere: it has no spaces)."""
+    if has_cjk(phrase):
+        return phrase in text
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
 def cjk_share(text: str) -> float:
     """The share of non-space characters that are Chinese."""
     letters = [c for c in text if not c.isspace()]

@@ -52,10 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="draft a knowledge folder from an English article",
                                description="Draft a knowledge folder from an English article: one fact per "
                                            "informative sentence (verbatim source, an answer and alternate "
-                                           "questions drafted from it), proper nouns as places (the most "
-                                           "mentioned one is the zone), article.toml with languages = [\"en\"], "
-                                           "English wording with the subject filled in, the generic lexicon in "
-                                           "force. The draft answers at once; curate it, then `check --strict`.")
+                                           "questions drafted from it), proper nouns as places (the subject, "
+                                           "e.g. a name ending in \"hub\" or \"zone\", is the zone), everyday "
+                                           "questions for the kinds of fact a sentence states, article.toml with "
+                                           "languages = [\"en\"], English wording with the subject filled "
+                                           "in, the generic lexicon in force. The draft answers at once; "
+                                           "curate it, then `check --strict`.")
     init.add_argument("article", type=Path, help="the article as plain UTF-8 text (a title line, then paragraphs)")
     init.add_argument("directory", type=Path, help="the knowledge folder to create (must not exist or be empty)")
     init.add_argument("--json", action="store_true", help="print what was drafted as JSON")

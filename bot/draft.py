@@ -3,8 +3,9 @@
 The draft is a working bot before any curation: one fact per informative sentence (the sentence is its verbatim
 source and, until a curator shortens it, its answer), alternate questions drafted from the sentence (an echo
 question for each figure, date and name in it: "The farm has how many solar panels?"), proper nouns proposed as
-places (the most mentioned one flagged `zone = true`: the article's subject), English wording with the subject
-filled in, and the generic lexicon in force. Pure text functions; `write_draft` writes the files.
+places (the subject flagged `zone = true`: a name ending in a facility word such as "hub", else the most mentioned),
+everyday questions for the kinds of fact a sentence states (`templates/attributes.en.toml`), English wording with
+the subject filled in, and the generic lexicon in force. Pure text functions; `write_draft` writes the files.
 """
 
 from __future__ import annotations
@@ -261,7 +262,8 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
-    """Proper nouns as places, most mentioned first; the article's subject is the most mentioned one."""
+    """Proper nouns as places, most mentioned first; the subject first of all: the first name ending in a facility
+    word ("... Logistics Hub"), else the most mentioned one."""
     counts: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
     position = 0

@@ -669,8 +669,15 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
-        yardstick={key: _lower(words) for key, words in data.get("yardstick", {}).items()},
+        yardstick=_load_yardstick(data.get("yardstick", {}), path),
     )
+
+
+def _load_yardstick(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[str, tuple[str, ...]]:
+    for key in table:
+        if key not in ("more", "less"):
+            raise KnowledgeError(path, "unknown key (allowed: more, less)", fact_id="[yardstick]", field_name=key)
+    return {key: _lower(tuple(words)) for key, words in table.items()}
 
 
 def _load_transliteration(table: Any, path: Path) -> dict[str, tuple[tuple[str, str], ...]]:

@@ -304,3 +304,12 @@ def test_a_transliteration_entry_must_pair_a_latin_spelling_with_letters(knowled
     with pytest.raises(KnowledgeError, match="Latin spelling and its letters") as error:
         load_fact_base(knowledge_copy)
     assert "transliteration" in str(error.value)
+
+
+def test_a_yardstick_key_other_than_more_or_less_fails_at_load(knowledge_copy):
+    (knowledge_copy / "lexicon.ru.toml").write_text(
+        (knowledge_copy / "lexicon.ru.toml").read_text(encoding="utf-8") + '\n[yardstick]\nmor = ["больше"]\n',
+        encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="allowed: more, less") as error:
+        load_fact_base(knowledge_copy)
+    assert "yardstick" in str(error.value) and "mor" in str(error.value)

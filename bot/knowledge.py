@@ -192,6 +192,9 @@ class FollowUpCues:
     comparatives: tuple[str, ...] = ()  # "bigger than": the last answer's place against the one named ("is it ...")
     why: frozenset[str] = frozenset()  # concepts of a bare "why?" (purpose)
     reasons: tuple[str, ...] = ()  # an answer holding one gives its own reason ("..., creating a favourable ...")
+    # concepts that pick from what was asked without saying what (which, how many, total): a question of only these
+    # inside a message asks about what the question before it asked ("how many countries, and which ones?")
+    selectors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -700,14 +703,14 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
         raise KnowledgeError(path, "section [follow_up] must be a table")
     def words(key: str) -> tuple[str, ...]:
         return _lower(_strings(table, key, path, "[follow_up]")) if key in table else ()
-    for key in ("comparisons", "why"):
+    for key in ("comparisons", "why", "selectors"):
         for concept in words(key):
             if concept not in concepts:
                 raise KnowledgeError(path, f"unknown concept '{concept}'; use a name from [concepts]",
                                      fact_id="[follow_up]", field_name=key)
     return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
                         frozenset(words("comparisons")), words("comparatives"), frozenset(words("why")),
-                        words("reasons"))
+                        words("reasons"), frozenset(words("selectors")))
 
 
 def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:

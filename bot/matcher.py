@@ -22,7 +22,7 @@ from bot.clauses import Clause, is_yes_no, message_clauses
 from bot.knowledge import Fact, FactBase
 from bot.semantic import SemanticIndex, load_encoder, top_two
 from bot.terms import Analysis, Term, TermAnalyser, TermKind, plain_text
-from bot.text import fold, has_cjk, says
+from bot.text import fold, has_cjk, phrase_pattern, says
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|чем")  # "bigger than 100 km²?" is no claim to check
@@ -271,6 +271,9 @@ class Matcher:
         kind = terms.small_talk_of_plain(plain, question)
         if kind is not None:
             return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
+        kind = terms.small_talk_within(plain)
+        if kind is not None:
+            return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
         rest, greeting = terms.split_greeting(plain)
         if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
             return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
@@ -306,30 +309,53 @@ class Matcher:
         return units
 
     def _match_units(self, units: list[str], language: str) -> list[Match]:
-        """Match each question of a message; one that names no place may mean the place the one before it named
-        ("what's the population of Horgos and how big is it?"), if that gives an answer."""
+        """Match each question of a message. One that names only a place, or only picks ("which ones?", "total?"),
+        asks what the question before it asked; one that names no place may mean the place the one before it named
+        or answered about ("what's the population of Horgos and how big is it?"), if that gives an answer."""
         matches: list[Match] = []
         places: list[str] = []
         for unit in units:
             analysis = self.analyser.analyse_folded(unit)
             named = analysis.places - self._zone_places
             match = self._match_text(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
-            if match.reason == _FRAGMENT and named and places and matches and matches[-1].answered:
-                # "kashgar area size? and horgos?": the question before, about this place.
-                before = matches[-1].question
-                for name in (n for p in places for n in self.fact_base.lexicon.place(p).all_names()):
-                    before = re.sub(rf"(?<![^\W_]){re.escape(name)}(?![^\W_])", " ", before)
-                before = re.sub(r"\d[\d.,]*", " ", before)  # "kashgar 28.48? whats horgos": its figure is no clue
-                match = self._match_text(unit, f"{before} {unit}", language, question_mark=True)
-            if not named and places:
-                names = " ".join(self.place_names[p] for p in places)
-                carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
-                if carried.answered:
-                    match = carried
-            elif named:
+            before = matches[-1] if matches and matches[-1].answered else None
+            picks = self._only_picks(analysis)
+            if before is not None and ((match.reason == _FRAGMENT and named and places) or picks):
+                # "kashgar area size? and horgos?", "how many countries, and which ones?": the question before.
+                carried = self._match_text(unit, f"{self._without(places, before.question)} {unit}",
+                                           language, question_mark=True)
+                if not picks or carried.refused or (carried.answered and carried.fact != before.fact):
+                    match = carried  # "…, and which is the largest?" asks about the areas the answer before named
+            if named:
                 places = sorted(named)
+            elif not picks:
+                subject = before.fact.subject if before is not None and before.fact is not None else None
+                carry = places or ([subject] if subject and self._leans(unit) else [])
+                if carry:
+                    names = " ".join(self.place_names[p] for p in carry)
+                    carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
+                    if carried.answered:
+                        match = carried
             matches.append(match)
         return matches
+
+    def _only_picks(self, analysis: Analysis) -> bool:
+        """Only selector concepts (which, how many, total): nothing of what is picked from."""
+        selectors = self.fact_base.lexicon.follow_up.selectors
+        says_more = analysis.places or analysis.unknown or analysis.outside or analysis.oov
+        return bool(analysis.terms) and not says_more and all(
+            t.kind is TermKind.CONCEPT and t.value in selectors for t in analysis.terms)
+
+    def _leans(self, unit: str) -> bool:
+        """A pronoun stands for what was answered before ("whats the smallest area, how big is it")."""
+        cues = self.fact_base.lexicon.follow_up
+        return any(word in cues.pronouns for word in unit.split()) or any(cue in unit for cue in cues.cjk)
+
+    def _without(self, places: list[str], question: str) -> str:
+        """The question without the places named and without its figures."""
+        for name in (n for p in places for n in self.fact_base.lexicon.place(p).all_names()):
+            question = phrase_pattern(name).sub(" ", question)
+        return re.sub(r"\d[\d.,]*", " ", question)  # "kashgar 28.48? whats horgos": its figure is no clue
 
     def _has_content(self, text: str) -> bool:
         analysis = self.analyser.analyse_folded(text)

@@ -366,6 +366,22 @@ class TermAnalyser:
         words = _WORD.findall(text)
         return all(w in self._small_talk_words or self._is_stopword(w) for w in words)
 
+    def small_talk_within(self, text: str) -> str | None:
+        """The kind of a message that is small talk through and through ("thx mate that helped", "see ya later"):
+        small-talk phrases with nothing but stopwords around them; the first phrase's kind. Text is plain."""
+        words = text.split()
+        covered = [False] * len(words)
+        found: list[tuple[int, str]] = []
+        for size in range(min(8, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                kind = self._small_talk.get(" ".join(words[start:start + size]))
+                if kind is not None and not any(covered[start:start + size]):
+                    covered[start:start + size] = [True] * size
+                    found.append((start, kind))
+        if not found or not all(c or self._is_stopword(w) for w, c in zip(words, covered, strict=True)):
+            return None
+        return min(found)[1]
+
     def _is_stopword(self, word: str) -> bool:
         term = self._words.get(word)
         return term is not None and term.kind is TermKind.STOP

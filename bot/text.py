@@ -44,11 +44,16 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """`phrase` as whole words, or anywhere if it is Chinese (Chinese has no spaces between words)."""
+    if has_cjk(phrase):
+        return re.compile(re.escape(phrase))
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
+
+
 def says(text: str, phrase: str) -> bool:
     """True when folded `text` holds `phrase` as whole words (a Chinese phrase anywhere: it has no spaces)."""
-    if has_cjk(phrase):
-        return phrase in text
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+    return phrase_pattern(phrase).search(text) is not None
 
 
 def cjk_share(text: str) -> float:

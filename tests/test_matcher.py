@@ -219,6 +219,34 @@ def test_two_questions_in_one_message_are_both_answered_in_order(matcher):
     assert [part.fact.id for part in match.parts] == ["total_area", "establishment_date"]
 
 
+def test_a_question_that_only_picks_asks_about_what_the_one_before_it_asked(matcher):
+    match = matcher.match("how many countries does it connect and which ones")
+    assert [p.outcome for p in match.parts] == [Outcome.ANSWER, Outcome.NO_MATCH]
+    assert "names" in match.parts[1].reason  # which countries: the article gives only their number
+    match = matcher.match("kashgar size? horgos size? total?")
+    assert [p.fact.id for p in match.parts] == ["kashgar_area", "horgos_area", "total_area"]
+
+
+def test_a_pick_already_answered_by_the_question_before_stands_on_its_own(matcher):
+    match = matcher.match("what are the areas of the zone and which is the biggest")
+    assert [p.fact.id for p in match.parts] == ["three_areas", "largest_area"]
+
+
+def test_it_in_a_second_question_is_the_place_the_first_answer_was_about(matcher):
+    match = matcher.match("whats the smallest area, how big is it")
+    assert [p.fact.id for p in match.parts] == ["smallest_area", "horgos_area"]
+    match = matcher.match("喀什片区多少平方公里，霍尔果斯呢")
+    assert [p.fact.id for p in match.parts] == ["kashgar_area", "horgos_area"]
+
+
+def test_a_message_of_small_talk_and_filler_words_is_small_talk(matcher):
+    for message, kind in [("thx mate that helped", "thanks"), ("see ya later", "goodbye"),
+                          ("what kind of questions can i ask you", "about_bot")]:
+        match = matcher.match(message)
+        assert (match.outcome, match.small_talk) == (Outcome.SMALL_TALK, kind), message
+    assert matcher.match("thanks! and how big is horgos?").fact.id == "horgos_area"
+
+
 def test_a_part_the_article_does_not_answer_is_kept_as_a_refusal_beside_the_answer(matcher):
     match = matcher.match("what's the population of Horgos and how big is it?")
     assert match.answered and match.fact.id == "horgos_area"

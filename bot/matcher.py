@@ -197,6 +197,7 @@ class Matcher:
         self._required: list[set[Term]] = []
         self._key_numbers: list[set[Term]] = []
         self._answer_numbers: list[set[str]] = []
+        self._stated_numbers: list[set[str]] = []
         zone_terms = {Term(TermKind.PLACE, p) for p in self._zone_places}
         for fact in facts:
             weights: dict[Term, float] = {}
@@ -223,7 +224,13 @@ class Matcher:
             for entity in fact.entities:
                 weights[Term(TermKind.PLACE, entity)] = 1.0
             self._key_numbers.append({c for c, w in weights.items() if w == 1.0 and c.kind is TermKind.NUMBER})
-            self._answer_numbers.append({c.value for c in answer_terms if c.kind is TermKind.NUMBER})
+            numbers = {c.value for c in answer_terms if c.kind is TermKind.NUMBER}
+            self._answer_numbers.append(numbers)
+            # The figures the article states, not the answer's conversions ("about 69.4 square miles"): a yardstick
+            # question ("is it over 150 km²?") is weighed against these.
+            quoted = {c.value for source in fact.sources for c in self.analyser.analyse(source, correct=False).terms
+                      if c.kind is TermKind.NUMBER}
+            self._stated_numbers.append(numbers & quoted or numbers)
             self._weights.append(weights)
         self._entities = [frozenset(fact.entities) for fact in facts]
         self._subjects = [fact.subject for fact in facts]
@@ -479,7 +486,7 @@ class Matcher:
         direction = self._direction(text)
         if direction:
             figures = _figures(t.value for t in analysis.numbers)
-            stated = _figures(self._answer_numbers[index])
+            stated = _figures(self._stated_numbers[index])
             if len(figures) == 1 and len(stated) == 1 and figures[0] != stated[0]:
                 # "is it over 150 km²?": 179.66 is; "is Horgos under 10 km²?": 16.58 is not.
                 return Verdict.YES if (stated[0] > figures[0]) == (direction > 0) else Verdict.NO

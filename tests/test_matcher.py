@@ -391,3 +391,4 @@ def test_a_figure_compared_with_the_stated_one_is_answered_yes_or_no_by_comparin
 def test_asking_for_help_around_a_question_is_no_question_of_its_own(matcher, message):
     match = matcher.match(message)
     assert match.fact.id == "horgos_area" and not match.parts
+

@@ -112,6 +112,12 @@ class Conversation:
                 and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons)):
             # "why?" after an answer that gives its own reason ("..., creating a favourable environment"): that one.
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
+        if self.matcher.only_picks(analysis):
+            # "which ones?", "how many then?": what was last asked, picked from; refused if the article says not.
+            match = self.matcher.match(f"{last.question} {text}")
+            if match.refused or (match.answered and match.fact is not None and match.fact.id != last.fact_id):
+                return replace(match, question=message, language=detect_language(message), follow_up=True,
+                               parts=())
         if named and against and any(says(text, c) for c in cues.comparatives):
             # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
             match = self.matcher.match(f"{text} {' '.join(names[p] for p in sorted(against))}")

@@ -143,6 +143,7 @@ DEFAULT_THRESHOLDS = Thresholds()
 # it with the `too_long` notice instead of a match.
 MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
+_SIZE = Term(TermKind.CONCEPT, "area")  # the generic lexicon's concept for a size ("how much land")
 
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]
 
@@ -326,7 +327,7 @@ class Matcher:
             named = analysis.places - self._zone_places
             match = self._match_text(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
-            picks = self._only_picks(analysis)
+            picks = self.only_picks(analysis)
             if before is not None and ((match.reason == _FRAGMENT and named and places) or picks):
                 # "kashgar area size? and horgos?", "how many countries, and which ones?": the question before.
                 carried = self._match_text(unit, f"{self._without(places, before.question)} {unit}",
@@ -346,7 +347,7 @@ class Matcher:
             matches.append(match)
         return matches
 
-    def _only_picks(self, analysis: Analysis) -> bool:
+    def only_picks(self, analysis: Analysis) -> bool:
         """Only selector concepts (which, how many, total): nothing of what is picked from."""
         selectors = self.fact_base.lexicon.follow_up.selectors
         says_more = analysis.places or analysis.unknown or analysis.outside or analysis.oov
@@ -384,6 +385,11 @@ class Matcher:
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
         membership = self._membership is not None and self._membership in query
+        if membership and specific and not yes_no and not analysis.outside and _SIZE in query:
+            # "how much land does the Urumqi part of the zone take up": a size asked of a part, not a membership
+            analysis.terms = [t for t in analysis.terms if t != self._membership]
+            query.discard(self._membership)
+            membership = False
         if analysis.outside and not (membership and not analysis.unknown):
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")

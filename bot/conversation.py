@@ -114,7 +114,7 @@ class Conversation:
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
         if self.matcher.only_picks(analysis):
             # "which ones?", "how many then?": what was last asked, picked from; refused if the article says not.
-            match = self.matcher.match(f"{last.question} {text}")
+            match = self.matcher.match(f"{text} {last.question}")  # in this order, "а какие" is not cut off at "а"
             if match.refused or (match.answered and match.fact is not None and match.fact.id != last.fact_id):
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())

@@ -123,3 +123,12 @@ def test_a_follow_up_after_the_largest_area_asks_about_that_area(matcher):
 def test_a_bare_why_after_an_answer_that_gives_its_reason_is_that_answer(matcher):
     assert replies(Conversation(matcher), "what are banks supposed to do in the FTZ", "why?") == [
         "bank_infrastructure_support", "bank_infrastructure_support"]
+
+
+@pytest.mark.parametrize(("first", "follow_up"), [("how many countries does it connect?", "which ones?"),
+                                                  ("сколько стран связывает зона?", "а какие?")])
+def test_a_follow_up_that_only_picks_is_refused_when_the_article_gives_only_a_number(matcher, first, follow_up):
+    conversation = Conversation(matcher)
+    assert conversation.reply(first).fact.id == "strategic_location"
+    match = conversation.reply(follow_up)
+    assert match.refused and "names" in match.reason

@@ -51,6 +51,9 @@ _NOT_NAMES = frozenset({"The", "A", "An", "It", "Its", "This", "That", "These", 
                         *(m.title() for m in _MONTHS)})
 _ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|Co|Inc|Ltd|Jr|Sr|vs|etc|e\.g|i\.e|U\.S|U\.K)\.$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# Where a long sentence divides into parts a question may ask about alone: punctuation and clause openers.
+_PART_BREAK = re.compile(r"\s*(?:[,;:]\s|[()\"“”]|\s[-—–]\s)\s*|\s+(?=(?:while|although|though|whereas|which|who|"
+                         r"with|adding|after|because|but|once|noting|warning|according to)\b)")
 _PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "nearby", "from", "to", "of", "across", "around", "outside",
                                  "inside"})
 
@@ -83,10 +86,11 @@ class Attribute:
     questions: tuple[str, ...]
     concept: tuple[str, ...]
     answer_kind: bool  # a question asking for it is refused by a fact that does not state it
+    names: bool = False  # shown by any name in the sentence other than the subject's (who did it, who said it)
 
-    def shown_in(self, sentence: str) -> bool:
+    def shown_in(self, sentence: str, named: bool = False) -> bool:
         folded = sentence.lower()
-        return bool(self.pattern and self.pattern.search(sentence)) or any(
+        return (self.names and named) or bool(self.pattern and self.pattern.search(sentence)) or any(
             re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", folded) for word in self.evidence)
 
 
@@ -101,7 +105,7 @@ def load_attributes() -> tuple[Attribute, ...]:
     return tuple(Attribute(entry["name"], tuple(entry.get("evidence", ())),
                            re.compile(entry["pattern"], re.IGNORECASE) if "pattern" in entry else None,
                            tuple(entry.get("questions", ())), tuple(entry.get("concept", ())),
-                           bool(entry.get("answer_kind", False)))
+                           bool(entry.get("answer_kind", False)), bool(entry.get("names", False)))
                  for entry in data.get("attribute", []))
 
 
@@ -231,7 +235,7 @@ def draft(text: str) -> Draft:
                 entities.insert(0, zone.id)
             questions = draft_questions(sentence, keywords)
             for attribute in attributes:
-                if attribute.shown_in(sentence):
+                if attribute.shown_in(sentence, named=len(entities) > 1):
                     questions += [q for q in attribute.questions if q not in questions]
                     if attribute.concept:
                         result.concepts[attribute.name] = list(attribute.concept)
@@ -381,10 +385,18 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
             question = f"{prefix} {word}?" if prefix else None
         if question:
             questions.append(_capitalise(" ".join(question.split())))
+    questions += [part for part in sentence_parts(body) if part != body]
     if keywords:
         questions.append("What about " + " ".join(keywords[:4]) + "?")
     questions.append(_capitalise(body) + "?")  # the sentence as a yes/no question: every word of it counts
     return list(dict.fromkeys(q for q in questions if len(q) > 3))
+
+
+def sentence_parts(sentence: str) -> list[str]:
+    """The clauses of a long sentence that say something alone (three words or more), each a question of its own:
+    a short question is nearer one part than the whole sentence."""
+    parts = [" ".join(p.split()).strip(" .,;:") for p in _PART_BREAK.split(sentence) if p]
+    return [_capitalise(p) for p in parts if len(_WORD.findall(p)) >= 3]
 
 
 def _noun_after(text: str) -> str:

@@ -121,6 +121,7 @@ class Draft:
     ignore_generic: list[str] = field(default_factory=list)
     concepts: dict[str, list[str]] = field(default_factory=dict)  # the kinds of fact the article states
     answer_kinds: list[str] = field(default_factory=list)  # concepts only a fact stating them answers
+    thresholds: dict[str, float] = field(default_factory=dict)  # the matcher numbers a draft needs
 
 
 # --- reading the article ----------------------------------------------------------------------------------------
@@ -243,6 +244,7 @@ def draft(text: str) -> Draft:
                         result.answer_kinds.append(attribute.name)
             result.facts.append(DraftFact(fact_id, topic_id, sentence, entities, questions, keywords))
     result.ignore_generic = _generic_refusals_in(text)
+    result.thresholds = dict(_attribute_data().get("thresholds", {}))
     return result
 
 
@@ -476,7 +478,10 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
     if result.ignore_generic:
         lexicon += ["# Generic \"not covered\" words this article does speak of: not refused here.",
                     f"ignore_generic = {_list(result.ignore_generic)}", ""]
-    if result.concepts:  # a table: after every top-level key
+    if result.thresholds:  # a table: after every top-level key
+        lexicon += ["# The matcher's numbers for a draft (bot/templates/attributes.en.toml): drop them once curated.",
+                    "[thresholds]"] + [f"{name} = {value}" for name, value in result.thresholds.items()] + [""]
+    if result.concepts:
         lexicon += ["# Kinds of fact the article states (bot/templates/attributes.en.toml): synonyms, never refused.",
                     "[concepts]"] + [f"{name} = {_list(words)}" for name, words in result.concepts.items()] + [""]
     for place in result.places:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
@@ -144,6 +144,14 @@ DEFAULT_THRESHOLDS = Thresholds()
 MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
 
+def with_overrides(thresholds: Thresholds, overrides: Mapping[str, float]) -> Thresholds:
+    """`thresholds` with a folder's `[thresholds]` numbers in place (an integer field stays an integer)."""
+    unknown = sorted(set(overrides) - {f.name for f in fields(Thresholds)})
+    if unknown:
+        raise ValueError(f"[thresholds] {unknown[0]}: no such matcher threshold (see bot.matcher.Thresholds)")
+    return replace(thresholds, **{name: type(getattr(thresholds, name))(value) for name, value in overrides.items()})
+
+
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]
 
 
@@ -163,7 +171,7 @@ class Matcher:
                  analyser: TermAnalyser | None = None, *,
                  semantic: SemanticLoader | None = load_semantic_index):
         self.fact_base = fact_base
-        self.thresholds = thresholds
+        self.thresholds = with_overrides(thresholds, fact_base.lexicon.thresholds)
         self.analyser = analyser if analyser is not None else TermAnalyser(fact_base)
         self._semantic_loader = semantic
         self._semantic: SemanticIndex | None = None

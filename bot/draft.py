@@ -244,8 +244,35 @@ def draft(text: str) -> Draft:
                         result.answer_kinds.append(attribute.name)
             result.facts.append(DraftFact(fact_id, topic_id, sentence, entities, questions, keywords))
     result.ignore_generic = _generic_refusals_in(text)
+    taken = {word for words in result.concepts.values() for word in words}
+    for name, words in synonyms_in(text, taken).items():
+        result.concepts.setdefault(name, words)
     result.thresholds = dict(_attribute_data().get("thresholds", {}))
     return result
+
+
+def synonyms_in(text: str, taken: set[str]) -> dict[str, list[str]]:
+    """The groups of `templates/synonyms.en.toml` the article uses a word of, as concepts named after their first
+    word, without words the generic lexicon or an earlier concept (`taken`) already gives a meaning."""
+    folded = " ".join(re.findall(r"[a-z0-9-]+", text.lower()))
+    known = _generic_words() | taken
+    concepts: dict[str, list[str]] = {}
+    for group in tomllib.loads((TEMPLATES / "synonyms.en.toml").read_text(encoding="utf-8")).get("groups", []):
+        if not any(re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", folded) for word in group):
+            continue
+        words = [w for w in group if w not in known]
+        if len(words) >= 2:
+            concepts[f"same_{_slug(group[0])}"] = words  # a name no generic concept has
+            known |= set(words)
+    return concepts
+
+
+@functools.cache
+def _generic_words() -> frozenset[str]:
+    """Words the generic lexicon's concepts and stopwords already give a meaning."""
+    data = tomllib.loads(GENERIC_LEXICON.read_text(encoding="utf-8"))
+    sections = [*data.get("concepts", {}).values(), *data.get("stopwords", {}).values()]
+    return frozenset(word.lower() for words in sections for word in words)
 
 
 def _unique(base: str, used: set[str]) -> str:

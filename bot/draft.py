@@ -2,10 +2,12 @@
 
 The draft is a working bot before any curation: one fact per informative sentence (the sentence is its verbatim
 source and, until a curator shortens it, its answer), alternate questions drafted from the sentence (an echo
-question for each figure, date and name in it: "The farm has how many solar panels?"), proper nouns proposed as
-places (the subject flagged `zone = true`: a name ending in a facility word such as "hub", else the most mentioned),
-everyday questions for the kinds of fact a sentence states (`templates/attributes.en.toml`), English wording with
-the subject filled in, and the generic lexicon in force. Pure text functions; `write_draft` writes the files.
+question for each figure, date and name in it: "The farm has how many solar panels?", and each of its clauses),
+proper nouns proposed as places (the subject flagged `zone = true`: a name ending in a facility word such as "hub",
+else the most mentioned; organisations also by their initials), everyday questions for the kinds of fact a sentence
+states (`templates/attributes.en.toml`), everyday synonyms of the article's words (`templates/synonyms.en.toml`),
+the matcher numbers a draft needs, English wording with the subject filled in, and the generic lexicon in force.
+Pure text functions; `write_draft` writes the files.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def test_an_uncurated_draft_stays_at_its_first_figure_on_questions_written_blind
     have since been read (no longer blind), and the figures reached are held as floors."""
     fact_base = load_fact_base(drafted)
     report = evaluate_file(Matcher(fact_base), BLIND_SET, {f.id for f in fact_base.facts})
-    assert report.answerable_accuracy >= 0.7 and report.refusal_accuracy >= 0.83
+    assert report.answerable_accuracy >= 0.7 and report.refusal_accuracy >= 0.91
 
 
 def test_a_drafted_fact_answers_the_everyday_words_for_what_its_sentence_states(drafted: Path):
@@ -166,3 +166,11 @@ def test_a_long_sentence_is_asked_clause_by_clause_and_an_organisation_by_its_in
     assert acronym("Industrial Development Corporation") == "idc" and acronym("Westmark Energy Board") == ""
     names = {n for p in draft((ARTICLES / "nakonde.txt").read_text(encoding="utf-8")).places for n in p.names}
     assert {"idc", "zda"} <= names
+
+
+def test_who_and_how_many_are_refused_by_a_fact_naming_nobody_and_stating_no_figure(drafted: Path):
+    matcher = Matcher(load_fact_base(drafted), semantic=None)
+    made = matcher.match("Which company made the solar panels?")  # a "did you mean" offers only facts naming someone
+    assert made.outcome is Outcome.NO_MATCH and "no agent" in (made.reason or "")
+    assert "no count" in (matcher.match("how many sheep graze between the panels").reason or "")
+    assert matcher.match("who buys the electricity").fact.id == "electricity_sold_westmark"

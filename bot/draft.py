@@ -121,6 +121,7 @@ class Draft:
     facts: list[DraftFact] = field(default_factory=list)
     places: list[DraftPlace] = field(default_factory=list)
     ignore_generic: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # people's titles the article never uses: asked for, refused
     concepts: dict[str, list[str]] = field(default_factory=dict)  # the kinds of fact the article states
     answer_kinds: list[str] = field(default_factory=list)  # concepts only a fact stating them answers
     thresholds: dict[str, float] = field(default_factory=dict)  # the matcher numbers a draft needs
@@ -249,6 +250,8 @@ def draft(text: str) -> Draft:
     taken = {word for words in result.concepts.values() for word in words}
     for name, words in synonyms_in(text, taken).items():
         result.concepts.setdefault(name, words)
+    meant = {word for words in result.concepts.values() for word in words}
+    result.refused = [title for title in titles_not_in(text) if title not in meant]
     result.thresholds = dict(_attribute_data().get("thresholds", {}))
     return result
 
@@ -342,7 +345,7 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
             names += [n.lower() for n in ranked[1:] if " " not in n and n.lower() in name.lower().split()]
             if name.split()[-1].lower() in heads:
                 names.append(name.split()[-1].lower())
-        if name.split()[-1].lower() in heads | _organisation_heads() and acronym(name):
+        if name.split()[-1].lower() in heads | _organisation_heads() | _initials_heads() and acronym(name):
             names.append(acronym(name))  # "IDC": an organisation or facility, not a person ("Dana Okafor")
         names = [n for n in dict.fromkeys(names) if not any(n in p.names for p in places)]
         if names:
@@ -433,6 +436,7 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
             question = f"{prefix} {word}?" if prefix else None
         if question:
             questions.append(_capitalise(" ".join(question.split())))
+    questions += [q for _, name in proper_nouns(body) for q in name_questions(name)]
     for match in re.finditer(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\s+(?=[a-z])", body, re.IGNORECASE):
         noun = _noun_after(body[match.end():])  # "three manufacturers" is a figure too
         if noun:
@@ -442,6 +446,28 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
         questions.append("What about " + " ".join(keywords[:4]) + "?")
     questions.append(_capitalise(body) + "?")  # the sentence as a yes/no question: every word of it counts
     return list(dict.fromkeys(q for q in questions if len(q) > 3))
+
+
+def name_questions(name: str) -> list[str]:
+    """What a name answers in everyday words, which the name itself hides from the matcher: "Who is the transport
+    minister?" for "Transport Minister Olena Varga", "Which bank?" for "Coastal Development Bank"."""
+    words = name.split()
+    titled = [i for i, word in enumerate(words[:-1]) if word.lower() in _person_titles()]  # a title, then a name
+    questions = [f"Who is the {' '.join(words[:titled[-1] + 1]).lower()}?"] if titled else []
+    head = words[-1].lower()
+    if len(words) >= 2 and head in _organisation_heads():
+        questions.append(f"Which {head}?")
+    return questions
+
+
+@functools.cache
+def _initials_heads() -> frozenset[str]:
+    return frozenset(word.lower() for word in _attribute_data().get("initials_heads", []))
+
+
+@functools.cache
+def _person_titles() -> frozenset[str]:
+    return frozenset(word.lower() for word in _attribute_data().get("person_titles", []))
 
 
 def sentence_parts(sentence: str) -> list[str]:
@@ -465,6 +491,16 @@ def _noun_after(text: str) -> str:
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def titles_not_in(text: str) -> list[str]:
+    """The people's titles of `person_titles` the article never uses (by stem): it names no such person, so "who
+    is the CEO?" is refused instead of answered with the sentence that names the company."""
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english").stemWord
+    stems = {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+    return sorted(title for title in _person_titles() if stem(title) not in stems)
 
 
 def _generic_refusals_in(text: str) -> list[str]:
@@ -528,7 +564,10 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
     if result.ignore_generic:
         lexicon += ["# Generic \"not covered\" words this article does speak of: not refused here.",
                     f"ignore_generic = {_list(result.ignore_generic)}", ""]
-    if result.thresholds:  # a table: after every top-level key
+    if result.refused:  # a table: after every top-level key
+        lexicon += ["# People's titles the article never uses (bot/templates/attributes.en.toml): a question about one "
+                    "is refused.", "[unknown_attributes]", f"en = {_list(result.refused)}", ""]
+    if result.thresholds:
         lexicon += ["# The matcher's numbers for a draft (bot/templates/attributes.en.toml): drop them once curated.",
                     "[thresholds]"] + [f"{name} = {value}" for name, value in result.thresholds.items()] + [""]
     if result.concepts:

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.draft import acronym, draft, draft_questions, proper_nouns, sentence_parts, split_sentences, write_draft
+from bot.draft import (
+    acronym,
+    draft,
+    draft_questions,
+    name_questions,
+    proper_nouns,
+    sentence_parts,
+    split_sentences,
+    titles_not_in,
+    write_draft,
+)
 from bot.evaluation import LabelledQuestion, evaluate, evaluate_file
 from bot.knowledge import article_sha256, load_fact_base
 from bot.matcher import Matcher, Outcome
@@ -174,3 +184,10 @@ def test_who_and_how_many_are_refused_by_a_fact_naming_nobody_and_stating_no_fig
     assert made.outcome is Outcome.NO_MATCH and "no agent" in (made.reason or "")
     assert "no count" in (matcher.match("how many sheep graze between the panels").reason or "")
     assert matcher.match("who buys the electricity").fact.id == "electricity_sold_westmark"
+
+
+def test_a_title_or_an_organisation_in_a_name_is_asked_for_and_a_title_the_article_never_uses_is_refused():
+    assert name_questions("Commerce Minister Chipoka Mulenga") == ["Who is the commerce minister?"]
+    assert name_questions("Coastal Development Bank") == ["Which bank?"] and name_questions("Dana Okafor") == []
+    titles = titles_not_in((SOLAR / "article.txt").read_text(encoding="utf-8"))
+    assert "ceo" in titles and "executive" not in titles  # "Heliotrope Energy's chief executive"

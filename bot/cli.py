@@ -52,9 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="draft a knowledge folder from an English article",
                                description="Draft a knowledge folder from an English article: one fact per "
                                            "informative sentence (verbatim source, an answer and alternate "
-                                           "questions drafted from it), proper nouns as places (the subject, "
+                                           "questions drafted from it, each clause one of them), proper nouns "
+                                           "as places (organisations also by their initials; the subject, "
                                            "e.g. a name ending in \"hub\" or \"zone\", is the zone), everyday "
-                                           "questions for the kinds of fact a sentence states, article.toml with "
+                                           "questions for the kinds of fact a sentence states, everyday "
+                                           "synonyms of its words, a draft's matcher numbers, article.toml with "
                                            "languages = [\"en\"], English wording with the subject filled "
                                            "in, the generic lexicon in force. The draft answers at once; "
                                            "curate it, then `check --strict`.")

@@ -2,10 +2,12 @@
 
 The draft is a working bot before any curation: one fact per informative sentence (the sentence is its verbatim
 source and, until a curator shortens it, its answer), alternate questions drafted from the sentence (an echo
-question for each figure, date and name in it: "The farm has how many solar panels?"), proper nouns proposed as
-places (the subject flagged `zone = true`: a name ending in a facility word such as "hub", else the most mentioned),
-everyday questions for the kinds of fact a sentence states (`templates/attributes.en.toml`), English wording with
-the subject filled in, and the generic lexicon in force. Pure text functions; `write_draft` writes the files.
+question for each figure, date and name in it: "The farm has how many solar panels?", and each of its clauses),
+proper nouns proposed as places (the subject flagged `zone = true`: a name ending in a facility word such as "hub",
+else the most mentioned; organisations also by their initials), everyday questions for the kinds of fact a sentence
+states (`templates/attributes.en.toml`), everyday synonyms of the article's words (`templates/synonyms.en.toml`),
+the matcher numbers a draft needs, English wording with the subject filled in, and the generic lexicon in force.
+Pure text functions; `write_draft` writes the files.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ _NOT_NAMES = frozenset({"The", "A", "An", "It", "Its", "This", "That", "These", 
                         *(m.title() for m in _MONTHS)})
 _ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|Co|Inc|Ltd|Jr|Sr|vs|etc|e\.g|i\.e|U\.S|U\.K)\.$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# Where a long sentence divides into parts a question may ask about alone: punctuation and clause openers.
+_PART_BREAK = re.compile(r"\s*(?:[,;:]\s|[()\"“”]|\s[-—–]\s)\s*|\s+(?=(?:while|although|though|whereas|which|who|"
+                         r"with|adding|after|because|but|once|noting|warning|according to)\b)")
 _PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "nearby", "from", "to", "of", "across", "around", "outside",
                                  "inside"})
 
@@ -83,10 +88,11 @@ class Attribute:
     questions: tuple[str, ...]
     concept: tuple[str, ...]
     answer_kind: bool  # a question asking for it is refused by a fact that does not state it
+    names: bool = False  # shown by any name in the sentence other than the subject's (who did it, who said it)
 
-    def shown_in(self, sentence: str) -> bool:
+    def shown_in(self, sentence: str, named: bool = False) -> bool:
         folded = sentence.lower()
-        return bool(self.pattern and self.pattern.search(sentence)) or any(
+        return (self.names and named) or bool(self.pattern and self.pattern.search(sentence)) or any(
             re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", folded) for word in self.evidence)
 
 
@@ -101,7 +107,7 @@ def load_attributes() -> tuple[Attribute, ...]:
     return tuple(Attribute(entry["name"], tuple(entry.get("evidence", ())),
                            re.compile(entry["pattern"], re.IGNORECASE) if "pattern" in entry else None,
                            tuple(entry.get("questions", ())), tuple(entry.get("concept", ())),
-                           bool(entry.get("answer_kind", False)))
+                           bool(entry.get("answer_kind", False)), bool(entry.get("names", False)))
                  for entry in data.get("attribute", []))
 
 
@@ -115,8 +121,10 @@ class Draft:
     facts: list[DraftFact] = field(default_factory=list)
     places: list[DraftPlace] = field(default_factory=list)
     ignore_generic: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # people's titles the article never uses: asked for, refused
     concepts: dict[str, list[str]] = field(default_factory=dict)  # the kinds of fact the article states
     answer_kinds: list[str] = field(default_factory=list)  # concepts only a fact stating them answers
+    thresholds: dict[str, float] = field(default_factory=dict)  # the matcher numbers a draft needs
 
 
 # --- reading the article ----------------------------------------------------------------------------------------
@@ -208,7 +216,7 @@ def draft(text: str) -> Draft:
     date = _parse_date(date_match.group(0)) if date_match else None
     places, subject = _draft_places(body, title)
     result = Draft(title=title, date=date or dt.date.today(), publisher_line=title, subject=subject,
-                   places=places)
+                   places=places, answer_kinds=list(_attribute_data().get("answer_kinds", [])))
     names = {name: p for p in places for name in p.names}
     zone = next(p for p in places if p.zone)
     used_ids: set[str] = set()
@@ -231,7 +239,7 @@ def draft(text: str) -> Draft:
                 entities.insert(0, zone.id)
             questions = draft_questions(sentence, keywords)
             for attribute in attributes:
-                if attribute.shown_in(sentence):
+                if attribute.shown_in(sentence, named=len(entities) > 1):
                     questions += [q for q in attribute.questions if q not in questions]
                     if attribute.concept:
                         result.concepts[attribute.name] = list(attribute.concept)
@@ -239,7 +247,37 @@ def draft(text: str) -> Draft:
                         result.answer_kinds.append(attribute.name)
             result.facts.append(DraftFact(fact_id, topic_id, sentence, entities, questions, keywords))
     result.ignore_generic = _generic_refusals_in(text)
+    taken = {word for words in result.concepts.values() for word in words}
+    for name, words in synonyms_in(text, taken).items():
+        result.concepts.setdefault(name, words)
+    meant = {word for words in result.concepts.values() for word in words}
+    result.refused = [title for title in titles_not_in(text) if title not in meant]
+    result.thresholds = dict(_attribute_data().get("thresholds", {}))
     return result
+
+
+def synonyms_in(text: str, taken: set[str]) -> dict[str, list[str]]:
+    """The groups of `templates/synonyms.en.toml` the article uses a word of, as concepts named after their first
+    word, without words the generic lexicon or an earlier concept (`taken`) already gives a meaning."""
+    folded = " ".join(re.findall(r"[a-z0-9-]+", text.lower()))
+    known = _generic_words() | taken
+    concepts: dict[str, list[str]] = {}
+    for group in tomllib.loads((TEMPLATES / "synonyms.en.toml").read_text(encoding="utf-8")).get("groups", []):
+        if not any(re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", folded) for word in group):
+            continue
+        words = [w for w in group if w not in known]
+        if len(words) >= 2:
+            concepts[f"same_{_slug(group[0])}"] = words  # a name no generic concept has
+            known |= set(words)
+    return concepts
+
+
+@functools.cache
+def _generic_words() -> frozenset[str]:
+    """Words the generic lexicon's concepts and stopwords already give a meaning."""
+    data = tomllib.loads(GENERIC_LEXICON.read_text(encoding="utf-8"))
+    sections = [*data.get("concepts", {}).values(), *data.get("stopwords", {}).values()]
+    return frozenset(word.lower() for words in sections for word in words)
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -307,12 +345,29 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
             names += [n.lower() for n in ranked[1:] if " " not in n and n.lower() in name.lower().split()]
             if name.split()[-1].lower() in heads:
                 names.append(name.split()[-1].lower())
+        if name.split()[-1].lower() in heads | _organisation_heads() | _initials_heads() and acronym(name):
+            names.append(acronym(name))  # "IDC": an organisation or facility, not a person ("Dana Okafor")
         names = [n for n in dict.fromkeys(names) if not any(n in p.names for p in places)]
         if names:
             places.append(DraftPlace(_unique(_slug(name), used), names, zone=index == 0, mentions=counts[name]))
     subject_name = ranked[0]
     with_article = any(f"the {subject_name}".lower() in p.lower() for p in body)
     return places, f"the {subject_name}" if with_article else subject_name
+
+
+def acronym(name: str) -> str:
+    """The initials of a name of three words or more, small words skipped ("European Bank for Reconstruction and
+    Development" → "ebrd"): how articles and people shorten it."""
+    words = [w for w in name.split() if w.lower() not in _CONNECTORS and w.lower() not in ("for", "the")]
+    initials = "".join(w[0] for w in words).lower()
+    if len(words) < 3 or not all(w[0].isupper() for w in words) or re.fullmatch(r"[^aeiou][aeiou][^aeiou]", initials):
+        return ""  # a three-letter one that reads as a word ("Westmark Energy Board": web) is no acronym
+    return initials
+
+
+@functools.cache
+def _organisation_heads() -> frozenset[str]:
+    return frozenset(word.lower() for word in _attribute_data().get("organisation_heads", []))
 
 
 @functools.cache
@@ -381,10 +436,45 @@ def draft_questions(sentence: str, keywords: list[str]) -> list[str]:
             question = f"{prefix} {word}?" if prefix else None
         if question:
             questions.append(_capitalise(" ".join(question.split())))
+    questions += [q for _, name in proper_nouns(body) for q in name_questions(name)]
+    for match in re.finditer(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\s+(?=[a-z])", body, re.IGNORECASE):
+        noun = _noun_after(body[match.end():])  # "three manufacturers" is a figure too
+        if noun:
+            questions.append(f"How many {noun}?")
+    questions += [part for part in sentence_parts(body) if part != body]
     if keywords:
         questions.append("What about " + " ".join(keywords[:4]) + "?")
     questions.append(_capitalise(body) + "?")  # the sentence as a yes/no question: every word of it counts
     return list(dict.fromkeys(q for q in questions if len(q) > 3))
+
+
+def name_questions(name: str) -> list[str]:
+    """What a name answers in everyday words, which the name itself hides from the matcher: "Who is the transport
+    minister?" for "Transport Minister Olena Varga", "Which bank?" for "Coastal Development Bank"."""
+    words = name.split()
+    titled = [i for i, word in enumerate(words[:-1]) if word.lower() in _person_titles()]  # a title, then a name
+    questions = [f"Who is the {' '.join(words[:titled[-1] + 1]).lower()}?"] if titled else []
+    head = words[-1].lower()
+    if len(words) >= 2 and head in _organisation_heads():
+        questions.append(f"Which {head}?")
+    return questions
+
+
+@functools.cache
+def _initials_heads() -> frozenset[str]:
+    return frozenset(word.lower() for word in _attribute_data().get("initials_heads", []))
+
+
+@functools.cache
+def _person_titles() -> frozenset[str]:
+    return frozenset(word.lower() for word in _attribute_data().get("person_titles", []))
+
+
+def sentence_parts(sentence: str) -> list[str]:
+    """The clauses of a long sentence that say something alone (three words or more), each a question of its own:
+    a short question is nearer one part than the whole sentence."""
+    parts = [" ".join(p.split()).strip(" .,;:") for p in _PART_BREAK.split(sentence) if p]
+    return [_capitalise(p) for p in parts if len(_WORD.findall(p)) >= 3]
 
 
 def _noun_after(text: str) -> str:
@@ -401,6 +491,16 @@ def _noun_after(text: str) -> str:
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def titles_not_in(text: str) -> list[str]:
+    """The people's titles of `person_titles` the article never uses (by stem): it names no such person, so "who
+    is the CEO?" is refused instead of answered with the sentence that names the company."""
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english").stemWord
+    stems = {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+    return sorted(title for title in _person_titles() if stem(title) not in stems)
 
 
 def _generic_refusals_in(text: str) -> list[str]:
@@ -464,7 +564,13 @@ def write_draft(article_path: Path, directory: Path) -> Draft:
     if result.ignore_generic:
         lexicon += ["# Generic \"not covered\" words this article does speak of: not refused here.",
                     f"ignore_generic = {_list(result.ignore_generic)}", ""]
-    if result.concepts:  # a table: after every top-level key
+    if result.refused:  # a table: after every top-level key
+        lexicon += ["# People's titles the article never uses (bot/templates/attributes.en.toml): a question about one "
+                    "is refused.", "[unknown_attributes]", f"en = {_list(result.refused)}", ""]
+    if result.thresholds:
+        lexicon += ["# The matcher's numbers for a draft (bot/templates/attributes.en.toml): drop them once curated.",
+                    "[thresholds]"] + [f"{name} = {value}" for name, value in result.thresholds.items()] + [""]
+    if result.concepts:
         lexicon += ["# Kinds of fact the article states (bot/templates/attributes.en.toml): synonyms, never refused.",
                     "[concepts]"] + [f"{name} = {_list(words)}" for name, words in result.concepts.items()] + [""]
     for place in result.places:

@@ -218,6 +218,8 @@ class Lexicon:
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?")
     yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The folder's own matcher numbers over `bot.matcher.Thresholds` (a draft trusts its semantic layer less)
+    thresholds: Mapping[str, float] = field(default_factory=dict)
 
     def place(self, place_id: str) -> Place:
         return next(p for p in self.places if p.id == place_id)
@@ -512,7 +514,7 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "yardstick")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
-                         "answer_kinds", "ignore_generic"})
+                         "answer_kinds", "ignore_generic", "thresholds"})
 
 
 def overlay_path(path: Path, language: str) -> Path:
@@ -673,7 +675,18 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         answer_kinds=frozenset(answer_kinds),
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
         yardstick=_load_yardstick(data.get("yardstick", {}), path),
+        thresholds=_load_thresholds(data.get("thresholds", {}), path),
     )
+
+
+def _load_thresholds(table: Any, path: Path) -> dict[str, float]:
+    """`[thresholds]`: numbers by name; `bot.matcher` checks the names when it applies them."""
+    if not isinstance(table, dict):
+        raise KnowledgeError(path, "section [thresholds] must be a table")
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise KnowledgeError(path, "must be a number", fact_id="[thresholds]", field_name=key)
+    return dict(table)
 
 
 def _load_yardstick(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[str, tuple[str, ...]]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
@@ -145,6 +145,14 @@ MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
 _SIZE = Term(TermKind.CONCEPT, "area")  # the generic lexicon's concept for a size ("how much land")
 
+def with_overrides(thresholds: Thresholds, overrides: Mapping[str, float]) -> Thresholds:
+    """`thresholds` with a folder's `[thresholds]` numbers in place (an integer field stays an integer)."""
+    unknown = sorted(set(overrides) - {f.name for f in fields(Thresholds)})
+    if unknown:
+        raise ValueError(f"[thresholds] {unknown[0]}: no such matcher threshold (see bot.matcher.Thresholds)")
+    return replace(thresholds, **{name: type(getattr(thresholds, name))(value) for name, value in overrides.items()})
+
+
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]
 
 
@@ -164,7 +172,7 @@ class Matcher:
                  analyser: TermAnalyser | None = None, *,
                  semantic: SemanticLoader | None = load_semantic_index):
         self.fact_base = fact_base
-        self.thresholds = thresholds
+        self.thresholds = with_overrides(thresholds, fact_base.lexicon.thresholds)
         self.analyser = analyser if analyser is not None else TermAnalyser(fact_base)
         self._semantic_loader = semantic
         self._semantic: SemanticIndex | None = None
@@ -422,15 +430,28 @@ class Matcher:
         decided = self._decide(question, language, query, not analysis.oov, scores)
         decided = self._settle(question, text, language, analysis, scores, decided)
         if decided.answered and decided.fact is not None:
-            weights = self._weights[self.fact_base.facts.index(decided.fact)]
-            missing = sorted(k for k in self.fact_base.lexicon.answer_kinds & names
-                             if Term(TermKind.CONCEPT, k) not in weights)
+            missing = self._kinds_missing(decided.fact.id, names)
             if missing:  # "how much will phase two cost?": the fact about phase two states no cost
                 return Match(question, Outcome.NO_MATCH, language,
                              reason=f"{Refusal.NOT_GIVEN.value}: the article gives no {missing[0]} for that")
+        if decided.outcome is Outcome.CLARIFY:
+            # Offer only facts that state what is asked for: "which company made the panels?" offers no fact
+            # naming nobody, and with none left it is refused like an answer would be.
+            offered = tuple(s for s in decided.suggestions if not self._kinds_missing(s.fact_id, names))
+            if not offered:
+                missing = self._kinds_missing(decided.suggestions[0].fact_id, names)
+                return Match(question, Outcome.NO_MATCH, language,
+                             reason=f"{Refusal.NOT_GIVEN.value}: the article gives no {missing[0]} for that")
+            decided = replace(decided, suggestions=offered)
         if decided.answered and yes_no:
             decided = replace(decided, verdict=self._verdict(decided, analysis, text))
         return decided
+
+    def _kinds_missing(self, fact_id: str, names: set[str]) -> list[str]:
+        """The `answer_kinds` a question asks for (of its concept `names`) that the fact does not state."""
+        index = next(i for i, fact in enumerate(self.fact_base.facts) if fact.id == fact_id)
+        return sorted(k for k in self.fact_base.lexicon.answer_kinds & names
+                      if Term(TermKind.CONCEPT, k) not in self._weights[index])
 
     def _membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
         """"Is Yining part of it?" No; "is Horgos inside the zone?" Yes: with the fact that lists the zone's areas

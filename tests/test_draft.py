@@ -149,15 +149,29 @@ def _source_labelled(path: Path, fact_base) -> list[LabelledQuestion]:
 
 
 @pytest.mark.parametrize(("article", "answered", "refused"), [("nakonde", 0.725, 0.90), ("kumanovo", 0.65, 0.95)])
-def test_an_uncurated_draft_of_an_article_nobody_tuned_on_stays_at_its_first_figure(tmp_path, article, answered,
-                                                                                      refused):
+def test_an_uncurated_draft_of_a_development_article_stays_at_its_figure(tmp_path, article, answered, refused):
     """Two more articles (a logistics hub in Zambia, a dry port in North Macedonia, written by one helper) with 60
     questions each by another who saw only the article. First measured at 0.45 / 0.95 and 0.40 / 0.90; since used
     as development data (their failures read), so these floors are no blind figures (docs/curating.md)."""
+    answered_share, refused_share = _draft_figures(tmp_path, article)
+    assert answered_share >= answered and refused_share >= refused
+
+
+@pytest.mark.parametrize(("article", "answered", "refused"), [("itapua", 0.62, 0.80), ("shavat", 0.60, 0.80)])
+def test_an_uncurated_draft_of_an_article_nobody_tuned_on_answers_most_and_refuses_most(tmp_path, article, answered,
+                                                                                         refused):
+    """A dry port in Paraguay and a border trade zone between Uzbekistan and Turkmenistan, each written with 70
+    questions by a helper who saw nothing of the code, kept unseen until the draft work was done and measured once:
+    these floors are those first figures (docs/curating.md)."""
+    answered_share, refused_share = _draft_figures(tmp_path, article)
+    assert answered_share >= answered and refused_share >= refused
+
+
+def _draft_figures(tmp_path: Path, article: str) -> tuple[float, float]:
     write_draft(ARTICLES / f"{article}.txt", tmp_path / article)
     fact_base = load_fact_base(tmp_path / article)
     report = evaluate(Matcher(fact_base), _source_labelled(ARTICLES / f"{article}_questions.tsv", fact_base))
-    assert report.answerable_accuracy >= answered and report.refusal_accuracy >= refused
+    return report.answerable_accuracy, report.refusal_accuracy
 
 
 def test_a_draft_sets_its_own_matcher_numbers_and_an_unknown_one_fails(drafted: Path):

@@ -293,9 +293,11 @@ class Matcher:
         rest, greeting = terms.split_greeting(plain)
         if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
             return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
-        whole = self._match_text(question, rest, language, greeting=greeting,
-                                 question_mark=folded.rstrip().endswith(("?", "？")))
         clauses = message_clauses(folded, self.fact_base.lexicon.clauses)
+        # In a longer message, a place outside the zone and a membership word must meet in one question: "we ship
+        # via Torugart ... how big is the Kashgar part of the zone?" asks no membership.
+        whole = self._match_text(question, rest, language, greeting=greeting, membership=len(clauses) <= 1,
+                                 question_mark=folded.rstrip().endswith(("?", "？")))
         if len(clauses) <= 1:
             return whole
         parts = self._match_units(self._question_units(clauses), language)
@@ -378,9 +380,11 @@ class Matcher:
         return bool(analysis.terms or analysis.unknown or analysis.outside)
 
     def _match_text(self, question: str, text: str, language: str, *, greeting: str | None = None,
-                    question_mark: bool = False, fragment: bool = False, analysis: Analysis | None = None) -> Match:
+                    question_mark: bool = False, fragment: bool = False, analysis: Analysis | None = None,
+                    membership: bool = True) -> Match:
         """Match one clause (plain text; `analysis` when the caller has it already); with `fragment`, a clause
-        naming only places ("..., is Horgos?") is no question of its own."""
+        naming only places ("..., is Horgos?") is no question of its own; without `membership`, a place outside
+        the article is refused even beside a membership word."""
         terms = self.analyser
         analysis = analysis if analysis is not None else terms.analyse_folded(text)
         query = set(analysis.terms)
@@ -392,7 +396,7 @@ class Matcher:
             return self._membership_answer(question, language, analysis)  # "is Horgos inside the zone?"
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
-        membership = self._membership is not None and self._membership in query
+        membership = membership and self._membership is not None and self._membership in query
         if membership and specific and not yes_no and not analysis.outside and _SIZE in query:
             # "how much land does the Urumqi part of the zone take up": a size asked of a part, not a membership
             analysis.terms = [t for t in analysis.terms if t != self._membership]

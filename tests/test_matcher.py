@@ -392,3 +392,10 @@ def test_asking_for_help_around_a_question_is_no_question_of_its_own(matcher, me
     match = matcher.match(message)
     assert match.fact.id == "horgos_area" and not match.parts
 
+
+
+def test_a_place_outside_the_zone_in_the_context_asks_no_membership(matcher):
+    match = matcher.match("salam, we ship dried fruit via Torugart to Osh. how big is the Kashgar part of the zone? "
+                          "we may open a warehouse there")
+    assert match.fact.id == "kashgar_area" and match.verdict is None
+    assert matcher.match("is Yining part of the zone?").verdict is Verdict.NO

@@ -182,8 +182,10 @@ class Conversation:
         for part in match.parts or (match,):
             if part.answered and part.fact is not None:
                 question = plain_text(fold(part.question))
-                places = frozenset(self.matcher.analyser.analyse_folded(question).places) | frozenset(
-                    p for p in part.fact.entities)
+                named = frozenset(self.matcher.analyser.analyse_folded(question).places)
+                # "is Urumqi in the zone?" answered with the three areas: "how big?" next is about Urumqi
+                specific = named - self.matcher.fact_base.lexicon.zone_places
+                places = specific or named | frozenset(part.fact.entities)
                 if part.follow_up:
                     places = frozenset(part.fact.entities)
                     question = plain_text(fold(self.matcher.display_question(part.fact, "en")))

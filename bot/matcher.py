@@ -604,7 +604,7 @@ class Matcher:
         if top >= t.answer and runner_up is not None and set(facts[best].sources) & set(facts[runner_up].sources):
             # Two facts from the same sentence tie ("established?": the date or the year): the earlier, more
             # general fact answers, and the quoted sentence is right either way.
-            return Match(question, Outcome.ANSWER, language, facts[min(best, runner_up)], confidence)
+            return Match(question, Outcome.ANSWER, language, facts[best], confidence)
         if top >= t.clarify:
             picks = [i for i in ranked[:3] if scores[i] >= max(t.clarify, top - t.suggestion_window)]
             if len(picks) == 1 and top >= t.answer:

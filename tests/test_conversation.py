@@ -132,3 +132,8 @@ def test_a_follow_up_that_only_picks_is_refused_when_the_article_gives_only_a_nu
     assert conversation.reply(first).fact.id == "strategic_location"
     match = conversation.reply(follow_up)
     assert match.refused and "names" in match.reason
+
+
+def test_after_a_membership_question_the_next_one_is_about_the_place_asked_of(matcher):
+    assert replies(Conversation(matcher), "is Urumqi part of the zone?", "how big is it?") == [
+        "three_areas", "urumqi_area"]

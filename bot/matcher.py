@@ -144,6 +144,8 @@ DEFAULT_THRESHOLDS = Thresholds()
 MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
 _SIZE = Term(TermKind.CONCEPT, "area")  # the generic lexicon's concept for a size ("how much land")
+# Generic concepts asking a measure of a comparison ("how many times bigger"), not which comes first.
+_MEASURES = frozenset({"ratio", "share", "sum"})
 
 def with_overrides(thresholds: Thresholds, overrides: Mapping[str, float]) -> Thresholds:
     """`thresholds` with a folder's `[thresholds]` numbers in place (an integer field stays an integer)."""
@@ -271,6 +273,8 @@ class Matcher:
         self.place_names = {p.id: p.all_names()[0] for p in self.fact_base.lexicon.places}  # a name per place id
         year = self.fact_base.lexicon.year_concept
         self._year = Term(TermKind.CONCEPT, year) if year else None
+        self._pick = Term(TermKind.CONCEPT, "list")  # the generic lexicon's concept for "which", "name them"
+        self._ranking = Term(TermKind.CONCEPT, "ranking")  # ... and for "rank", "in order"
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
 
@@ -420,6 +424,13 @@ class Matcher:
                                 Match(question, Outcome.NO_MATCH, language, reason=Refusal.NO_KNOWN_WORDS.value))
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
+        comparing = names & self.fact_base.lexicon.follow_up.comparisons
+        if len(specific) == 2 and comparing and not yes_no and not names & _MEASURES:
+            # "which is bigger, Kashgar or Horgos?" chooses between the two places named: it lists nothing, and
+            # "bigger" ranks them (the largest of all is another question)
+            analysis.terms = [self._ranking if t.kind is TermKind.CONCEPT and t.value in comparing else t
+                              for t in analysis.terms if t != self._pick]
+            query = set(analysis.terms)
         if yes_no:
             # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
             # still says the question is about a year.

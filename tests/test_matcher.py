@@ -399,3 +399,14 @@ def test_a_place_outside_the_zone_in_the_context_asks_no_membership(matcher):
                           "we may open a warehouse there")
     assert match.fact.id == "kashgar_area" and match.verdict is None
     assert matcher.match("is Yining part of the zone?").verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["which is bigger, kashgar or horgos", "哪个更大 喀什 霍尔果斯",
+                                      "хоргос или кашгар кто больше"])
+def test_a_choice_between_two_named_areas_is_answered_with_their_order(matcher, question):
+    assert matcher.match(question).fact.id == "area_ranking"
+
+
+def test_how_many_times_bigger_stays_a_ratio_and_the_largest_of_all_stays_the_largest(matcher):
+    assert matcher.match("во сколько раз урумчи больше хоргоса").fact.id == "area_ratios"
+    assert matcher.match("which is the largest of urumqi, kashgar and horgos").fact.id == "largest_area"

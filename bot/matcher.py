@@ -427,9 +427,8 @@ class Matcher:
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
         if len(specific) == 2 and comparing and not yes_no and not names & _MEASURES:
             # "which is bigger, Kashgar or Horgos?" chooses between the two places named: it lists nothing, and
-            # "bigger" ranks them (the largest of all is another question)
-            analysis.terms = [self._ranking if t.kind is TermKind.CONCEPT and t.value in comparing else t
-                              for t in analysis.terms if t != self._pick]
+            # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)
+            analysis.terms = [t for t in analysis.terms if t != self._pick] + [self._ranking]
             query = set(analysis.terms)
         if yes_no:
             # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
@@ -613,9 +612,10 @@ class Matcher:
         if top >= t.answer and (gap >= t.margin or top >= t.sure):
             return Match(question, Outcome.ANSWER, language, facts[best], confidence)
         if top >= t.answer and runner_up is not None and set(facts[best].sources) & set(facts[runner_up].sources):
-            # Two facts from the same sentence tie ("established?": the date or the year): the earlier, more
-            # general fact answers, and the quoted sentence is right either way.
-            return Match(question, Outcome.ANSWER, language, facts[best], confidence)
+            # Two facts from the same sentence tie ("established?": the date or the year): the one drawn from fewer
+            # sentences (an overview quotes several), then the earlier; the quoted sentence is right either way.
+            chosen = min(best, runner_up, key=lambda i: (len(facts[i].sources), i))
+            return Match(question, Outcome.ANSWER, language, facts[chosen], confidence)
         if top >= t.clarify:
             picks = [i for i in ranked[:3] if scores[i] >= max(t.clarify, top - t.suggestion_window)]
             if len(picks) == 1 and top >= t.answer:

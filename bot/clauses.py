@@ -50,7 +50,8 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     pieces = [p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()]
     result: list[str] = []
     for piece in pieces:
-        result.extend(_split_at_joiners(piece, cues))
+        for joined in _split_at_joiners(piece, cues):
+            result.extend(_split_at_second_question(joined, cues))
     return result
 
 
@@ -60,6 +61,23 @@ def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
         if words[index] in cues.joiners and _starts_question(" ".join(words[index + 1:]), cues):
             return [" ".join(words[:index]), *_split_at_joiners(" ".join(words[index + 1:]), cues)]
     return [piece]
+
+
+def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
+    """Cut before a question word that follows a question of its own, typed without a comma or joiner ("urumqi area
+    how big whats the total"); both sides need two words or more, and the same word again ("какой участок какой по
+    размеру") is one question."""
+    words = piece.split()
+    wh = cues.question_words - cues.yes_no_words
+    pieces: list[str] = []
+    start, asked = 0, set[str]()
+    for index, word in enumerate(words):
+        if word in wh and asked and word not in asked and index - start >= 2 and len(words) - index >= 2:
+            pieces.append(" ".join(words[start:index]))
+            start, asked = index, set[str]()
+        if word in wh:
+            asked.add(word)
+    return [*pieces, " ".join(words[start:])] if pieces else [piece]
 
 
 def _first_word(text: str) -> str:

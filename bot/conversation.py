@@ -114,13 +114,13 @@ class Conversation:
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
         if self.matcher.only_picks(analysis):
             # "which ones?", "how many then?": what was last asked, picked from; refused if the article says not.
-            match = self.matcher.match(f"{text} {last.question}")  # in this order, "а какие" is not cut off at "а"
+            match = self.matcher.match(f"{last.question} {text}", one_question=True)
             if match.refused or (match.answered and match.fact is not None and match.fact.id != last.fact_id):
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())
         if named and against and any(says(text, c) for c in cues.comparatives):
             # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
-            match = self.matcher.match(f"{text} {' '.join(names[p] for p in sorted(against))}")
+            match = self.matcher.match(f"{text} {' '.join(names[p] for p in sorted(against))}", one_question=True)
             if match.answered and match.fact is not None and named | against <= set(match.fact.entities):
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())
@@ -144,6 +144,8 @@ class Conversation:
             match = self.matcher.match(candidate)
             if match.refused:
                 return None  # context never turns a refusal into an answer
+            if any(not part.answered for part in match.parts):
+                continue  # read as two questions, it leaves the follow-up's own unanswered
             if match.answered and match.fact is not None and (
                     not asked or asked & self.matcher.fact_terms(match.fact.id)) and (
                     not alone.answered or match.confidence > alone.confidence):

@@ -280,8 +280,9 @@ class Matcher:
 
     # --- matching ---------------------------------------------------------------------------------------------
 
-    def match(self, question: str) -> Match:
-        """Match one message; never raises for any text."""
+    def match(self, question: str, *, one_question: bool = False) -> Match:
+        """Match one message; never raises for any text. With `one_question`, the message is not cut into several
+        questions (a follow-up read together with the question before it)."""
         language = detect_language(question)
         terms = self.analyser
         folded = fold(question)
@@ -297,7 +298,7 @@ class Matcher:
         rest, greeting = terms.split_greeting(plain)
         if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
             return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
-        clauses = message_clauses(folded, self.fact_base.lexicon.clauses)
+        clauses = [] if one_question else message_clauses(folded, self.fact_base.lexicon.clauses)
         # In a longer message, a place outside the zone and a membership word must meet in one question: "we ship
         # via Torugart ... how big is the Kashgar part of the zone?" asks no membership.
         whole = self._match_text(question, rest, language, greeting=greeting, membership=len(clauses) <= 1,

@@ -410,3 +410,9 @@ def test_a_choice_between_two_named_areas_is_answered_with_their_order(matcher, 
 def test_how_many_times_bigger_stays_a_ratio_and_the_largest_of_all_stays_the_largest(matcher):
     assert matcher.match("во сколько раз урумчи больше хоргоса").fact.id == "area_ratios"
     assert matcher.match("which is the largest of urumqi, kashgar and horgos").fact.id == "largest_area"
+
+
+def test_a_second_question_typed_without_comma_or_joiner_is_answered_too(matcher):
+    match = matcher.match("urumqi area how big whats the total")
+    assert [p.fact.id for p in match.parts] == ["urumqi_area", "total_area"]
+    assert matcher.match("какой участок какой по размеру в зст").fact.id == "area_ranking"  # one question

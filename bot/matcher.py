@@ -305,7 +305,9 @@ class Matcher:
                                  question_mark=folded.rstrip().endswith(("?", "？")))
         if len(clauses) <= 1:
             return whole
-        parts = self._match_units(self._question_units(clauses), language)
+        units = self._question_units(clauses)
+        parts = [part for part, (_, implied) in zip(self._match_units([text for text, _ in units], language), units,
+                                                    strict=True) if part.answered or not implied]
         parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != _FRAGMENT]
         if whole.refused and not any(p.refused for p in parts):
             # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
@@ -313,12 +315,13 @@ class Matcher:
             whole = Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
         return _combine(whole, parts)
 
-    def _question_units(self, clauses: Sequence[Clause]) -> list[str]:
-        """The text of each question in a message: an asking clause with the clauses that follow it in its sentence
-        ("how big is the Khorgos zone, on the Kazakh side?"), and for one that says nothing of its own ("..., can
-        you tell?"), the clause before it too. With no asking clause, the last clause. Clauses before the question
-        and other sentences are context."""
-        units: list[str] = []
+    def _question_units(self, clauses: Sequence[Clause]) -> list[tuple[str, bool]]:
+        """The text of each question in a message, and whether it is only implied: an asking clause with the clauses
+        that follow it in its sentence ("how big is the Khorgos zone, on the Kazakh side?"), and for one that says
+        nothing of its own ("..., can you tell?"), the clause before it too. With no asking clause, the last clause.
+        A clause just before a question that names only what the article knows ("kashgar area size and what % of
+        the zone") is implied: kept if it is answered. Other clauses before the question are context."""
+        units: list[tuple[str, bool]] = []
         texts = [plain_text(c.text) for c in clauses]
         asking = [i for i, c in enumerate(clauses) if c.asks] or [len(clauses) - 1]
         for i in asking:
@@ -328,8 +331,18 @@ class Matcher:
             text = " ".join(texts[i:end])
             if i > 0 and not self._has_content(text):
                 text = f"{texts[i - 1]} {text}"
-            units.append(text)
+            elif (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
+                  and self._names_an_attribute(texts[i - 1])):
+                units.append((texts[i - 1], True))
+            units.append((text, False))
         return units
+
+    def _names_an_attribute(self, text: str) -> bool:
+        """Only words the article knows: one of its areas and something asked of it ("urumqi area size")."""
+        analysis = self.analyser.analyse_folded(text)
+        verbs = self.fact_base.lexicon.clauses.yes_no_words  # "since Urumqi is the largest, ...": a premise
+        return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
+                and any(t.kind is TermKind.CONCEPT for t in analysis.terms) and not verbs & set(text.split()))
 
     def _match_units(self, units: list[str], language: str) -> list[Match]:
         """Match each question of a message. One that names only a place, or only picks ("which ones?", "total?"),
@@ -345,7 +358,8 @@ class Matcher:
             picks = self.only_picks(analysis)
             if before is not None and ((match.reason == _FRAGMENT and named and places) or picks):
                 # "kashgar area size? and horgos?", "how many countries, and which ones?": the question before.
-                carried = self._match_text(unit, f"{self._without(places, before.question)} {unit}",
+                dropped = [] if picks and self._leans(unit) else places  # "what share of total is that": its place
+                carried = self._match_text(unit, f"{self._without(dropped, before.question)} {unit}",
                                            language, question_mark=True)
                 if not picks or carried.refused or (carried.answered and carried.fact != before.fact):
                     match = carried  # "…, and which is the largest?" asks about the areas the answer before named

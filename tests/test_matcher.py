@@ -416,3 +416,15 @@ def test_a_second_question_typed_without_comma_or_joiner_is_answered_too(matcher
     match = matcher.match("urumqi area how big whats the total")
     assert [p.fact.id for p in match.parts] == ["urumqi_area", "total_area"]
     assert matcher.match("какой участок какой по размеру в зст").fact.id == "area_ranking"  # one question
+
+
+def test_an_areas_attribute_named_before_a_question_is_answered_too(matcher):
+    match = matcher.match("kashgar area size and what % of the zone")
+    assert [p.fact.id for p in match.parts] == ["kashgar_area", "kashgar_share"]
+    match = matcher.match("how big is urumqi area what share of total is that")
+    assert [p.fact.id for p in match.parts] == ["urumqi_area", "urumqi_share"]
+
+
+def test_a_premise_before_the_question_is_context_not_a_question(matcher):
+    match = matcher.match("Since Urumqi is the largest area, what proportion of the total does it make up?")
+    assert match.fact.id == "urumqi_share" and not match.parts

@@ -111,6 +111,7 @@ def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
     from bot.knowledge import load_fact_base
     from bot.matcher import Matcher
     from bot.telegram import build_application, serve
+    from bot.telegram.app import freeze_start_up_objects
     from bot.telegram.ratelimit import FairRateLimiter
 
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
@@ -120,6 +121,7 @@ def bot_main(base_url: str, token: str, concurrency: int, db: str) -> None:
     application = build_application(settings, Matcher(load_fact_base()), log_questions=db != OFF,
                                     rate_limiter=FairRateLimiter(messages_per_second=0, group_messages_per_minute=0),
                                     concurrent_updates=concurrency or None)
+    freeze_start_up_objects()  # as `python -m bot` does before serving
 
     started = cpu_seconds()  # imports, the fact base and the matcher are behind us; serving is what counts
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import traceback
@@ -429,12 +430,22 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
+def freeze_start_up_objects() -> None:
+    """Once everything is loaded (fact base, lexicon, semantic model, the application), before serving: the full
+    collection that start-up's objects would soon set off runs now, not while answering (in the benchmark one fell
+    into the first traffic of every run: 27-80 ms), and what is left is frozen."""
+    gc.collect()
+    gc.freeze()  # full collections skip these ~80,000 objects from now on (11 ms each on the benchmark's machine)
+
+
 def run_until_signalled(serve_until: Callable[[asyncio.Event], Awaitable[None]]) -> ExitCode:
     """Run `serve_until(stop)` until Ctrl-C or SIGTERM sets `stop`; returns an exit code: 0 when it was asked to
-    stop, 1 (with one line why) when a `StartupError` ended it."""
+    stop, 1 (with one line why) when a `StartupError` ended it. The objects loaded before it is called are frozen
+    (`freeze_start_up_objects`)."""
     async def main() -> None:
         await serve_until(stop_on_signals())
 
+    freeze_start_up_objects()
     try:
         asyncio.run(main())
     except StartupError as error:

@@ -1,10 +1,12 @@
 """Running it in production, end to end against the stand-in on 127.0.0.1: webhook mode (registration with the
 secret, answering before the 200, refusing a wrong or missing secret, surviving a malformed body, stopping), the
-webhook left from before deleted in polling mode, /healthz turning 503 on a 401 or a silent Bot API, and /metrics
-counting a scripted conversation."""
+webhook left from before deleted in polling mode, /healthz turning 503 on a 401 or a silent Bot API, /metrics
+counting a scripted conversation, and what start-up loaded kept out of the garbage collector's way while serving."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import threading
 
 import pytest
@@ -12,8 +14,9 @@ from harness import RunningBot, answerable, wait_until
 from service_harness import SECRET, WEBHOOK_URL, RunningService, post_update, request, sample
 from standin import BotAPIStandIn
 
+from bot.exits import ExitCode
 from bot.matcher import Matcher, Outcome
-from bot.telegram.app import ALLOWED_UPDATES, StartupError, pipeline
+from bot.telegram.app import ALLOWED_UPDATES, StartupError, pipeline, run_until_signalled
 from bot.telegram.ordering import ChatOrderedProcessor
 
 USER, OTHER = 901, 902
@@ -268,3 +271,18 @@ def test_metrics_count_a_scripted_conversation(standin: BotAPIStandIn, matcher: 
         assert sample(service.metrics_text(), "ftz_bot_question_log_rows_dropped_total") == 0
         status, _ = request(service.metrics_port, "GET", "/nothing-here")
         assert status == 404
+
+
+def test_what_start_up_loaded_is_frozen_before_serving_and_the_collector_stays_on() -> None:
+    loaded = [object()]  # stands in for the fact base, the lexicon and the semantic model
+    seen: dict[str, bool] = {}
+
+    async def serve_until(stop: asyncio.Event) -> None:
+        seen["frozen"] = gc.get_freeze_count() > 0 and all(tracked is not loaded for tracked in gc.get_objects())
+        seen["collector on"] = gc.isenabled()
+
+    try:
+        assert run_until_signalled(serve_until) is ExitCode.OK
+    finally:
+        gc.unfreeze()
+    assert seen == {"frozen": True, "collector on": True}

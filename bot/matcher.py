@@ -416,8 +416,10 @@ class Matcher:
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
         membership = membership and self._membership is not None and self._membership in query
-        if membership and specific and not yes_no and not analysis.outside and _SIZE in query:
-            # "how much land does the Urumqi part of the zone take up": a size asked of a part, not a membership
+        sizing = _SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)
+        if membership and not yes_no and not analysis.outside and sizing and (specific or self._pick in query):
+            # "how much land does the Urumqi part of the zone take up", "which city has the largest part of the
+            # zone": a size asked of a part, not a membership
             analysis.terms = [t for t in analysis.terms if t != self._membership]
             query.discard(self._membership)
             membership = False

@@ -154,7 +154,7 @@ def _unused_entries(fact_base: FactBase, matcher: Matcher) -> Iterator[LexiconFi
     for fact in fact_base.facts:
         used |= matcher.fact_terms(fact.id)
     referenced = {c for rule in lexicon.not_given for c in (*rule.concepts, *rule.unless)}
-    referenced |= set(lexicon.follow_up.comparisons) | {lexicon.membership_concept or ""}
+    referenced |= set(lexicon.follow_up.comparisons) | {lexicon.membership_concept or ""} | set(lexicon.answer_kinds)
     ruled_places = {p for rule in lexicon.not_given for p in rule.places} | {
         e for fact in fact_base.facts for e in fact.entities}
     concepts, places = _folder_tables(fact_base)

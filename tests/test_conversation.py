@@ -139,8 +139,9 @@ def test_after_a_membership_question_the_next_one_is_about_the_place_asked_of(ma
         "three_areas", "urumqi_area"]
 
 
-@pytest.mark.parametrize(("first", "follow_up"), [("are entry barriers for foreign R&D centres lowered?", "lowered by how much?"),
-                                                  ("研发中心门槛降低了吗", "具体降到多少")])
+@pytest.mark.parametrize(("first", "follow_up"), [
+    ("are entry barriers for foreign R&D centres lowered?", "lowered by how much?"),
+    ("研发中心门槛降低了吗", "具体降到多少")])
 def test_by_how_much_a_barrier_was_lowered_is_refused_the_article_gives_no_amount(matcher, first, follow_up):
     conversation = Conversation(matcher)
     assert conversation.reply(first).fact.id == "rnd_centres"

@@ -366,8 +366,11 @@ class Matcher:
             if named:
                 places = sorted(named)
             elif not picks:
-                subject = before.fact.subject if before is not None and before.fact is not None else None
-                carry = places or ([subject] if subject and self._leans(unit) else [])
+                fact = before.fact if before is not None else None
+                answered_of: list[str] = []  # "what are the three areas and how big is each": of those areas
+                if fact is not None and self._leans(unit):
+                    answered_of = [fact.subject] if fact.subject else sorted(set(fact.entities) - self._zone_places)
+                carry = places or answered_of
                 if carry:
                     names = " ".join(self.place_names[p] for p in carry)
                     carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)

@@ -428,3 +428,13 @@ def test_an_areas_attribute_named_before_a_question_is_answered_too(matcher):
 def test_a_premise_before_the_question_is_context_not_a_question(matcher):
     match = matcher.match("Since Urumqi is the largest area, what proportion of the total does it make up?")
     assert match.fact.id == "urumqi_share" and not match.parts
+
+
+def test_each_in_a_second_question_means_each_of_the_areas_the_first_answer_named(matcher):
+    match = matcher.match("what are the three areas and how big is each")
+    assert [p.fact.id for p in match.parts] == ["three_areas", "area_ranking"]
+
+
+def test_what_the_zone_is_for_asks_its_purpose(matcher):
+    match = matcher.match("hey guys whats the ftz for and when did it start lol")
+    assert [p.fact.id for p in match.parts] == ["strategic_location", "establishment_date"]

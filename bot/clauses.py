@@ -35,6 +35,10 @@ class ClauseCues:
     leading_words: frozenset[str]  # only first: is, does, can (and imperatives: tell, list, explain)
     yes_no_words: frozenset[str]  # a yes/no question: is, was, does, can, ли, 吗, 是不是
     joiners: tuple[str, ...]  # "and", "also", "还有", "и": split before a second question ("... and when?")
+    # "the", "its": after a joiner, they open a second thing asked by the question before ("what's the population
+    # of Urumqi and the size of its area")
+    noun_openers: frozenset[str] = frozenset()
+    together: frozenset[str] = frozenset()  # "kashgar and the horgos area together": one thing asked, not two
 
 
 NO_CUES = ClauseCues(frozenset(), frozenset(), frozenset(), ())  # only question marks mark questions
@@ -57,9 +61,15 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
 
 def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
     words = piece.split()
+    wh = cues.question_words - cues.yes_no_words
     for index in range(1, len(words) - 1):
-        if words[index] in cues.joiners and _starts_question(" ".join(words[index + 1:]), cues):
-            return [" ".join(words[:index]), *_split_at_joiners(" ".join(words[index + 1:]), cues)]
+        rest = words[index + 1:]
+        if words[index] in cues.joiners and _starts_question(" ".join(rest), cues):
+            return [" ".join(words[:index]), *_split_at_joiners(" ".join(rest), cues)]
+        if (words[index] in cues.joiners and rest[0] in cues.noun_openers and len(rest) >= 3
+                and any(w in wh for w in words[:index]) and not cues.together & set(rest)):
+            # the joiner stays, so that `asks` knows "and the size of its area" asks
+            return [" ".join(words[:index]), *_split_at_joiners(" ".join(words[index:]), cues)]
     return [piece]
 
 
@@ -97,6 +107,8 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
     words = _WORD.findall(text)
     if words and words[0] in cues.joiners:
         words = words[1:]  # "..., and can foreign banks open there"
+        if words and words[0] in cues.noun_openers:
+            return True  # "what's the population of Urumqi and the size of its area"
     if not words:
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):

@@ -438,3 +438,10 @@ def test_each_in_a_second_question_means_each_of_the_areas_the_first_answer_name
 def test_what_the_zone_is_for_asks_its_purpose(matcher):
     match = matcher.match("hey guys whats the ftz for and when did it start lol")
     assert [p.fact.id for p in match.parts] == ["strategic_location", "establishment_date"]
+
+
+def test_a_second_thing_asked_after_and_the_is_answered_unless_asked_together(matcher):
+    match = matcher.match("whats the population of urumqi and the size of its ftz area")
+    assert [p.outcome for p in match.parts] == [Outcome.NO_MATCH, Outcome.ANSWER]
+    assert match.fact.id == "urumqi_area"
+    assert matcher.match("how big are kashgar and the horgos area together").fact.id == "smaller_areas_combined"

@@ -450,6 +450,12 @@ class Matcher:
             # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)
             analysis.terms = [t for t in analysis.terms if t != self._pick] + [self._ranking]
             query = set(analysis.terms)
+        why = self.fact_base.lexicon.follow_up.why
+        if names & why and not yes_no and any(t not in self._idf for t in analysis.numbers):
+            # "why does the zone have four areas?", "why was it set up in 2024?": a figure no fact states is a claim
+            # to check first, as if asked "does it have four areas?"
+            analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in why)]
+            yes_no = True
         if yes_no:
             # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
             # still says the question is about a year.

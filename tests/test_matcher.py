@@ -445,3 +445,10 @@ def test_a_second_thing_asked_after_and_the_is_answered_unless_asked_together(ma
     assert [p.outcome for p in match.parts] == [Outcome.NO_MATCH, Outcome.ANSWER]
     assert match.fact.id == "urumqi_area"
     assert matcher.match("how big are kashgar and the horgos area together").fact.id == "smaller_areas_combined"
+
+
+@pytest.mark.parametrize(("question", "fact"), [("why does the zone have four areas", "three_areas"),
+                                                ("why was it set up in 2024?", "establishment_year")])
+def test_a_why_question_resting_on_a_wrong_figure_is_answered_no_with_the_right_one(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.fact.id == fact and match.verdict is Verdict.NO

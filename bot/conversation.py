@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
 from bot.matcher import Match, Matcher, Outcome, detect_language
-from bot.terms import Analysis, TermKind, plain_text
+from bot.terms import Analysis, Term, TermKind, plain_text
 from bot.text import fold, says
 
 DEFAULT_MEMORY_SECONDS = 600.0
@@ -112,7 +112,7 @@ class Conversation:
                 and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons)):
             # "why?" after an answer that gives its own reason ("..., creating a favourable environment"): that one.
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
-        if self.matcher.only_picks(analysis):
+        if self.matcher.only_picks(analysis) and not comparing:
             # "which ones?", "how many then?": what was last asked, picked from; refused if the article says not.
             match = self.matcher.match(f"{last.question} {text}", one_question=True)
             if match.refused or (match.answered and match.fact is not None and match.fact.id != last.fact_id):
@@ -140,6 +140,8 @@ class Conversation:
         if not alone.answered:
             candidates.append(f"{last.question} {text}")  # "and insurers?": a neighbour in the same list
         asked = {t for t in analysis.terms if t.kind is not TermKind.PLACE}
+        if comparing:  # "which is bigger?" of two areas is answered by their order as well as by a superlative
+            asked |= {Term(TermKind.CONCEPT, c) for c in cues.comparisons}
         for candidate in dict.fromkeys(candidates):
             match = self.matcher.match(candidate)
             if match.refused:

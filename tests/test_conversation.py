@@ -146,3 +146,8 @@ def test_by_how_much_a_barrier_was_lowered_is_refused_the_article_gives_no_amoun
     conversation = Conversation(matcher)
     assert conversation.reply(first).fact.id == "rnd_centres"
     assert conversation.reply(follow_up).outcome is Outcome.NO_MATCH
+
+
+def test_which_is_bigger_after_two_areas_compares_those_two(matcher):
+    assert replies(Conversation(matcher), "how big is the Horgos area?", "and Kashgar?", "which is bigger?") == [
+        "horgos_area", "kashgar_area", "area_ranking"]

@@ -463,6 +463,11 @@ class Matcher:
                     for t in analysis.terms
                     if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
             analysis.terms = [t for t in kept if t is not None]
+            if analysis.numbers and self._direction(text):
+                # "зона больше 150 км2?": "больше" compares with the figure, it does not ask for the largest area
+                comparisons = self.fact_base.lexicon.follow_up.comparisons
+                analysis.terms = [t for t in analysis.terms
+                                  if not (t.kind is TermKind.CONCEPT and t.value in comparisons)]
             if not analysis.terms:
                 return Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
             query = set(analysis.terms)

@@ -452,3 +452,8 @@ def test_a_second_thing_asked_after_and_the_is_answered_unless_asked_together(ma
 def test_a_why_question_resting_on_a_wrong_figure_is_answered_no_with_the_right_one(matcher, question, fact):
     match = matcher.match(question)
     assert match.fact.id == fact and match.verdict is Verdict.NO
+
+
+def test_a_figure_with_a_comparison_word_is_a_yardstick_not_a_superlative(matcher):
+    match = matcher.match("зона больше 150 км2?")
+    assert match.fact.id == "total_area" and match.verdict is Verdict.YES

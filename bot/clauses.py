@@ -75,18 +75,20 @@ def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
 
 def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
     """Cut before a question word that follows a question of its own, typed without a comma or joiner ("urumqi area
-    how big whats the total"); both sides need two words or more, and the same word again ("какой участок какой по
-    размеру") is one question."""
+    how big whats the total", "how big is it how many areas"); both sides need two words or more, and the same word
+    right after the first ("какой участок какой по размеру") is one question."""
     words = piece.split()
     wh = cues.question_words - cues.yes_no_words
     pieces: list[str] = []
-    start, asked = 0, set[str]()
+    start, last = 0, -1
     for index, word in enumerate(words):
-        if word in wh and asked and word not in asked and index - start >= 2 and len(words) - index >= 2:
+        if word not in wh:
+            continue
+        if last >= 0 and index - start >= 2 and len(words) - index >= 2 and (
+                word != words[last] or index - last >= 3):
             pieces.append(" ".join(words[start:index]))
-            start, asked = index, set[str]()
-        if word in wh:
-            asked.add(word)
+            start = index
+        last = index
     return [*pieces, " ".join(words[start:])] if pieces else [piece]
 
 
@@ -96,8 +98,13 @@ def _first_word(text: str) -> str:
 
 
 def _starts_question(text: str, cues: ClauseCues) -> bool:
-    first = text.split(maxsplit=1)[0] if text.split() else ""
-    return first in cues.question_words or first in cues.leading_words
+    words = text.split()
+    if not words:
+        return False
+    if words[0] in cues.question_words or words[0] in cues.leading_words:
+        return True
+    # a short preposition first: "… и в каком году её создали", "and in which year"
+    return len(words) > 1 and len(words[0]) <= 2 and words[1] in cues.question_words
 
 
 def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) -> bool:

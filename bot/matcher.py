@@ -356,7 +356,9 @@ class Matcher:
             match = self._match_text(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.only_picks(analysis)
-            if before is not None and ((match.reason == _FRAGMENT and named and places) or picks):
+            if before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
+                match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
+            elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks):
                 # "kashgar area size? and horgos?", "how many countries, and which ones?": the question before.
                 dropped = [] if picks and self._leans(unit) else places  # "what share of total is that": its place
                 carried = self._match_text(unit, f"{self._without(dropped, before.question)} {unit}",
@@ -378,6 +380,14 @@ class Matcher:
                         match = carried
             matches.append(match)
         return matches
+
+    def gives_its_reason(self, analysis: Analysis, fact: Fact) -> bool:
+        """A bare "why?" (the `why` concepts alone) after a fact whose answer gives its own reason (a `reasons` word:
+        "…, creating a favourable environment")."""
+        cues = self.fact_base.lexicon.follow_up
+        names = analysis.concept_names
+        return (bool(cues.why) and bool(names) and names <= cues.why and not analysis.places - self._zone_places
+                and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons))
 
     def only_picks(self, analysis: Analysis) -> bool:
         """Only selector concepts (which, how many, total): nothing of what is picked from."""

@@ -457,3 +457,18 @@ def test_a_why_question_resting_on_a_wrong_figure_is_answered_no_with_the_right_
 def test_a_figure_with_a_comparison_word_is_a_yardstick_not_a_superlative(matcher):
     match = matcher.match("зона больше 150 км2?")
     assert match.fact.id == "total_area" and match.verdict is Verdict.YES
+
+
+def test_a_bare_why_after_an_answer_that_gives_its_reason_adds_no_second_answer(matcher):
+    match = matcher.match("what are banks urged to do and why")
+    assert match.fact.id == "bank_infrastructure_support" and not match.parts
+
+
+def test_questions_run_together_with_the_same_question_word_are_each_answered(matcher):
+    match = matcher.match("when was it established how big is it how many areas")
+    assert [p.fact.id for p in match.parts] == ["establishment_date", "total_area", "three_areas"]
+
+
+def test_how_many_staff_is_refused_the_article_gives_no_number(matcher):
+    assert matcher.match("how many full time staff do they need exactly").refused
+    assert matcher.match("иностранным r&d центрам снизят требования по числу персонала?").fact.id == "rnd_centres"

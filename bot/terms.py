@@ -155,6 +155,8 @@ class TermAnalyser:
             if len(word) >= 3 and word.isalpha():
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
+        self._zh_places = [(name, term) for name, term in self._zh_terms.items()
+                           if term.kind is TermKind.PLACE and len(name) >= 3]
         self._typo_cache: dict[str, str] = {}
         self._transliteration = lexicon.transliteration
         self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
@@ -296,7 +298,7 @@ class TermAnalyser:
         analysis = Analysis(text=text)
         for span in _ZH_SPAN.findall(text):
             if has_cjk(span):
-                self._analyse_zh(span, analysis)
+                self._analyse_zh(span, analysis, correct)
             else:
                 self._analyse_words(span, analysis, correct)
         return analysis
@@ -313,25 +315,44 @@ class TermAnalyser:
                 continue
             self._collect(term, analysis)
 
-    def _analyse_zh(self, text: str, analysis: Analysis) -> None:
-        # Greedy longest match of known terms; leftover characters count as unknown words.
+    def _analyse_zh(self, text: str, analysis: Analysis, correct: bool = True) -> None:
+        # Greedy longest match of known terms, then a place name with one character mistyped or dropped; leftover
+        # characters count as unknown words.
         position = 0
         leftover: list[str] = []
         while position < len(text):
-            for length in range(min(self._zh_max, len(text) - position), 0, -1):
-                term = self._zh_terms.get(text[position:position + length])
-                if term is not None:
-                    if leftover:
-                        analysis.oov.append("".join(leftover))
-                        leftover = []
-                    self._collect(term, analysis)
-                    position += length
-                    break
-            else:
+            found = self._zh_term_at(text, position, correct=correct)
+            if found is None:
                 leftover.append(text[position])
                 position += 1
+                continue
+            if leftover:
+                analysis.oov.append("".join(leftover))
+                leftover = []
+            term, length = found
+            self._collect(term, analysis)
+            position += length
         if leftover:
             analysis.oov.append("".join(leftover))
+
+    def _zh_term_at(self, text: str, position: int, *, correct: bool) -> tuple[Term, int] | None:
+        for length in range(min(self._zh_max, len(text) - position), 0, -1):
+            term = self._zh_terms.get(text[position:position + length])
+            if term is not None:
+                return term, length
+        if not correct:
+            return None
+        # "霍尔果丝", "乌木齐": a Chinese place name of three characters or more, its first one right and one other
+        # typed as a homophone or left out
+        for name, term in self._zh_places:
+            window = text[position:position + len(name)]
+            mistyped = sum(a != b for a, b in zip(window, name, strict=True)) if len(window) == len(name) else 0
+            if mistyped == 1 and window[0] == name[0]:
+                return term, len(name)
+            short = window[:-1]
+            if len(short) == len(name) - 1 and any(name[:i] + name[i + 1:] == short for i in range(1, len(name))):
+                return term, len(short)
+        return None
 
     @staticmethod
     def _collect(term: Term, analysis: Analysis) -> None:

@@ -318,12 +318,13 @@ class Matcher:
     def _question_units(self, clauses: Sequence[Clause]) -> list[tuple[str, bool]]:
         """The text of each question in a message, and whether it is only implied: an asking clause with the clauses
         that follow it in its sentence ("how big is the Khorgos zone, on the Kazakh side?"), and for one that says
-        nothing of its own ("..., can you tell?"), the clause before it too. With no asking clause, the last clause.
-        A clause just before a question that names only what the article knows ("kashgar area size and what % of
-        the zone") is implied: kept if it is answered. Other clauses before the question are context."""
+        nothing of its own ("..., can you tell?"), the clause before it too. With no asking clause, the last clause
+        that says something. A clause just before a question that names only what the article knows ("kashgar area
+        size and what % of the zone") is implied: kept if it is answered. Other clauses before it are context."""
         units: list[tuple[str, bool]] = []
         texts = [plain_text(c.text) for c in clauses]
-        asking = [i for i, c in enumerate(clauses) if c.asks] or [len(clauses) - 1]
+        with_content = [i for i, text in enumerate(texts) if self._has_content(text)] or [len(clauses) - 1]
+        asking = [i for i, c in enumerate(clauses) if c.asks] or with_content[-1:]
         for i in asking:
             end = i + 1
             while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:

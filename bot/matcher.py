@@ -359,8 +359,10 @@ class Matcher:
             picks = self.only_picks(analysis)
             if before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
                 match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
-            elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks):
-                # "kashgar area size? and horgos?", "how many countries, and which ones?": the question before.
+            elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks
+                                         or (analysis.outside and not analysis.terms and not analysis.unknown)):
+                # "kashgar area size? and horgos?", "how many countries, and which ones?", "is Khorgos included? and
+                # Yining?": the question before.
                 dropped = [] if picks and self._leans(unit) else places  # "what share of total is that": its place
                 carried = self._match_text(unit, f"{self._without(dropped, before.question)} {unit}",
                                            language, question_mark=True)

@@ -478,3 +478,8 @@ def test_how_many_staff_is_refused_the_article_gives_no_number(matcher):
                                                 ("乌木齐片区几平方", "urumqi_area")])
 def test_a_chinese_place_name_with_one_character_mistyped_or_left_out_is_still_the_place(matcher, question, fact):
     assert matcher.match(question).fact.id == fact
+
+
+def test_a_place_outside_the_zone_after_a_membership_question_asks_the_same(matcher):
+    match = matcher.match("Is Khorgos included? And Yining?")
+    assert match.fact.id == "three_areas" and all(p.answered for p in match.parts or (match,))

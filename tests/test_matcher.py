@@ -474,7 +474,8 @@ def test_how_many_staff_is_refused_the_article_gives_no_number(matcher):
     assert matcher.match("иностранным r&d центрам снизят требования по числу персонала?").fact.id == "rnd_centres"
 
 
-@pytest.mark.parametrize(("question", "fact"), [("霍尔果丝片区多少km2", "horgos_area"), ("霍尔国斯片区面积多少", "horgos_area"),
+@pytest.mark.parametrize(("question", "fact"), [("霍尔果丝片区多少km2", "horgos_area"),
+                                                ("霍尔国斯片区面积多少", "horgos_area"),
                                                 ("乌木齐片区几平方", "urumqi_area")])
 def test_a_chinese_place_name_with_one_character_mistyped_or_left_out_is_still_the_place(matcher, question, fact):
     assert matcher.match(question).fact.id == fact

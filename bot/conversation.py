@@ -112,13 +112,14 @@ class Conversation:
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
         if self.matcher.only_picks(analysis) and not comparing:
             # "which ones?", "how many then?": what was last asked, picked from; refused if the article says not.
-            match = self.matcher.match(f"{last.question} {text}", one_question=True)
+            match = self.matcher.lexical.match(f"{last.question} {text}", one_question=True)
             if match.refused or (match.answered and match.fact is not None and match.fact.id != last.fact_id):
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())
         if named and against and any(says(text, c) for c in cues.comparatives):
             # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
-            match = self.matcher.match(f"{text} {' '.join(names[p] for p in sorted(against))}", one_question=True)
+            others = " ".join(names[p] for p in sorted(against))
+            match = self.matcher.lexical.match(f"{text} {others}", one_question=True)
             if match.answered and match.fact is not None and named | against <= set(match.fact.entities):
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())
@@ -141,7 +142,7 @@ class Conversation:
         if comparing:  # "which is bigger?" of two areas is answered by their order as well as by a superlative
             asked |= {Term(TermKind.CONCEPT, c) for c in cues.comparisons}
         for candidate in dict.fromkeys(candidates):
-            match = self.matcher.match(candidate)
+            match = self.matcher.lexical.match(candidate)
             if match.refused:
                 return None  # context never turns a refusal into an answer
             if any(not part.answered for part in match.parts):

@@ -119,7 +119,7 @@ class Conversation:
         if named and against and any(says(text, c) for c in cues.comparatives):
             # "is it bigger than Horgos?" after Kashgar: Kashgar against Horgos, however well Horgos alone fits.
             others = " ".join(names[p] for p in sorted(against))
-            match = self.matcher.lexical.match(f"{text} {others}", one_question=True)
+            match = self.matcher.match(f"{text} {others}", one_question=True)
             if match.answered and match.fact is not None and named | against <= set(match.fact.entities):
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())

@@ -484,3 +484,11 @@ def test_a_chinese_place_name_with_one_character_mistyped_or_left_out_is_still_t
 def test_a_place_outside_the_zone_after_a_membership_question_asks_the_same(matcher):
     match = matcher.match("Is Khorgos included? And Yining?")
     assert match.fact.id == "three_areas" and all(p.answered for p in match.parts or (match,))
+
+
+def test_the_lexical_view_shares_the_facts_and_never_settles_by_the_semantic_layer(matcher):
+    question = "谢谢 最后问下 自贸区全称叫啥"
+    assert matcher.match(question).semantic  # settled by the semantic layer
+    lexical = matcher.lexical
+    assert lexical.fact_base is matcher.fact_base and lexical is matcher.lexical
+    assert lexical.match(question).outcome is Outcome.CLARIFY

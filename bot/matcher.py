@@ -368,7 +368,9 @@ class Matcher:
             match = self._match_text(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.only_picks(analysis)
-            if before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
+            if picks and matches and matches[-1].refused:
+                match = replace(match, reason=_FRAGMENT)  # "which ports? need names": the refused question again
+            elif before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
                 match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
             elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks
                                          or (analysis.outside and not analysis.terms and not analysis.unknown)):

@@ -492,3 +492,12 @@ def test_the_lexical_view_shares_the_facts_and_never_settles_by_the_semantic_lay
     lexical = matcher.lexical
     assert lexical.fact_base is matcher.fact_base and lexical is matcher.lexical
     assert lexical.match(question).outcome is Outcome.CLARIFY
+
+
+def test_a_pick_after_a_refused_question_is_that_question_again_not_a_new_one(matcher):
+    match = matcher.match("which five ports does the xinjiang zone connect? need names")
+    assert match.refused and not match.parts
+
+
+def test_bro_is_no_typo_for_the_belt_and_road(matcher):
+    assert matcher.match("wen was it establishd bro").fact.id == "establishment_date"

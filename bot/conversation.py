@@ -147,11 +147,14 @@ class Conversation:
                 return None  # context never turns a refusal into an answer
             if any(not part.answered for part in match.parts):
                 continue  # read as two questions, it leaves the follow-up's own unanswered
+            compared = bool(comparing) and len(earlier | last.places - zone) >= 2 and (
+                earlier | last.places) - zone <= set(match.fact.entities if match.fact else ())
             if match.answered and match.fact is not None and (
                     not asked or asked & self.matcher.fact_terms(match.fact.id)) and (
-                    not alone.answered or match.confidence > alone.confidence):
+                    not alone.answered or match.confidence > alone.confidence or compared):
                 # The reading answers what the message itself asks ("when was that?" wants a date, whatever
-                # place it is read with), and fits better than the message read alone.
+                # place it is read with), and fits better than the message read alone, or compares the last two
+                # answers' places ("哪个大" after Kashgar and Horgos) where alone it would mean the largest of all.
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())
         return None

@@ -151,3 +151,9 @@ def test_by_how_much_a_barrier_was_lowered_is_refused_the_article_gives_no_amoun
 def test_which_is_bigger_after_two_areas_compares_those_two(matcher):
     assert replies(Conversation(matcher), "how big is the Horgos area?", "and Kashgar?", "which is bigger?") == [
         "horgos_area", "kashgar_area", "area_ranking"]
+
+
+@pytest.mark.parametrize("messages", [("喀什片区多大", "霍尔果斯的呢", "哪个大"),
+                                      ("какая площадь кашгара", "а хоргоса?", "какой больше")])
+def test_which_is_bigger_in_chinese_and_russian_compares_the_last_two_areas(matcher, messages):
+    assert replies(Conversation(matcher), *messages)[-1] == "area_ranking"

@@ -57,6 +57,12 @@ def answer_text(match: Match, fact_base: FactBase, language: str) -> str:
     return prefix + match.fact.answer(lang)
 
 
+def _part_question(part: Match, fact_base: FactBase) -> str:
+    """A part's own words as quoted back, without the joiner it was cut at ("and which ones" → "which ones")."""
+    first, _, rest = part.question.partition(" ")
+    return rest if rest and first in fact_base.lexicon.clauses.joiners else part.question
+
+
 def _answered_parts(match: Match) -> tuple[Match, ...]:
     return match.parts or (match,)
 
@@ -72,7 +78,7 @@ def render_text(match: Match, fact_base: FactBase, *, show_confidence: bool = Tr
             if lines:
                 lines.append("")
             if part.fact is None:
-                lines.append(messages.text(lang, "part_not_given", question=part.question))
+                lines.append(messages.text(lang, "part_not_given", question=_part_question(part, fact_base)))
                 continue
             lines += [answer_text(part, fact_base, lang), ""]
             lines += [f"  “{source}”" for source in part.fact.sources]
@@ -112,7 +118,8 @@ def render_html(match: Match, fact_base: FactBase) -> str:
         pieces = []
         for part in _answered_parts(match):
             if part.fact is None:
-                pieces.append(html.escape(messages.text(lang, "part_not_given", question=part.question)))
+                pieces.append(html.escape(messages.text(lang, "part_not_given",
+                                                        question=_part_question(part, fact_base))))
             else:
                 pieces.append(_fact_html(html.escape(answer_text(part, fact_base, lang)), part.fact))
         return truncate_html("\n\n".join(pieces) + "\n" + _citation_html(fact_base, lang))

@@ -23,7 +23,7 @@ from bot.formatting import (
     truncate_html,
 )
 from bot.knowledge import FactBase
-from bot.matcher import Match, Outcome, Suggestion
+from bot.matcher import Match, Matcher, Outcome, Suggestion
 
 HOSTILE = "<script>alert('x')</script> & <b>bold</b> &amp; </blockquote> <a href=\"javascript:x\">"
 _TAG = re.compile(r"</?(b|i|blockquote)>")
@@ -141,3 +141,9 @@ def test_a_language_the_folder_lacks_falls_back_to_its_first(fact_base: FactBase
 def test_snippets_are_one_line_and_cut_with_an_ellipsis() -> None:
     assert snippet("a\nb  c", 10) == "a b c"
     assert snippet("x" * 100, 10) == "x" * 9 + "…"
+
+
+def test_a_part_the_article_does_not_answer_is_quoted_without_the_joiner_it_was_cut_at(fact_base: FactBase) -> None:
+    match = Matcher(fact_base, semantic=None).match("how many countries does it connect, and which ones?")
+    reply = render_html(match, fact_base)
+    assert "“which ones”" in reply and "“and which ones”" not in reply

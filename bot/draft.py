@@ -101,6 +101,12 @@ def _attribute_data() -> dict[str, Any]:
     return tomllib.loads((TEMPLATES / "attributes.en.toml").read_text(encoding="utf-8"))
 
 
+@functools.cache
+def _attribute_words(key: str) -> frozenset[str]:
+    """A word list of the kinds-of-fact template (`organisation_heads`, `person_titles`, …), lowercased."""
+    return frozenset(word.lower() for word in _attribute_data().get(key, []))
+
+
 def load_attributes() -> tuple[Attribute, ...]:
     """The kinds of fact in `bot/templates/attributes.en.toml` (data curators may extend)."""
     data = _attribute_data()
@@ -177,7 +183,7 @@ def proper_nouns(sentence: str) -> list[tuple[int, str]]:
         if not words:
             continue
         name = re.sub(r"['’]s$", "", " ".join(words))
-        if " and " in name and words[-1].lower() not in _subject_heads():
+        if " and " in name and words[-1].lower() not in _attribute_words("subject_heads"):
             # "Bank of Westmark and Heliotrope Energy" is two names; "Trade and Logistics Hub" is one.
             first, second = name.split(" and ", 1)
             found += [(start, first), (start + len(first) + 5, re.sub(r"['’]s$", "", second))]
@@ -328,7 +334,8 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
         return score + (2 if in_title and in_title[0][1] == name else 0)
 
     ranked = sorted(counts, key=lambda n: (-weight(n), first_seen[n]))
-    heads = _subject_heads()
+    heads = _attribute_words("subject_heads")
+    abbreviated = heads | _attribute_words("organisation_heads") | _attribute_words("initials_heads")
     facilities = [n for n in ranked if len(n.split()) >= 2 and n.split()[-1].lower() in heads]
     if facilities:  # "the Nakonde ... Logistics Hub" is the subject of its article, not Zambia, mentioned more
         ranked.remove(facilities[0])
@@ -345,7 +352,7 @@ def _draft_places(body: list[str], title: str) -> tuple[list[DraftPlace], str]:
             names += [n.lower() for n in ranked[1:] if " " not in n and n.lower() in name.lower().split()]
             if name.split()[-1].lower() in heads:
                 names.append(name.split()[-1].lower())
-        if name.split()[-1].lower() in heads | _organisation_heads() | _initials_heads() and acronym(name):
+        if name.split()[-1].lower() in abbreviated and acronym(name):
             names.append(acronym(name))  # "IDC": an organisation or facility, not a person ("Dana Okafor")
         names = [n for n in dict.fromkeys(names) if not any(n in p.names for p in places)]
         if names:
@@ -363,16 +370,6 @@ def acronym(name: str) -> str:
     if len(words) < 3 or not all(w[0].isupper() for w in words) or re.fullmatch(r"[^aeiou][aeiou][^aeiou]", initials):
         return ""  # a three-letter one that reads as a word ("Westmark Energy Board": web) is no acronym
     return initials
-
-
-@functools.cache
-def _organisation_heads() -> frozenset[str]:
-    return frozenset(word.lower() for word in _attribute_data().get("organisation_heads", []))
-
-
-@functools.cache
-def _subject_heads() -> frozenset[str]:
-    return frozenset(word.lower() for word in _attribute_data().get("subject_heads", []))
 
 
 def _keywords(sentence: str, stop: frozenset[str]) -> list[str]:
@@ -452,22 +449,13 @@ def name_questions(name: str) -> list[str]:
     """What a name answers in everyday words, which the name itself hides from the matcher: "Who is the transport
     minister?" for "Transport Minister Olena Varga", "Which bank?" for "Coastal Development Bank"."""
     words = name.split()
-    titled = [i for i, word in enumerate(words[:-1]) if word.lower() in _person_titles()]  # a title, then a name
+    titles = _attribute_words("person_titles")
+    titled = [i for i, word in enumerate(words[:-1]) if word.lower() in titles]  # a title, then a name
     questions = [f"Who is the {' '.join(words[:titled[-1] + 1]).lower()}?"] if titled else []
     head = words[-1].lower()
-    if len(words) >= 2 and head in _organisation_heads():
+    if len(words) >= 2 and head in _attribute_words("organisation_heads"):
         questions.append(f"Which {head}?")
     return questions
-
-
-@functools.cache
-def _initials_heads() -> frozenset[str]:
-    return frozenset(word.lower() for word in _attribute_data().get("initials_heads", []))
-
-
-@functools.cache
-def _person_titles() -> frozenset[str]:
-    return frozenset(word.lower() for word in _attribute_data().get("person_titles", []))
 
 
 def sentence_parts(sentence: str) -> list[str]:
@@ -500,7 +488,7 @@ def titles_not_in(text: str) -> list[str]:
 
     stem = Stemmer.Stemmer("english").stemWord
     stems = {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
-    return sorted(title for title in _person_titles() if stem(title) not in stems)
+    return sorted(title for title in _attribute_words("person_titles") if stem(title) not in stems)
 
 
 def _generic_refusals_in(text: str) -> list[str]:

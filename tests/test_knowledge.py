@@ -23,6 +23,10 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
 def test_the_bundled_article_toml_records_the_seed_articles_checksum():
     """The loader checks article.txt against the recorded SHA-256 (next tests); where the seed the article came from
     is beside the checkout (CI), the recorded checksum must be the seed's."""
@@ -300,18 +304,14 @@ def test_an_elapsed_answer_without_its_date_or_a_date_without_one_fails_at_load(
 
 
 def test_a_transliteration_entry_must_pair_a_latin_spelling_with_letters(knowledge_copy):
-    (knowledge_copy / "lexicon.ru.toml").write_text(
-        (knowledge_copy / "lexicon.ru.toml").read_text(encoding="utf-8") + '\n[transliteration]\nru = ["shch"]\n',
-        encoding="utf-8")
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[transliteration]\nru = ["shch"]\n')
     with pytest.raises(KnowledgeError, match="Latin spelling and its letters") as error:
         load_fact_base(knowledge_copy)
     assert "transliteration" in str(error.value)
 
 
 def test_a_yardstick_key_other_than_more_or_less_fails_at_load(knowledge_copy):
-    (knowledge_copy / "lexicon.ru.toml").write_text(
-        (knowledge_copy / "lexicon.ru.toml").read_text(encoding="utf-8") + '\n[yardstick]\nmor = ["больше"]\n',
-        encoding="utf-8")
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[yardstick]\nmor = ["больше"]\n')
     with pytest.raises(KnowledgeError, match="allowed: more, less") as error:
         load_fact_base(knowledge_copy)
     assert "yardstick" in str(error.value) and "mor" in str(error.value)

@@ -6,6 +6,7 @@ Pure text functions over folded text (see `bot.text.fold`); the cue words are da
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,11 @@ class ClauseCues:
     noun_openers: frozenset[str] = frozenset()
     together: frozenset[str] = frozenset()  # "kashgar and the horgos area together": one thing asked, not two
 
+    @functools.cached_property
+    def wh_words(self) -> frozenset[str]:
+        """The question words that ask for something (what, how, когда), not for yes or no (吗, ли)."""
+        return self.question_words - self.yes_no_words
+
 
 NO_CUES = ClauseCues(frozenset(), frozenset(), frozenset(), ())  # only question marks mark questions
 
@@ -61,7 +67,7 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
 
 def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
     words = piece.split()
-    wh = cues.question_words - cues.yes_no_words
+    wh = cues.wh_words
     for index in range(1, len(words) - 1):
         rest = words[index + 1:]
         if words[index] in cues.joiners and _starts_question(" ".join(rest), cues):
@@ -78,7 +84,7 @@ def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
     how big whats the total", "how big is it how many areas"); both sides need two words or more, and the same word
     right after the first ("какой участок какой по размеру") is one question."""
     words = piece.split()
-    wh = cues.question_words - cues.yes_no_words
+    wh = cues.wh_words
     pieces: list[str] = []
     start, last = 0, -1
     for index, word in enumerate(words):
@@ -129,7 +135,7 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bo
     words = _WORD.findall(text)
     if not words:
         return False
-    wh = [w for w in cues.question_words if w not in cues.yes_no_words]
+    wh = cues.wh_words
     if any(w in wh for w in words) or (_CJK.search(text) and any(w in text for w in wh if _CJK.search(w))):
         return False
     if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):

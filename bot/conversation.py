@@ -141,20 +141,21 @@ class Conversation:
         asked = {t for t in analysis.terms if t.kind is not TermKind.PLACE}
         if comparing:  # "which is bigger?" of two areas is answered by their order as well as by a superlative
             asked |= {Term(TermKind.CONCEPT, c) for c in cues.comparisons}
+        # "哪个大" after Kashgar and Horgos: a reading about both answers' places is taken even where the message alone
+        # reads well, as the largest of all
+        compared_places = (earlier | last.places) - zone if comparing else frozenset()
         for candidate in dict.fromkeys(candidates):
             match = self.matcher.lexical.match(candidate)
             if match.refused:
                 return None  # context never turns a refusal into an answer
             if any(not part.answered for part in match.parts):
                 continue  # read as two questions, it leaves the follow-up's own unanswered
-            compared = bool(comparing) and len(earlier | last.places - zone) >= 2 and (
-                earlier | last.places) - zone <= set(match.fact.entities if match.fact else ())
             if match.answered and match.fact is not None and (
                     not asked or asked & self.matcher.fact_terms(match.fact.id)) and (
-                    not alone.answered or match.confidence > alone.confidence or compared):
+                    not alone.answered or match.confidence > alone.confidence
+                    or (len(compared_places) >= 2 and compared_places <= set(match.fact.entities))):
                 # The reading answers what the message itself asks ("when was that?" wants a date, whatever
-                # place it is read with), and fits better than the message read alone, or compares the last two
-                # answers' places ("哪个大" after Kashgar and Horgos) where alone it would mean the largest of all.
+                # place it is read with), and fits better than the message read alone, or compares both places.
                 return replace(match, question=message, language=detect_language(message), follow_up=True,
                                parts=())
         return None

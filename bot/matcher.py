@@ -145,7 +145,10 @@ DEFAULT_THRESHOLDS = Thresholds()
 # it with the `too_long` notice instead of a match.
 MAX_QUESTION_CHARS = 1000
 _FRAGMENT = "a fragment of a question"
-_SIZE = Term(TermKind.CONCEPT, "area")  # the generic lexicon's concept for a size ("how much land")
+# The generic lexicon's concepts for a size ("how much land"), a pick ("which", "name them") and an order ("rank").
+_SIZE = Term(TermKind.CONCEPT, "area")
+_PICK = Term(TermKind.CONCEPT, "list")
+_RANKING = Term(TermKind.CONCEPT, "ranking")
 # Generic concepts asking a measure of a comparison ("how many times bigger"), not which comes first.
 _MEASURES = frozenset({"ratio", "share", "sum"})
 
@@ -284,8 +287,6 @@ class Matcher:
         self.place_names = {p.id: p.all_names()[0] for p in self.fact_base.lexicon.places}  # a name per place id
         year = self.fact_base.lexicon.year_concept
         self._year = Term(TermKind.CONCEPT, year) if year else None
-        self._pick = Term(TermKind.CONCEPT, "list")  # the generic lexicon's concept for "which", "name them"
-        self._ranking = Term(TermKind.CONCEPT, "ranking")  # ... and for "rank", "in order"
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
 
@@ -334,8 +335,8 @@ class Matcher:
         size and what % of the zone") is implied: kept if it is answered. Other clauses before it are context."""
         units: list[tuple[str, bool]] = []
         texts = [plain_text(c.text) for c in clauses]
-        with_content = [i for i, text in enumerate(texts) if self._has_content(text)] or [len(clauses) - 1]
-        asking = [i for i, c in enumerate(clauses) if c.asks] or with_content[-1:]
+        asking = [i for i, c in enumerate(clauses) if c.asks] or [
+            next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)]
         for i in asking:
             end = i + 1
             while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
@@ -446,7 +447,7 @@ class Matcher:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
         membership = membership and self._membership is not None and self._membership in query
         sizing = _SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)
-        if membership and not yes_no and not analysis.outside and sizing and (specific or self._pick in query):
+        if membership and not yes_no and not analysis.outside and sizing and (specific or _PICK in query):
             # "how much land does the Urumqi part of the zone take up", "which city has the largest part of the
             # zone": a size asked of a part, not a membership
             analysis.terms = [t for t in analysis.terms if t != self._membership]
@@ -474,7 +475,7 @@ class Matcher:
         if len(specific) == 2 and comparing and not yes_no and not names & _MEASURES:
             # "which is bigger, Kashgar or Horgos?" chooses between the two places named: it lists nothing, and
             # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)
-            analysis.terms = [t for t in analysis.terms if t != self._pick] + [self._ranking]
+            analysis.terms = [t for t in analysis.terms if t != _PICK] + [_RANKING]
             query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
         if names & why and not yes_no and any(t not in self._idf for t in analysis.numbers):

@@ -211,6 +211,7 @@ class Lexicon:
     clauses: ClauseCues = NO_CUES
     membership_concept: str | None = None  # "is Yining part of it?" is answered (No), not refused as outside
     year_concept: str | None = None  # what a year in a yes/no claim asks about ("was it set up in 2024?")
+    definition_concept: str | None = None  # "what does 'qualified' mean?": a word the facts only use is refused
     exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
     follow_up: FollowUpCues = FollowUpCues()
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
@@ -514,7 +515,7 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "yardstick")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
-                         "answer_kinds", "ignore_generic", "thresholds"})
+                          "definition_concept", "answer_kinds", "ignore_generic", "thresholds"})
 
 
 def overlay_path(path: Path, language: str) -> Path:
@@ -651,7 +652,8 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         not_given.append(NotGiven(frozenset(concepts), _string(raw, "why", path, label), frozenset(unless),
                                   frozenset(rule_places)))
     membership, year = data.get("membership_concept"), data.get("year_concept")
-    for key, named in (("membership_concept", membership), ("year_concept", year)):
+    definition = data.get("definition_concept")
+    for key, named in (("membership_concept", membership), ("year_concept", year), ("definition_concept", definition)):
         if named is not None and named not in sections["concepts"]:
             raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     answer_kinds = _strings(data, "answer_kinds", path, None) if "answer_kinds" in data else ()
@@ -670,6 +672,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         clauses=_load_clause_cues(data.get("clauses", {}), path),
         membership_concept=membership,
         year_concept=year,
+        definition_concept=definition,
         exclusive=_load_exclusive(data.get("exclusive", []), path),
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),

@@ -144,6 +144,7 @@ DEFAULT_THRESHOLDS = Thresholds()
 # The longest message read as a question: a longer one is no question, and the front ends (Telegram, the console) answer
 # it with the `too_long` notice instead of a match.
 MAX_QUESTION_CHARS = 1000
+_UNEXPLAINED = "the article uses that word without explaining it"
 _FRAGMENT = "a fragment of a question"
 # The generic lexicon's concepts for a size ("how much land"), a pick ("which", "name them") and an order ("rank").
 _SIZE = Term(TermKind.CONCEPT, "area")
@@ -289,6 +290,11 @@ class Matcher:
         self._year = Term(TermKind.CONCEPT, year) if year else None
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
+        definition = self.fact_base.lexicon.definition_concept
+        self._definition = Term(TermKind.CONCEPT, definition) if definition else None
+        # Words the article uses that the lexicon does not define: "what does 'qualified' mean?" is not answered.
+        article = self.analyser.analyse(self.fact_base.article.text, correct=False)
+        self._article_words = frozenset(t for t in article.terms if t.kind is TermKind.WORD)
 
     # --- matching ---------------------------------------------------------------------------------------------
 
@@ -393,10 +399,15 @@ class Matcher:
                 if carry:
                     names = " ".join(self.place_names[p] for p in carry)
                     carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
-                    if carried.answered:
-                        match = carried
+                    if carried.answered and (not match.answered or self._only_about(carried, carry)):
+                        match = carried  # an answer of its own stands unless the place narrows it to that place
             matches.append(match)
         return matches
+
+    def _only_about(self, match: Match, places: list[str]) -> bool:
+        """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""
+        specific = set(match.fact.entities) - self._zone_places if match.fact is not None else set()
+        return bool(specific) and specific <= set(places)
 
     def gives_its_reason(self, analysis: Analysis, fact: Fact) -> bool:
         """A bare "why?" (the `why` concepts alone) after a fact whose answer gives its own reason (a `reasons` word:
@@ -463,6 +474,8 @@ class Matcher:
         for rule in self.fact_base.lexicon.not_given:
             if rule.concepts <= names and not rule.unless & names and rule.places <= analysis.places:
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
+        if self._definition in query and not specific and query & self._article_words:  # "what does 'qualified' mean?"
+            return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {_UNEXPLAINED}")
         if not analysis.terms:
             if greeting or terms.small_talk_of_plain(text, text):
                 return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting",

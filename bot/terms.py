@@ -399,9 +399,31 @@ class TermAnalyser:
                 if kind is not None and not any(covered[start:start + size]):
                     covered[start:start + size] = [True] * size
                     found.append((start, kind))
+        for index, word in enumerate(words):
+            if not covered[index] and has_cjk(word):
+                kind = self._small_talk_run(word)
+                if kind is not None:
+                    covered[index] = True
+                    found.append((index, kind))
         if not found or not all(c or self._is_stopword(w) for w, c in zip(words, covered, strict=True)):
             return None
         return min(found)[1]
+
+    def _small_talk_run(self, run: str) -> str | None:
+        """The first kind in a Chinese run made of nothing but small-talk phrases and stopwords ("好的明白了")."""
+        reached: list[str | None] = [""] + [None] * len(run)  # at each position: the first kind so far, "" none yet
+        for start in range(len(run)):
+            so_far = reached[start]
+            if so_far is None:
+                continue
+            for end in range(start + 1, min(len(run), start + 8) + 1):
+                piece = run[start:end]
+                kind = self._small_talk.get(piece)
+                stop = self._zh_terms.get(piece)
+                fits = kind is not None or (stop is not None and stop.kind is TermKind.STOP)
+                if fits and not reached[end]:
+                    reached[end] = so_far or kind or ""
+        return reached[-1] or None
 
     def _is_stopword(self, word: str) -> bool:
         term = self._words.get(word)

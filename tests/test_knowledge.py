@@ -252,6 +252,15 @@ def test_main_s_lexicon_additions_sit_in_their_layer_and_year_concept_is_the_fol
         load_fact_base(folder)
 
 
+def test_definition_concept_must_name_a_concept_of_the_lexicon(tmp_path, fact_base):
+    assert fact_base.lexicon.definition_concept == "definition"
+    folder = tmp_path / "solar"
+    shutil.copytree(SOLAR, folder)
+    _edit(folder / "lexicon.toml", 'ignore_generic = [', 'definition_concept = "meanings"\nignore_generic = [')
+    with pytest.raises(KnowledgeError, match="unknown concept 'meanings'") as error:
+        load_fact_base(folder)
+    assert error.value.field_name == "definition_concept"
+
 
 def test_answer_kinds_must_name_concepts_of_the_lexicon(tmp_path):
     folder = tmp_path / "solar"

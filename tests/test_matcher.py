@@ -501,3 +501,34 @@ def test_a_pick_after_a_refused_question_is_that_question_again_not_a_new_one(ma
 
 def test_bro_is_no_typo_for_the_belt_and_road(matcher):
     assert matcher.match("wen was it establishd bro").fact.id == "establishment_date"
+
+
+@pytest.mark.parametrize("message", ["好的明白了", "好的谢谢你了", "明白了 多谢"])
+def test_chinese_small_talk_phrases_run_together_without_spaces_are_small_talk(matcher, message):
+    assert matcher.match(message).outcome is Outcome.SMALL_TALK
+
+
+def test_asking_what_a_word_the_article_only_uses_means_is_refused_but_its_abbreviations_are_answered(matcher):
+    for question in ("what does 'qualified' mean?", "what counts as a qualified foreign-invested enterprise?",
+                     "what does leverage mean here"):
+        match = matcher.match(question)
+        assert match.refused and "without explaining" in match.reason, question
+    assert answered(matcher, "what does FTZ mean?") == "ftz_name"
+    assert answered(matcher, "what does R&D stand for?") == "abbreviations"
+
+
+@pytest.mark.parametrize("question", ["is Yining also an area of the zone?", "伊宁也是片区吗",
+                                      "а кульджа (инин) тоже участок зоны?"])
+def test_asking_whether_an_outside_city_is_also_one_of_the_areas_is_answered_no(matcher, question):
+    match = matcher.match(question)
+    assert match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["how many ftz does china have", "中国有几个自贸区", "сколько всего ЗСТ в китае"])
+def test_how_many_free_trade_zones_china_has_is_refused_not_read_as_the_three_areas(matcher, question):
+    assert matcher.match(question).refused
+
+
+def test_a_question_with_an_answer_of_its_own_keeps_it_after_a_clause_naming_a_city(matcher):
+    match = matcher.match("我在乌鲁木齐做外贸好几年了，听说自贸区对外资研发中心放宽门槛，具体放宽了哪几方面")
+    assert match.fact.id == "rnd_centres" and not match.parts

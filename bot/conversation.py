@@ -45,6 +45,7 @@ class Conversation:
         self._choices: tuple[str, ...] = ()
         self._last_at = clock()
         self._last_language = "en"
+        self._refused: Match | None = None  # the last reply, when it was a refusal
 
     def reply(self, message: str) -> Match:
         """The match to answer `message` with, follow-ups resolved; never raises for any text."""
@@ -56,6 +57,12 @@ class Conversation:
         if chosen is not None:
             return chosen
         match = self.matcher.match(message)
+        if match.answered and self._refused is not None:
+            analysis = self.matcher.analyser.analyse_folded(plain_text(fold(message)))
+            if self.matcher.in_refused_list(analysis, self._refused.question):
+                # "which 8 countries?" refused, then "is Kazakhstan on the list?": that refusal again
+                match = replace(self._refused, question=message, language=detect_language(message), follow_up=True,
+                                parts=())
         if self._turns and not match.refused and match.outcome is not Outcome.SMALL_TALK:
             text = plain_text(fold(message))
             analysis = self.matcher.analyser.analyse_folded(text)
@@ -182,6 +189,7 @@ class Conversation:
 
     def _remember(self, match: Match) -> None:
         self._last_language = match.language
+        self._refused = match if match.refused else None
         if match.outcome is Outcome.CLARIFY:
             self._choices = tuple(s.fact_id for s in match.suggestions)
             return

@@ -377,6 +377,8 @@ class Matcher:
             picks = self.only_picks(analysis)
             if picks and matches and matches[-1].refused:
                 match = replace(match, reason=_FRAGMENT)  # "which ports? need names": the refused question again
+            elif matches and matches[-1].refused and self.in_refused_list(analysis, matches[-1].question):
+                match = replace(matches[-1], question=unit)  # "which 8 countries? is kazakhstan on the list?"
             elif before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
                 match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
             elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks
@@ -416,6 +418,19 @@ class Matcher:
         names = analysis.concept_names
         return (bool(cues.why) and bool(names) and names <= cues.why and not analysis.places - self._zone_places
                 and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons))
+
+    def in_refused_list(self, analysis: Analysis, refused: str) -> bool:
+        """"Is Kazakhstan on the list?" after "which 8 countries?" was refused: a place outside the zone asked to be
+        among the things a refused question asked to list, not among the zone's areas (the zone is not named)."""
+        if self._membership not in analysis.terms or not analysis.outside or analysis.places & self._zone_places:
+            return False
+        # Word by word: a refusal phrase ("which ports", "какие 8 стран") hides the words it is made of.
+        words = plain_text(fold(refused)).split()
+        terms = {t for word in words for t in self.analyser.analyse_folded(word).terms}
+        listed = {c for rule in self.fact_base.lexicon.not_given if _PICK.value in rule.concepts
+                  for c in rule.concepts - {_PICK.value}}  # what the article only counts: ports, countries
+        asks = bool(self.fact_base.lexicon.clauses.wh_words.intersection(words))
+        return _PICK in terms or (asks and bool(listed & {t.value for t in terms if t.kind is TermKind.CONCEPT}))
 
     def only_picks(self, analysis: Analysis) -> bool:
         """Only selector concepts (which, how many, total): nothing of what is picked from."""

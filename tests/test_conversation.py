@@ -157,3 +157,15 @@ def test_which_is_bigger_after_two_areas_compares_those_two(matcher):
                                       ("какая площадь кашгара", "а хоргоса?", "какой больше")])
 def test_which_is_bigger_in_chinese_and_russian_compares_the_last_two_areas(matcher, messages):
     assert replies(Conversation(matcher), *messages)[-1] == "area_ranking"
+
+
+@pytest.mark.parametrize(("first", "then"), [("which five ports does it connect?", "is alashankou one of them?"),
+                                             ("какие 8 стран?", "казахстан входит?")])
+def test_asking_whether_a_place_is_in_a_list_the_article_refused_to_give_is_refused_again(matcher, first, then):
+    conversation = Conversation(matcher)
+    assert replies(conversation, first, then) == ["no_match", "no_match"]
+
+
+def test_asking_whether_a_city_is_one_of_them_after_an_answer_about_an_area_is_a_membership_question(matcher):
+    assert replies(Conversation(matcher), "how big is horgos", "is yining one of them?") == ["horgos_area",
+                                                                                            "three_areas"]

@@ -532,3 +532,10 @@ def test_how_many_free_trade_zones_china_has_is_refused_not_read_as_the_three_ar
 def test_a_question_with_an_answer_of_its_own_keeps_it_after_a_clause_naming_a_city(matcher):
     match = matcher.match("我在乌鲁木齐做外贸好几年了，听说自贸区对外资研发中心放宽门槛，具体放宽了哪几方面")
     assert match.fact.id == "rnd_centres" and not match.parts
+
+
+def test_a_place_asked_to_be_on_a_list_the_article_does_not_give_is_refused_like_the_list(matcher):
+    assert matcher.match("which 8 countries? is kazakhstan on the list?").refused
+    assert matcher.match("8 стран это какие? казахстан в списке есть?").refused
+    match = matcher.match("what is the population of horgos? is yining part of it?")  # a membership of its own
+    assert [p.fact.id if p.answered else None for p in match.parts] == [None, "three_areas"]

@@ -40,6 +40,7 @@ class ClauseCues:
     # of Urumqi and the size of its area")
     noun_openers: frozenset[str] = frozenset()
     together: frozenset[str] = frozenset()  # "kashgar and the horgos area together": one thing asked, not two
+    origins: frozenset[str] = frozenset()  # "a client from Xi'an asks ...": a place after one is context, not asked
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:

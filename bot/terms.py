@@ -159,6 +159,7 @@ class TermAnalyser:
                            if term.kind is TermKind.PLACE and len(name) >= 3]
         self._typo_cache: dict[str, str] = {}
         self._transliteration = lexicon.transliteration
+        self._origins = lexicon.clauses.origins
         self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
         self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
@@ -307,12 +308,16 @@ class TermAnalyser:
         text = self._prepare(text)
         if correct:
             text = _WORD.sub(lambda m: self._correct(m.group(0)), text)
+        previous = ""
         for token in _TOKEN.findall(self._mark_phrases(text)):
-            term = self._term(token)
+            term, after = self._term(token), previous
+            previous = token
             if term is None:
                 if token.isalpha() and len(token) > 1:
                     analysis.oov.append(token)
                 continue
+            if term.kind is TermKind.OUTSIDE and after in self._origins:
+                continue  # "a client from Xi'an asks ...": who asks, not what
             self._collect(term, analysis)
 
     def _analyse_zh(self, text: str, analysis: Analysis, correct: bool = True) -> None:
@@ -330,7 +335,8 @@ class TermAnalyser:
                 analysis.oov.append("".join(leftover))
                 leftover = []
             term, length = found
-            self._collect(term, analysis)
+            if not (term.kind is TermKind.OUTSIDE and any(text.endswith(o, 0, position) for o in self._origins)):
+                self._collect(term, analysis)  # "来自西安的客户问…": who asks, not what
             position += length
         if leftover:
             analysis.oov.append("".join(leftover))

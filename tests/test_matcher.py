@@ -539,3 +539,15 @@ def test_a_place_asked_to_be_on_a_list_the_article_does_not_give_is_refused_like
     assert matcher.match("8 стран это какие? казахстан в списке есть?").refused
     match = matcher.match("what is the population of horgos? is yining part of it?")  # a membership of its own
     assert [p.fact.id if p.answered else None for p in match.parts] == [None, "three_areas"]
+
+
+@pytest.mark.parametrize("question", ["my client from Xi'an asks how big the Kashgar area is",
+                                      "заказчик из Гуанчжоу спрашивает площадь кашгара",
+                                      "来自西安的客户问喀什片区多大"])
+def test_a_place_the_asker_comes_from_is_context_not_a_reason_to_refuse(matcher, question):
+    assert answered(matcher, question) == "kashgar_area"
+
+
+def test_chat_shorthand_for_to_is_not_read_as_a_figure(matcher):
+    assert answered(matcher, "wat kinda hub they want 2 be") == "logistics_hub_bri"
+    assert answered(matcher, "hw many areas ftz xj") == "three_areas"

@@ -67,6 +67,14 @@ def _answered_parts(match: Match) -> tuple[Match, ...]:
     return match.parts or (match,)
 
 
+def _quotes_its_source(parts: tuple[Match, ...]) -> list[bool]:
+    """For each part, whether its source is quoted after it: not when the next part quotes the same sentences
+    ("how big are Kashgar and Horgos?" quotes the one sentence that gives both once, after both answers)."""
+    return [part.fact is not None and not (after is not None and after.fact is not None
+                                           and after.fact.sources == part.fact.sources)
+            for part, after in zip(parts, (*parts[1:], None), strict=True)]
+
+
 def render_text(match: Match, fact_base: FactBase, *, show_confidence: bool = True) -> str:
     """Plain text for the console chat and `ask`: answer, quoted source, citation, confidence; for a message with
     several questions, each part in order."""
@@ -74,14 +82,16 @@ def render_text(match: Match, fact_base: FactBase, *, show_confidence: bool = Tr
     messages = fact_base.messages
     if match.outcome is Outcome.ANSWER and match.fact is not None:
         lines: list[str] = []
-        for part in _answered_parts(match):
+        parts = _answered_parts(match)
+        for part, quoted in zip(parts, _quotes_its_source(parts), strict=True):
             if lines:
                 lines.append("")
             if part.fact is None:
                 lines.append(messages.text(lang, "part_not_given", question=_part_question(part, fact_base)))
                 continue
-            lines += [answer_text(part, fact_base, lang), ""]
-            lines += [f"  “{source}”" for source in part.fact.sources]
+            lines.append(answer_text(part, fact_base, lang))
+            if quoted:
+                lines += ["", *(f"  “{source}”" for source in part.fact.sources)]
         lines.append(f"  {citation(fact_base, lang)}")
         if show_confidence:
             lines.append(f"  ({messages.text(lang, 'confidence')} {match.confidence})")
@@ -101,7 +111,9 @@ def render_fact_html(fact: Fact, fact_base: FactBase, language: str) -> str:
     return truncate_html(_fact_html(answer, fact) + "\n" + _citation_html(fact_base, language))
 
 
-def _fact_html(answer_html: str, fact: Fact) -> str:
+def _fact_html(answer_html: str, fact: Fact, *, quoted: bool = True) -> str:
+    if not quoted:
+        return answer_html
     quote = "\n".join(html.escape(source) for source in fact.sources)
     return f"{answer_html}\n<blockquote>{quote}</blockquote>"
 
@@ -116,12 +128,13 @@ def render_html(match: Match, fact_base: FactBase) -> str:
     messages = fact_base.messages
     if match.outcome is Outcome.ANSWER and match.fact is not None:
         pieces = []
-        for part in _answered_parts(match):
+        parts = _answered_parts(match)
+        for part, quoted in zip(parts, _quotes_its_source(parts), strict=True):
             if part.fact is None:
                 pieces.append(html.escape(messages.text(lang, "part_not_given",
                                                         question=_part_question(part, fact_base))))
             else:
-                pieces.append(_fact_html(html.escape(answer_text(part, fact_base, lang)), part.fact))
+                pieces.append(_fact_html(html.escape(answer_text(part, fact_base, lang)), part.fact, quoted=quoted))
         return truncate_html("\n\n".join(pieces) + "\n" + _citation_html(fact_base, lang))
     if match.outcome is Outcome.CLARIFY:
         return html.escape(messages.text(lang, "clarify"))

@@ -322,10 +322,11 @@ class Matcher:
         whole = self._match_text(question, rest, language, greeting=greeting, membership=len(clauses) <= 1,
                                  question_mark=folded.rstrip().endswith(("?", "？")))
         if len(clauses) <= 1:
-            return whole
+            return self._each_place(whole, rest, language)
         units = self._question_units(clauses)
-        parts = [part for part, (_, implied) in zip(self._match_units([text for text, _ in units], language), units,
-                                                    strict=True) if part.answered or not implied]
+        parts = [part for part, (text, implied) in zip(self._match_units([text for text, _ in units], language),
+                                                       units, strict=True) if part.answered or not implied
+                 for part in self._each_place(part, text, language).parts or (part,)]
         parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != _FRAGMENT]
         if whole.refused and not any(p.refused for p in parts):
             # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
@@ -418,6 +419,30 @@ class Matcher:
         names = analysis.concept_names
         return (bool(cues.why) and bool(names) and names <= cues.why and not analysis.places - self._zone_places
                 and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons))
+
+    def _each_place(self, match: Match, text: str, language: str) -> Match:
+        """"How big are Kashgar and Horgos?": an answer for each area named (as parts, in the order named), not the
+        one fact naming all three; never where the question compares, ranks, adds up or picks among them."""
+        if not match.answered or match.fact is None or match.verdict is not None or match.parts:
+            return match
+        analysis = self.analyser.analyse_folded(text)
+        named = list(dict.fromkeys(t.value for t in analysis.terms
+                                   if t.kind is TermKind.PLACE and t.value not in self._zone_places))
+        cues = self.fact_base.lexicon.follow_up
+        relating = cues.comparisons | cues.selectors | _MEASURES | {_RANKING.value}
+        if (len(named) < 2 or not set(named) < set(match.fact.entities) - self._zone_places
+                or _SIZE not in analysis.terms or analysis.concept_names & relating
+                or any(says(text, c) for c in cues.comparatives)):
+            return match  # all three areas named: the fact naming them all answers it; "bigger than" compares
+        parts = []
+        for place in named:
+            alone = self._without([p for p in named if p != place], text)
+            part = self._match_text(alone, alone, language)
+            if part.fact is None or not part.answered or set(part.fact.entities) - self._zone_places != {place}:
+                return match
+            parts.append(part)
+        return replace(parts[0], question=match.question, confidence=min(p.confidence for p in parts),
+                       parts=tuple(parts))
 
     def in_refused_list(self, analysis: Analysis, refused: str) -> bool:
         """"Is Kazakhstan on the list?" after "which 8 countries?" was refused: a place outside the zone asked to be

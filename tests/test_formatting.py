@@ -147,3 +147,12 @@ def test_a_part_the_article_does_not_answer_is_quoted_without_the_joiner_it_was_
     match = Matcher(fact_base, semantic=None).match("how many countries does it connect, and which ones?")
     reply = render_html(match, fact_base)
     assert "“which ones”" in reply and "“and which ones”" not in reply
+
+
+def test_two_answers_from_one_sentence_quote_it_once_after_both(fact_base: FactBase) -> None:
+    matcher = Matcher(fact_base, semantic=None)
+    reply = render_html(matcher.match("how big are Kashgar and Horgos?"), fact_base)
+    assert reply.count("<blockquote>") == 1 and reply.index("28.48") < reply.index("16.58") < reply.index(
+        "<blockquote>")
+    reply = render_html(matcher.match("how big is horgos and when did it open"), fact_base)
+    assert reply.count("<blockquote>") == 2  # two sentences, each after its answer

@@ -551,3 +551,18 @@ def test_a_place_the_asker_comes_from_is_context_not_a_reason_to_refuse(matcher,
 def test_chat_shorthand_for_to_is_not_read_as_a_figure(matcher):
     assert answered(matcher, "wat kinda hub they want 2 be") == "logistics_hub_bri"
     assert answered(matcher, "hw many areas ftz xj") == "three_areas"
+
+
+@pytest.mark.parametrize("question", ["how big are Kashgar and Horgos?", "kashgar area size horgos area size",
+                                      "喀什和霍尔果斯各多大", "площадь кашгара площадь хоргоса"])
+def test_the_sizes_of_two_areas_are_answered_area_by_area_in_the_order_asked(matcher, question):
+    match = matcher.match(question)
+    assert [p.fact.id for p in match.parts] == ["kashgar_area", "horgos_area"]
+
+
+@pytest.mark.parametrize(("question", "fact"), [("is Kashgar bigger than Horgos?", "area_ranking"),
+                                                ("how big are urumqi, kashgar and horgos", "area_ranking"),
+                                                ("kashgar and horgos together", "smaller_areas_combined")])
+def test_two_areas_compared_added_up_or_all_three_named_get_the_one_fact_that_relates_them(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.fact.id == fact and not match.parts

@@ -66,7 +66,8 @@ class Conversation:
         if self._turns and not match.refused and match.outcome is not Outcome.SMALL_TALK:
             text = plain_text(fold(message))
             analysis = self.matcher.analyser.analyse_folded(text)
-            if self._is_follow_up(text, analysis, match):
+            if (analysis.terms or not analysis.oov) and self._is_follow_up(text, analysis, match):
+                # "who announced it?": a word the bot cannot read is what is asked; no context makes it readable
                 resolved = self._resolve(message, text, analysis, match)
                 if resolved is not None:
                     match = resolved

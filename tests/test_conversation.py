@@ -169,3 +169,10 @@ def test_asking_whether_a_place_is_in_a_list_the_article_refused_to_give_is_refu
 def test_asking_whether_a_city_is_one_of_them_after_an_answer_about_an_area_is_a_membership_question(matcher):
     assert replies(Conversation(matcher), "how big is horgos", "is yining one of them?") == ["horgos_area",
                                                                                             "three_areas"]
+
+
+def test_a_follow_up_asking_with_a_word_the_bot_cannot_read_is_not_answered_from_context(matcher):
+    assert replies(Conversation(matcher), "what are banks urged to do?", "how much are they lending?") == [
+        "bank_infrastructure_support", "no_match"]
+    assert replies(Conversation(matcher), "what are banks urged to do?", "why?") == [
+        "bank_infrastructure_support", "bank_infrastructure_support"]

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
-from bot.matcher import Match, Matcher, Outcome, detect_language
+from bot.matcher import Match, Matcher, Outcome, Refusal, detect_language
 from bot.terms import Analysis, Term, TermKind, plain_text
 from bot.text import fold, says
 
@@ -45,7 +45,7 @@ class Conversation:
         self._choices: tuple[str, ...] = ()
         self._last_at = clock()
         self._last_language = "en"
-        self._refused: Match | None = None  # the last reply, when it was a refusal
+        self._asked: tuple[str, ...] = ()  # the last three messages answered or refused
 
     def reply(self, message: str) -> Match:
         """The match to answer `message` with, follow-ups resolved; never raises for any text."""
@@ -57,12 +57,12 @@ class Conversation:
         if chosen is not None:
             return chosen
         match = self.matcher.match(message)
-        if match.answered and self._refused is not None:
-            analysis = self.matcher.analyser.analyse_folded(plain_text(fold(message)))
-            if self.matcher.in_refused_list(analysis, self._refused.question):
-                # "which 8 countries?" refused, then "is Kazakhstan on the list?": that refusal again
-                match = replace(self._refused, question=message, language=detect_language(message), follow_up=True,
-                                parts=())
+        if match.answered and self._asked:
+            asked = self.matcher.analyser.analyse_folded(plain_text(fold(message)))
+            why = self.matcher.unlisted(asked, self._asked)
+            if why:  # "how many countries does it connect?", then "is Kazakhstan one of them?"
+                match = Match(message, Outcome.NO_MATCH, match.language, reason=f"{Refusal.NOT_GIVEN.value}: {why}",
+                              follow_up=True)
         if self._turns and not match.refused and match.outcome is not Outcome.SMALL_TALK:
             text = plain_text(fold(message))
             analysis = self.matcher.analyser.analyse_folded(text)
@@ -190,7 +190,7 @@ class Conversation:
 
     def _remember(self, match: Match) -> None:
         self._last_language = match.language
-        self._refused = match if match.refused else None
+        self._asked = (*self._asked[-2:], match.question) if match.answered or match.refused else ()
         if match.outcome is Outcome.CLARIFY:
             self._choices = tuple(s.fact_id for s in match.suggestions)
             return

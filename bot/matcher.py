@@ -378,8 +378,9 @@ class Matcher:
             picks = self.only_picks(analysis)
             if picks and matches and matches[-1].refused:
                 match = replace(match, reason=_FRAGMENT)  # "which ports? need names": the refused question again
-            elif matches and matches[-1].refused and self.in_refused_list(analysis, matches[-1].question):
-                match = replace(matches[-1], question=unit)  # "which 8 countries? is kazakhstan on the list?"
+            elif matches and (why := self.unlisted(analysis, (matches[-1].question,))):
+                # "which 8 countries? is kazakhstan on the list?", "how many ports? is horgos one of them?"
+                match = Match(unit, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {why}")
             elif before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
                 match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
             elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks
@@ -444,18 +445,32 @@ class Matcher:
         return replace(parts[0], question=match.question, confidence=min(p.confidence for p in parts),
                        parts=tuple(parts))
 
-    def in_refused_list(self, analysis: Analysis, refused: str) -> bool:
-        """"Is Kazakhstan on the list?" after "which 8 countries?" was refused: a place outside the zone asked to be
-        among the things a refused question asked to list, not among the zone's areas (the zone is not named)."""
-        if self._membership not in analysis.terms or not analysis.outside or analysis.places & self._zone_places:
-            return False
-        # Word by word: a refusal phrase ("which ports", "какие 8 стран") hides the words it is made of.
-        words = plain_text(fold(refused)).split()
-        terms = {t for word in words for t in self.analyser.analyse_folded(word).terms}
-        listed = {c for rule in self.fact_base.lexicon.not_given if _PICK.value in rule.concepts
-                  for c in rule.concepts - {_PICK.value}}  # what the article only counts: ports, countries
-        asks = bool(self.fact_base.lexicon.clauses.wh_words.intersection(words))
-        return _PICK in terms or (asks and bool(listed & {t.value for t in terms if t.kind is TermKind.CONCEPT}))
+    def unlisted(self, analysis: Analysis, before: Sequence[str]) -> str | None:
+        """Why the article cannot say whether a place is one of the things the last question `before` counted or
+        asked to list ("how many ports? is Horgos one of them?", "which 8 countries? is Kazakhstan on the list?"),
+        read with the fragments after it ("how many ports? and countries?"): the `not_given` reason for listing
+        them; None when the question is about the zone (named) or lists its areas."""
+        specific = analysis.places - self._zone_places
+        if self._membership not in analysis.terms or not (analysis.outside or specific) or (
+                analysis.places & self._zone_places):
+            return None
+        each: list[set[str]] = []
+        for question in reversed(before):
+            # Word by word: a refusal phrase ("which ports", "какие 8 стран") hides the words it is made of.
+            words = plain_text(fold(question)).split()
+            each = [{t.value for t in self.analyser.analyse_folded(word).terms} for word in words] + each
+            if _PICK.value in set().union(*each) or self.fact_base.lexicon.clauses.wh_words.intersection(words):
+                break
+        else:
+            return None  # nothing before asked to count or list
+        names = set().union(*each)
+        rules = [rule for rule in self.fact_base.lexicon.not_given if _PICK.value in rule.concepts
+                 and not rule.places and rule.concepts - {_PICK.value} <= names and not rule.unless & names]
+        for said in reversed(each):  # "how many ports? and countries?": the countries, named last
+            for rule in rules:
+                if rule.concepts & said - {_PICK.value}:
+                    return rule.why
+        return None
 
     def only_picks(self, analysis: Analysis) -> bool:
         """Only selector concepts (which, how many, total): nothing of what is picked from."""

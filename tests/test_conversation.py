@@ -166,6 +166,16 @@ def test_asking_whether_a_place_is_in_a_list_the_article_refused_to_give_is_refu
     assert replies(conversation, first, then) == ["no_match", "no_match"]
 
 
+def test_asking_whether_a_place_is_one_of_the_ports_or_countries_just_counted_is_refused(matcher):
+    conversation = Conversation(matcher)
+    assert replies(conversation, "via how many ports?", "is horgos one of them") == ["strategic_location", "no_match"]
+    assert "number of ports" in conversation.reply("is Alashankou one of them?").reason
+    conversation = Conversation(matcher)
+    assert replies(conversation, "сколько портов связывает зона", "а стран?", "казахстан входит?") == [
+        "strategic_location", "strategic_location", "no_match"]
+    assert "countries" in conversation.reply("а узбекистан входит?").reason
+
+
 def test_asking_whether_a_city_is_one_of_them_after_an_answer_about_an_area_is_a_membership_question(matcher):
     assert replies(Conversation(matcher), "how big is horgos", "is yining one of them?") == ["horgos_area",
                                                                                             "three_areas"]

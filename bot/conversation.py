@@ -200,10 +200,13 @@ class Conversation:
                 question = plain_text(fold(part.question))
                 named = frozenset(self.matcher.analyser.analyse_folded(question).places)
                 # "is Urumqi in the zone?" answered with the three areas: "how big?" next is about Urumqi
-                specific = named - self.matcher.fact_base.lexicon.zone_places
+                zone = self.matcher.fact_base.lexicon.zone_places
+                specific = named - zone
                 places = specific or named | frozenset(part.fact.entities)
                 if part.follow_up:
-                    places = frozenset(part.fact.entities)
+                    # "哪个大" after Horgos and Kashgar, answered with all three areas: still about those two
+                    discussed = frozenset().union(*(t.places for t in self._turns[-2:]))
+                    places = frozenset(part.fact.entities) & discussed - zone or frozenset(part.fact.entities)
                     question = plain_text(fold(self.matcher.display_question(part.fact, "en")))
                 if part.fact.subject:  # "which one is biggest?" answered Urumqi: "its share?" is Urumqi's
                     places = frozenset({part.fact.subject})

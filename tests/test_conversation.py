@@ -186,3 +186,8 @@ def test_a_follow_up_asking_with_a_word_the_bot_cannot_read_is_not_answered_from
         "bank_infrastructure_support", "no_match"]
     assert replies(Conversation(matcher), "what are banks urged to do?", "why?") == [
         "bank_infrastructure_support", "bank_infrastructure_support"]
+
+
+def test_after_two_areas_are_compared_the_two_added_up_are_those_two(matcher):
+    assert replies(Conversation(matcher), "霍尔果斯片区多大", "喀什呢", "哪个大", "两个加起来多少") == [
+        "horgos_area", "kashgar_area", "area_ranking", "smaller_areas_combined"]

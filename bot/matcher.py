@@ -349,13 +349,19 @@ class Matcher:
             while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
                 end += 1
             text = " ".join(texts[i:end])
-            if i > 0 and not self._has_content(text):
-                text = f"{texts[i - 1]} {text}"
+            if i > 0 and not self._has_content(text) and not self._asks_unread(text):
+                text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
             elif (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
                   and self._names_an_attribute(texts[i - 1])):
                 units.append((texts[i - 1], True))
             units.append((text, False))
         return units
+
+    def _asks_unread(self, text: str) -> bool:
+        """A yes/no question in words the bot cannot read ("is there a bonded warehouse?"): a question of its own,
+        not the tail of the one before ("can you tell?"). Not for Chinese, whose leftover characters say little."""
+        return (not has_cjk(text) and bool(self.analyser.analyse_folded(text).oov)
+                and is_yes_no(text, self.fact_base.lexicon.clauses))
 
     def _names_an_attribute(self, text: str) -> bool:
         """Only words the article knows: one of its areas and something asked of it ("urumqi area size")."""
@@ -535,8 +541,11 @@ class Matcher:
             if greeting or terms.small_talk_of_plain(text, text):
                 return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting",
                              confidence=100)
+            # A question of a message in words the bot cannot read ("..., is there a bonded warehouse?") is a
+            # question all the same: said to be unanswered beside the answers
+            unread = Refusal.TOO_WEAK if fragment and analysis.oov else Refusal.NO_KNOWN_WORDS
             return self._settle(question, text, language, analysis, None,
-                                Match(question, Outcome.NO_MATCH, language, reason=Refusal.NO_KNOWN_WORDS.value))
+                                Match(question, Outcome.NO_MATCH, language, reason=unread.value))
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons

@@ -566,3 +566,10 @@ def test_the_sizes_of_two_areas_are_answered_area_by_area_in_the_order_asked(mat
 def test_two_areas_compared_added_up_or_all_three_named_get_the_one_fact_that_relates_them(matcher, question, fact):
     match = matcher.match(question)
     assert match.fact.id == fact and not match.parts
+
+
+def test_a_yes_no_question_in_words_the_bot_cannot_read_is_said_unanswered_beside_the_answer(matcher):
+    match = matcher.match("urumqi size? is there a bonded warehouse?")
+    assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["urumqi_area", Outcome.NO_MATCH]
+    for message in ("how big is horgos, can you tell?", "how big is horgos, any idea?"):
+        assert matcher.match(message).fact.id == "horgos_area" and not matcher.match(message).parts, message

@@ -342,8 +342,12 @@ class Matcher:
         size and what % of the zone") is implied: kept if it is answered. Other clauses before it are context."""
         units: list[tuple[str, bool]] = []
         texts = [plain_text(c.text) for c in clauses]
-        asking = [i for i, c in enumerate(clauses) if c.asks] or [
-            next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)]
+        asking = [i for i, c in enumerate(clauses) if c.asks]
+        if not asking:
+            last = next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)
+            asking = [last]
+            # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
+            units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
         for i in asking:
             end = i + 1
             while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
@@ -356,6 +360,12 @@ class Matcher:
                 units.append((texts[i - 1], True))
             units.append((text, False))
         return units
+
+    def _names_a_question(self, text: str) -> bool:
+        """A few words the article knows, among them something asked of it ("number of regions"), nothing else."""
+        analysis = self.analyser.analyse_folded(text)
+        return (len(text.split()) <= 5 and not (analysis.oov or analysis.unknown or analysis.outside)
+                and any(t.kind is TermKind.CONCEPT for t in analysis.terms))
 
     def _asks_unread(self, text: str) -> bool:
         """A yes/no question in words the bot cannot read ("is there a bonded warehouse?"): a question of its own,

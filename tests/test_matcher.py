@@ -573,3 +573,9 @@ def test_a_yes_no_question_in_words_the_bot_cannot_read_is_said_unanswered_besid
     assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["urumqi_area", Outcome.NO_MATCH]
     for message in ("how big is horgos, can you tell?", "how big is horgos, any idea?"):
         assert matcher.match(message).fact.id == "horgos_area" and not matcher.match(message).parts, message
+
+
+def test_a_list_of_short_things_asked_without_question_words_is_answered_item_by_item(matcher):
+    match = matcher.match("hey, quick qs: total area, number of regions, largest region")
+    assert [p.fact.id for p in match.parts] == ["total_area", "three_areas", "largest_area"]
+    assert not matcher.match("im from almaty, we trade tea, total area pls").parts  # context is no item

@@ -525,6 +525,11 @@ class Matcher:
         if (yes_no and only_places and specific and analysis.places & self._zone_places and not analysis.unknown
                 and self._membership is not None):
             return self._membership_answer(question, language, analysis)  # "is Horgos inside the zone?"
+        if (yes_no and analysis.outside and analysis.places & self._zone_places and not analysis.unknown
+                and not analysis.numbers and self._membership is not None and not self._direction(text)
+                and {t for t in query if t.kind is not TermKind.PLACE} == {_SIZE}):
+            # "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?")
+            return self._membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
         membership = membership and self._membership is not None and self._membership in query

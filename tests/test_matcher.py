@@ -579,3 +579,9 @@ def test_a_list_of_short_things_asked_without_question_words_is_answered_item_by
     match = matcher.match("hey, quick qs: total area, number of regions, largest region")
     assert [p.fact.id for p in match.parts] == ["total_area", "three_areas", "largest_area"]
     assert not matcher.match("im from almaty, we trade tea, total area pls").parts  # context is no item
+
+
+def test_asking_whether_the_zone_covers_a_city_outside_it_is_answered_no_but_a_size_comparison_is_refused(matcher):
+    match = matcher.match("does the ftz cover turpan")
+    assert match.fact.id == "three_areas" and match.verdict is Verdict.NO
+    assert matcher.match("Is the Xinjiang FTZ bigger than the Shanghai one?").refused

@@ -149,6 +149,7 @@ _FRAGMENT = "a fragment of a question"
 # The generic lexicon's concepts for a size ("how much land"), a pick ("which", "name them") and an order ("rank").
 _SIZE = Term(TermKind.CONCEPT, "area")
 _PICK = Term(TermKind.CONCEPT, "list")
+_COUNT = Term(TermKind.CONCEPT, "count")
 _RANKING = Term(TermKind.CONCEPT, "ranking")
 # Generic concepts asking a measure of a comparison ("how many times bigger"), not which comes first.
 _MEASURES = frozenset({"ratio", "share", "sum"})
@@ -532,6 +533,11 @@ class Matcher:
             return self._membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
+        if (specific and not analysis.places & self._zone_places and not analysis.numbers
+                and {t for t in query if t.kind is not TermKind.PLACE} == {_COUNT}):
+            # "хоргос скока?", "kashgar how much": an area has nothing to count; how much of it there is, its size
+            analysis.terms = [_SIZE if t == _COUNT else t for t in analysis.terms]
+            query = set(analysis.terms)
         membership = membership and self._membership is not None and self._membership in query
         sizing = _SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)
         if membership and not yes_no and not analysis.outside and sizing and (specific or _PICK in query):

@@ -394,42 +394,36 @@ class TermAnalyser:
         return all(w in self._small_talk_words or self._is_stopword(w) for w in words)
 
     def small_talk_within(self, text: str) -> str | None:
-        """The kind of a message that is small talk through and through ("thx mate that helped", "see ya later"):
-        small-talk phrases with nothing but stopwords around them; the first phrase's kind. Text is plain."""
-        words = text.split()
-        covered = [False] * len(words)
-        found: list[tuple[int, str]] = []
-        for size in range(min(8, len(words)), 0, -1):
-            for start in range(len(words) - size + 1):
-                kind = self._small_talk.get(" ".join(words[start:start + size]))
-                if kind is not None and not any(covered[start:start + size]):
-                    covered[start:start + size] = [True] * size
-                    found.append((start, kind))
-        for index, word in enumerate(words):
-            if not covered[index] and has_cjk(word):
-                kind = self._small_talk_run(word)
-                if kind is not None:
-                    covered[index] = True
-                    found.append((index, kind))
-        if not found or not all(c or self._is_stopword(w) for w, c in zip(words, covered, strict=True)):
-            return None
-        return min(found)[1]
+        """The kind of a message that is small talk through and through ("thx mate that helped", "ясно, спасибо
+        большое", "好的明白了"): small-talk phrases with nothing but stopwords around them; the first phrase's kind.
+        Text is plain."""
+        return self._covered(text.split(), " ") or None
 
-    def _small_talk_run(self, run: str) -> str | None:
-        """The first kind in a Chinese run made of nothing but small-talk phrases and stopwords ("好的明白了")."""
-        reached: list[str | None] = [""] + [None] * len(run)  # at each position: the first kind so far, "" none yet
-        for start in range(len(run)):
+    def _covered(self, pieces: list[str], joiner: str) -> str | None:
+        """The first small-talk kind of `pieces` (words, or a Chinese word's characters) read wholly as small-talk
+        phrases and stopwords, "" when only stopwords; None when some piece is neither. Every way of cutting them
+        is tried: "ясно спасибо" must not hide "спасибо большое"."""
+        reached: list[str | None] = [""] + [None] * len(pieces)  # at each position: the first kind so far
+        for start in range(len(pieces)):
             so_far = reached[start]
             if so_far is None:
                 continue
-            for end in range(start + 1, min(len(run), start + 8) + 1):
-                piece = run[start:end]
-                kind = self._small_talk.get(piece)
-                stop = self._zh_terms.get(piece)
-                fits = kind is not None or (stop is not None and stop.kind is TermKind.STOP)
-                if fits and not reached[end]:
-                    reached[end] = so_far or kind or ""
-        return reached[-1] or None
+            for end in range(start + 1, min(len(pieces), start + 8) + 1):
+                kind = self._small_talk.get(joiner.join(pieces[start:end]))
+                if kind is None and end == start + 1:
+                    kind = self._small_talk_piece(pieces[start], joiner)
+                if kind is not None and not reached[end]:
+                    reached[end] = so_far or kind
+        return reached[-1]
+
+    def _small_talk_piece(self, piece: str, joiner: str) -> str | None:
+        """"" for a stopword, a kind for a Chinese word of small talk ("好的明白了"), else None."""
+        if joiner:
+            if self._is_stopword(piece):
+                return ""
+            return self._covered(list(piece), "") if has_cjk(piece) else None
+        stop = self._zh_terms.get(piece)
+        return "" if stop is not None and stop.kind is TermKind.STOP else None
 
     def _is_stopword(self, word: str) -> bool:
         term = self._words.get(word)

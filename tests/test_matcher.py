@@ -585,3 +585,13 @@ def test_asking_whether_the_zone_covers_a_city_outside_it_is_answered_no_but_a_s
     match = matcher.match("does the ftz cover turpan")
     assert match.fact.id == "three_areas" and match.verdict is Verdict.NO
     assert matcher.match("Is the Xinjiang FTZ bigger than the Shanghai one?").refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [("хоргас скока", "horgos_area"), ("kashgar how many", "kashgar_area")])
+def test_how_much_or_how_many_of_an_area_alone_asks_its_size(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("message", ["ясно, спасибо большое", "ok thanks, that helped"])
+def test_small_talk_phrases_that_overlap_are_still_small_talk(matcher, message):
+    assert matcher.match(message).outcome is Outcome.SMALL_TALK

@@ -127,6 +127,9 @@ class TermAnalyser:
         lexicon_stems = {self._stem(w): term for w, term in self._words.items() if term.kind is not TermKind.STOP}
         # The figures the facts state, so that a question's "about 130" can stand for 134.6.
         self._numbers: list[tuple[str, float]] = []
+        # Only the article's own figures stand for a number near them: 150 is not the derived 151.18.
+        self._article_figures = {float(n) for fact in fact_base.facts for source in fact.sources
+                                 for n in re.findall(r"\d+(?:\.\d+)?", self._prepare(fold(source)))}
         for fact in fact_base.facts:
             for text in (*fact.all_questions(), *fact.keywords, fact.answer_words("en")):
                 if has_cjk(text):
@@ -224,7 +227,8 @@ class TermAnalyser:
             return token
         for number, known in self._numbers:
             # "about 130 km²" means 134.6; but a year must be exact (2020 is not 2023)
-            if value == known or (10 < known < 1000 and abs(value - known) <= 0.05 * known):
+            if value == known or (10 < known < 1000 and known in self._article_figures
+                                  and abs(value - known) <= 0.05 * known):
                 return number
         return token
 

@@ -120,7 +120,7 @@ def test_a_duplicate_fact_id_is_rejected(knowledge_copy):
 
 def test_a_missing_answer_is_rejected_naming_the_field(knowledge_copy):
     _edit(knowledge_copy / "facts.toml",
-          'answer_zh = "乌鲁木齐片区面积为134.6平方公里（约13460公顷，合52平方英里）。"\n', "")
+          'answer_zh = "乌鲁木齐片区面积为134.6平方公里（约13460公顷，约20.19万亩，合52平方英里）。"\n', "")
     with pytest.raises(KnowledgeError, match="is missing") as error:
         load_fact_base(knowledge_copy)
     assert (error.value.fact_id, error.value.field_name) == ("urumqi_area", "answer_zh")
@@ -192,7 +192,8 @@ def test_a_not_given_rule_with_an_unknown_concept_is_rejected(knowledge_copy):
 
 def test_the_knowledge_folder_can_be_chosen_by_environment_variable(knowledge_copy, monkeypatch):
     _edit(knowledge_copy / "facts.toml",
-          "It covers 179.66 square kilometres (km²) in total — about 69.4 square miles, or 17,966 hectares.",
+          "It covers 179.66 square kilometres (km²) in total, the sum of its areas (134.6 + 28.48 + 16.58) — about "
+          "69.4 square miles, 44,400 acres or 17,966 hectares.",
           "Replaced answer for the test.")
     monkeypatch.setenv("BOT_KNOWLEDGE_DIR", str(knowledge_copy))
     assert load_fact_base().fact("total_area").answer_en == "Replaced answer for the test."

@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.evaluation import evaluate, load_labelled
 from bot.knowledge import load_fact_base
-from bot.matcher import DEFAULT_THRESHOLDS, Matcher
+from bot.matcher import Matcher
+from bot.thresholds import DEFAULT_THRESHOLDS
 
 
 def main() -> int:

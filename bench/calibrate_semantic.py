@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.evaluation import evaluate, load_labelled
 from bot.knowledge import load_fact_base
-from bot.matcher import DEFAULT_THRESHOLDS, Matcher, load_semantic_index
+from bot.matcher import Matcher, load_semantic_index
+from bot.thresholds import DEFAULT_THRESHOLDS
 
 DEVELOPMENT = ("tests/eval/chat_dev.tsv", "tests/eval/dev.tsv", "tests/eval/dev2.tsv")
 

@@ -14,9 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
-from bot.matcher import Match, Matcher, Outcome, Refusal, detect_language
+from bot.match import Match, Outcome, Refusal
+from bot.matcher import Matcher
 from bot.terms import Analysis, Term, TermKind, plain_text
-from bot.text import fold, says
+from bot.text import detect_language, fold, says
 
 DEFAULT_MEMORY_SECONDS = 600.0
 DEFAULT_MAX_CONVERSATIONS = 10_000

@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.matcher import Match, Matcher, Outcome
+from bot.match import Match, Outcome
+from bot.matcher import Matcher
 
 REFUSAL_LABELS = frozenset({"no_match"})
 # The article answers it but no fact does yet: counted as answerable, and wrong whatever the matcher says.

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.knowledge import Fact, FactBase, Topic
-from bot.matcher import Match, Outcome
+from bot.match import Match, Outcome
 
 TELEGRAM_MESSAGE_LIMIT = 4096
 TELEGRAM_CALLBACK_LIMIT = 64  # bytes

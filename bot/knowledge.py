@@ -219,7 +219,7 @@ class Lexicon:
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?")
     yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # The folder's own matcher numbers over `bot.matcher.Thresholds` (a draft trusts its semantic layer less)
+    # The folder's own matcher numbers over `bot.thresholds.Thresholds` (a draft trusts its semantic layer less)
     thresholds: Mapping[str, float] = field(default_factory=dict)
 
     def place(self, place_id: str) -> Place:

@@ -1,10 +1,11 @@
-"""Match a question against the fact base: answer, clarify, refuse, or recognise small talk.
+"""Match one question against the fact base: answer, clarify, refuse, or recognise small talk.
 
-Pure Python over plain data (no Telegram here). `bot.clauses` finds the asking clauses of a message; `bot.terms`
-turns each into terms (places, concepts, refusal cues); facts are indexed by the same terms, so a fact's score is
-the weighted overlap between its terms and the clause's, blended with the rapidfuzz similarity to its alternate
-questions. Thresholds turn scores into one of four outcomes. Where that lexical decision is unsure, and nothing
-in the clause asks for what the article does not give, a semantic layer (`bot.semantic`) may settle it.
+Pure Python over plain data (no Telegram here). `bot.message` reads a whole message and asks `match_clause` for each
+question in it; `bot.terms` turns a question into terms (places, concepts, refusal cues); facts are indexed by the
+same terms, so a fact's score is the weighted overlap between its terms and the question's, blended with the
+rapidfuzz similarity to its alternate questions. Thresholds (`bot.thresholds`) turn scores into one of four
+outcomes (`bot.match`). Where that lexical decision is unsure, and nothing in the question asks for what the article
+does not give, a semantic layer (`bot.semantic`) may settle it.
 """
 
 from __future__ import annotations
@@ -14,153 +15,27 @@ import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from enum import StrEnum
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
-from bot.clauses import Clause, is_yes_no, message_clauses
+from bot.clauses import is_yes_no
 from bot.knowledge import Fact, FactBase
+from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
+from bot.message import read_message
 from bot.semantic import SemanticIndex, load_encoder, top_two
-from bot.terms import Analysis, Term, TermAnalyser, TermKind, plain_text
+from bot.terms import COUNT, MEASURES, PICK, RANKING, SIZE, Analysis, Term, TermAnalyser, TermKind, plain_text
 from bot.text import fold, has_cjk, phrase_pattern, says
+from bot.thresholds import DEFAULT_THRESHOLDS, Thresholds, with_overrides
 
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|чем")  # "bigger than 100 km²?" is no claim to check
 
 
-class Outcome(StrEnum):
-    ANSWER = "answer"
-    CLARIFY = "clarify"
-    NO_MATCH = "no_match"
-    SMALL_TALK = "small_talk"
-
-
-class Verdict(StrEnum):
-    """How a yes/no question is answered, before the fact: "Yes — …" or "No — …"."""
-
-    YES = "yes"
-    NO = "no"
-
-
-class Refusal(StrEnum):
-    """Why nothing was answered: the kinds a curator can act on."""
-
-    OUTSIDE = "outside the article"
-    NOT_GIVEN = "not in the article"
-    NO_KNOWN_WORDS = "no known words"
-    TOO_WEAK = "no fact matches well enough"
-    UNSURE = "not confident enough"
-    SEVERAL = "several facts fit"
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A fact offered as "did you mean", with the question to show for it."""
-
-    fact_id: str
-    question: str
-    confidence: int
-
-
-@dataclass(frozen=True)
-class ClosestFact:
-    """The fact nearest to a question nobody could answer (`Matcher.closest_fact`), and how that was judged."""
-
-    fact_id: str
-    confidence: int  # 0–100
-    # "matcher": the matcher answers or suggests it; "below threshold": its best fact, under the bar for a suggestion;
-    # "logged": the suggestion offered when the question was asked (`bot.report`, when it has no matcher's word)
-    basis: str
-    answered: bool = False  # the matcher answers the question with this fact: the fact base has caught up
-
-
-@dataclass(frozen=True)
-class Match:
-    """What the matcher made of one message (of one question in it; `parts` holds each when there are several)."""
-
-    question: str
-    outcome: Outcome
-    language: str
-    fact: Fact | None = None
-    confidence: int = 0
-    suggestions: tuple[Suggestion, ...] = ()
-    small_talk: str | None = None  # greeting, thanks, goodbye, about_bot, acknowledgement
-    reason: str | None = None  # why nothing was answered, for logs and curators
-    verdict: Verdict | None = None  # for a yes/no question: the Yes or No its answer starts with
-    parts: tuple[Match, ...] = ()  # a message with several questions: one match per question, in order
-    semantic: bool = False  # the semantic layer decided this answer
-    follow_up: bool = False  # resolved against the conversation ("and Kashgar?"), or a choice picked by number
-
-    @property
-    def answered(self) -> bool:
-        return self.outcome is Outcome.ANSWER
-
-    @property
-    def refused(self) -> bool:
-        """Refused for what it asks (an explicit "not in the article" rule), not for want of a match."""
-        return self.outcome is Outcome.NO_MATCH and (self.reason or "").startswith(
-            (Refusal.OUTSIDE.value, Refusal.NOT_GIVEN.value))
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Every tuning number of the matcher, each with its reason; calibrated on tests/eval/dev*.tsv."""
-
-    answer: int = 50  # at or above: answer, if clearly ahead of the runner-up
-    clarify: int = 40  # at or above (and below answer, or too close to the runner-up): "did you mean"
-    margin: int = 6  # how far ahead of the runner-up the best fact must be to be answered outright
-    sure: int = 80  # at or above: answered even when the runner-up is close
-    suggestion_window: int = 15  # suggestions within this many points of the best
-    fuzzy_weight: float = 0.25  # share of the score from rapidfuzz similarity to the alternate questions
-    fuzzy_cutoff: int = 30  # alternate questions less similar than this do not count at all
-    # Indexing: how much a term weighs for a fact.
-    question_base_weight: float = 0.3  # a term in one alternate question; plus the share below
-    question_share_weight: float = 0.7  # times the share of the fact's questions that use the term
-    answer_weight: float = 0.4  # a term only the answer uses
-    required_share: float = 0.8  # a term in this share of a fact's questions is what the fact is about
-    key_weight: float = 0.75  # terms weighing this much or more are the fact's key terms
-    # Scoring.
-    oov_weight: float = 0.8  # an unknown word weighs this share of the rarest known term: it dilutes the match
-    cjk_oov_share: float = 0.5  # unknown Chinese characters dilute half as much (segmenting them is rough)
-    yardstick_weight: float = 0.2  # a figure the article does not state ("bigger than 100 km²?") hardly counts
-    coverage_share: float = 0.75  # of the lexical score: how much of the question the fact covers (rest: key terms)
-    other_place_penalty: float = 0.45  # the question names Kashgar; a fact about Horgos is not its answer
-    zone_wide_penalty: float = 0.75  # the question names Kashgar; a fact about the whole zone may still hold there
-    missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
-    subject_elsewhere_penalty: float = 0.6  # "Horgos or Kashgar, which is bigger?" is not about Urumqi the largest
-    # Semantic layer (cosine similarity 0–1), consulted only where the lexical match is unsure.
-    semantic_min_words: int = 2  # fewer words (Chinese: twice as many characters) never go to the semantic layer
-    semantic_answer: float = 0.55  # a question with no usable lexical match is answered at or above this
-    semantic_candidates: int = 3  # ... by one of the lexical matcher's best few facts (its words must point there)
-    semantic_margin: float = 0.04  # ... and only this far ahead of the next fact
-    semantic_tiebreak: float = 0.40  # a "did you mean" is settled by the suggestion at or above this
-    semantic_tiebreak_margin: float = 0.05  # ... this far ahead of the other suggestions
-    semantic_agree: float = 0.35  # a "did you mean" whose first suggestion is also the semantic best, this close
-
-
-DEFAULT_THRESHOLDS = Thresholds()
 # The longest message read as a question: a longer one is no question, and the front ends (Telegram, the console) answer
 # it with the `too_long` notice instead of a match.
 MAX_QUESTION_CHARS = 1000
 _UNEXPLAINED = "the article uses that word without explaining it"
-_FRAGMENT = "a fragment of a question"
-# The generic lexicon's concepts for a size ("how much land"), a pick ("which", "name them") and an order ("rank").
-_SIZE = Term(TermKind.CONCEPT, "area")
-_PICK = Term(TermKind.CONCEPT, "list")
-_COUNT = Term(TermKind.CONCEPT, "count")
-_RANKING = Term(TermKind.CONCEPT, "ranking")
-# Generic concepts asking a measure of a comparison ("how many times bigger"), not which comes first.
-_MEASURES = frozenset({"ratio", "share", "sum"})
-
-def with_overrides(thresholds: Thresholds, overrides: Mapping[str, float]) -> Thresholds:
-    """`thresholds` with a folder's `[thresholds]` numbers in place (an integer field stays an integer)."""
-    unknown = sorted(set(overrides) - {f.name for f in fields(Thresholds)})
-    if unknown:
-        raise ValueError(f"[thresholds] {unknown[0]}: no such matcher threshold (see bot.matcher.Thresholds)")
-    return replace(thresholds, **{name: type(getattr(thresholds, name))(value) for name, value in overrides.items()})
-
 
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]
 
@@ -301,134 +176,9 @@ class Matcher:
 
     def match(self, question: str, *, one_question: bool = False) -> Match:
         """Match one message; never raises for any text. With `one_question`, the message is not cut into several
-        questions (a follow-up read together with the question before it)."""
-        language = detect_language(question)
-        terms = self.analyser
-        folded = fold(question)
-        if language == "en" and terms.reads_as_russian(folded):
-            language = "ru"  # "skolko stran svyazyvaet": Russian in Latin letters gets the Russian answer
-        plain = plain_text(folded)
-        kind = terms.small_talk_of_plain(plain, question)
-        if kind is not None:
-            return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
-        kind = terms.small_talk_within(plain)
-        if kind is not None:
-            return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
-        rest, greeting = terms.split_greeting(plain)
-        if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
-            return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
-        clauses = [] if one_question else message_clauses(folded, self.fact_base.lexicon.clauses)
-        # In a longer message, a place outside the zone and a membership word must meet in one question: "we ship
-        # via Torugart ... how big is the Kashgar part of the zone?" asks no membership.
-        whole = self._match_text(question, rest, language, greeting=greeting, membership=len(clauses) <= 1,
-                                 question_mark=folded.rstrip().endswith(("?", "？")))
-        if len(clauses) <= 1:
-            return self._each_place(whole, rest, language)
-        units = self._question_units(clauses)
-        parts = [part for part, (text, implied) in zip(self._match_units([text for text, _ in units], language),
-                                                       units, strict=True) if part.answered or not implied
-                 for part in self._each_place(part, text, language).parts or (part,)]
-        parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != _FRAGMENT]
-        if whole.refused and not any(p.refused for p in parts):
-            # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
-            # is asked: the whole message is no refusal.
-            whole = Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
-        return _combine(whole, parts)
-
-    def _question_units(self, clauses: Sequence[Clause]) -> list[tuple[str, bool]]:
-        """The text of each question in a message, and whether it is only implied: an asking clause with the clauses
-        that follow it in its sentence ("how big is the Khorgos zone, on the Kazakh side?"), and for one that says
-        nothing of its own ("..., can you tell?"), the clause before it too. With no asking clause, the last clause
-        that says something. A clause just before a question that names only what the article knows ("kashgar area
-        size and what % of the zone") is implied: kept if it is answered. Other clauses before it are context."""
-        units: list[tuple[str, bool]] = []
-        texts = [plain_text(c.text) for c in clauses]
-        asking = [i for i, c in enumerate(clauses) if c.asks]
-        if not asking:
-            last = next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)
-            asking = [last]
-            # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
-            units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
-        for i in asking:
-            end = i + 1
-            while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
-                end += 1
-            text = " ".join(texts[i:end])
-            if i > 0 and not self._has_content(text) and not self._asks_unread(text):
-                text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
-            elif (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
-                  and self._names_an_attribute(texts[i - 1])):
-                units.append((texts[i - 1], True))
-            units.append((text, False))
-        return units
-
-    def _names_a_question(self, text: str) -> bool:
-        """A few words the article knows, among them something asked of it ("number of regions"), nothing else."""
-        analysis = self.analyser.analyse_folded(text)
-        return (len(text.split()) <= 5 and not (analysis.oov or analysis.unknown or analysis.outside)
-                and any(t.kind is TermKind.CONCEPT for t in analysis.terms))
-
-    def _asks_unread(self, text: str) -> bool:
-        """A yes/no question in words the bot cannot read ("is there a bonded warehouse?"): a question of its own,
-        not the tail of the one before ("can you tell?"). Not for Chinese, whose leftover characters say little."""
-        return (not has_cjk(text) and bool(self.analyser.analyse_folded(text).oov)
-                and is_yes_no(text, self.fact_base.lexicon.clauses))
-
-    def _names_an_attribute(self, text: str) -> bool:
-        """Only words the article knows: one of its areas and something asked of it ("urumqi area size")."""
-        analysis = self.analyser.analyse_folded(text)
-        verbs = self.fact_base.lexicon.clauses.yes_no_words  # "since Urumqi is the largest, ...": a premise
-        return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
-                and any(t.kind is TermKind.CONCEPT for t in analysis.terms) and not verbs & set(text.split()))
-
-    def _match_units(self, units: list[str], language: str) -> list[Match]:
-        """Match each question of a message. One that names only a place, or only picks ("which ones?", "total?"),
-        asks what the question before it asked; one that names no place may mean the place the one before it named
-        or answered about ("what's the population of Horgos and how big is it?"), if that gives an answer."""
-        matches: list[Match] = []
-        places: list[str] = []
-        for unit in units:
-            analysis = self.analyser.analyse_folded(unit)
-            named = analysis.places - self._zone_places
-            match = self._match_text(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
-            before = matches[-1] if matches and matches[-1].answered else None
-            picks = self.only_picks(analysis)
-            if picks and matches and matches[-1].refused:
-                match = replace(match, reason=_FRAGMENT)  # "which ports? need names": the refused question again
-            elif matches and (why := self.unlisted(analysis, (matches[-1].question,))):
-                # "which 8 countries? is kazakhstan on the list?", "how many ports? is horgos one of them?"
-                match = Match(unit, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {why}")
-            elif before is not None and before.fact is not None and self.gives_its_reason(analysis, before.fact):
-                match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
-            elif before is not None and ((match.reason == _FRAGMENT and named and places) or picks
-                                         or (analysis.outside and not analysis.terms and not analysis.unknown)):
-                # "kashgar area size? and horgos?", "how many countries, and which ones?", "is Khorgos included? and
-                # Yining?": the question before.
-                dropped = [] if picks and self._leans(unit) else places  # "what share of total is that": its place
-                carried = self._match_text(unit, f"{self._without(dropped, before.question)} {unit}",
-                                           language, question_mark=True)
-                if not picks or carried.refused or (carried.answered and carried.fact != before.fact):
-                    match = carried  # "…, and which is the largest?" asks about the areas the answer before named
-            if named:
-                places = sorted(named)
-            elif not picks:
-                fact = before.fact if before is not None else None
-                answered_of: list[str] = []  # "what are the three areas and how big is each": of those areas
-                if fact is not None and self._leans(unit):
-                    answered_of = [fact.subject] if fact.subject else sorted(set(fact.entities) - self._zone_places)
-                carry = places or answered_of
-                if carry:
-                    names = " ".join(self.place_names[p] for p in carry)
-                    carried = self._match_text(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
-                    if carried.answered and (not match.answered or self._only_about(carried, carry)):
-                        match = carried  # an answer of its own stands unless the place narrows it to that place
-            matches.append(match)
-        return matches
-
-    def _only_about(self, match: Match, places: list[str]) -> bool:
-        """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""
-        specific = set(match.fact.entities) - self._zone_places if match.fact is not None else set()
-        return bool(specific) and specific <= set(places)
+        questions (a follow-up read together with the question before it). The reading of a whole message is
+        `bot.message`'s; this class matches one question."""
+        return read_message(self, question, one_question=one_question)
 
     def gives_its_reason(self, analysis: Analysis, fact: Fact) -> bool:
         """A bare "why?" (the `why` concepts alone) after a fact whose answer gives its own reason (a `reasons` word:
@@ -437,30 +187,6 @@ class Matcher:
         names = analysis.concept_names
         return (bool(cues.why) and bool(names) and names <= cues.why and not analysis.places - self._zone_places
                 and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons))
-
-    def _each_place(self, match: Match, text: str, language: str) -> Match:
-        """"How big are Kashgar and Horgos?": an answer for each area named (as parts, in the order named), not the
-        one fact naming all three; never where the question compares, ranks, adds up or picks among them."""
-        if not match.answered or match.fact is None or match.verdict is not None or match.parts:
-            return match
-        analysis = self.analyser.analyse_folded(text)
-        named = list(dict.fromkeys(t.value for t in analysis.terms
-                                   if t.kind is TermKind.PLACE and t.value not in self._zone_places))
-        cues = self.fact_base.lexicon.follow_up
-        relating = cues.comparisons | cues.selectors | _MEASURES | {_RANKING.value}
-        if (len(named) < 2 or not set(named) < set(match.fact.entities) - self._zone_places
-                or _SIZE not in analysis.terms or analysis.concept_names & relating
-                or any(says(text, c) for c in cues.comparatives)):
-            return match  # all three areas named: the fact naming them all answers it; "bigger than" compares
-        parts = []
-        for place in named:
-            alone = self._without([p for p in named if p != place], text)
-            part = self._match_text(alone, alone, language)
-            if part.fact is None or not part.answered or set(part.fact.entities) - self._zone_places != {place}:
-                return match
-            parts.append(part)
-        return replace(parts[0], question=match.question, confidence=min(p.confidence for p in parts),
-                       parts=tuple(parts))
 
     def unlisted(self, analysis: Analysis, before: Sequence[str]) -> str | None:
         """Why the article cannot say whether a place is one of the things the last question `before` counted or
@@ -476,16 +202,16 @@ class Matcher:
             # Word by word: a refusal phrase ("which ports", "какие 8 стран") hides the words it is made of.
             words = plain_text(fold(question)).split()
             each = [{t.value for t in self.analyser.analyse_folded(word).terms} for word in words] + each
-            if _PICK.value in set().union(*each) or self.fact_base.lexicon.clauses.wh_words.intersection(words):
+            if PICK.value in set().union(*each) or self.fact_base.lexicon.clauses.wh_words.intersection(words):
                 break
         else:
             return None  # nothing before asked to count or list
         names = set().union(*each)
-        rules = [rule for rule in self.fact_base.lexicon.not_given if _PICK.value in rule.concepts
-                 and not rule.places and rule.concepts - {_PICK.value} <= names and not rule.unless & names]
+        rules = [rule for rule in self.fact_base.lexicon.not_given if PICK.value in rule.concepts
+                 and not rule.places and rule.concepts - {PICK.value} <= names and not rule.unless & names]
         for said in reversed(each):  # "how many ports? and countries?": the countries, named last
             for rule in rules:
-                if rule.concepts & said - {_PICK.value}:
+                if rule.concepts & said - {PICK.value}:
                     return rule.why
         return None
 
@@ -496,22 +222,18 @@ class Matcher:
         return bool(analysis.terms) and not says_more and all(
             t.kind is TermKind.CONCEPT and t.value in selectors for t in analysis.terms)
 
-    def _leans(self, unit: str) -> bool:
+    def leans(self, unit: str) -> bool:
         """A pronoun stands for what was answered before ("whats the smallest area, how big is it")."""
         cues = self.fact_base.lexicon.follow_up
         return any(word in cues.pronouns for word in unit.split()) or any(cue in unit for cue in cues.cjk)
 
-    def _without(self, places: list[str], question: str) -> str:
+    def without_places(self, places: list[str], question: str) -> str:
         """The question without the places named and without its figures."""
         for name in (n for p in places for n in self.fact_base.lexicon.place(p).all_names()):
             question = phrase_pattern(name).sub(" ", question)
         return re.sub(r"\d[\d.,]*", " ", question)  # "kashgar 28.48? whats horgos": its figure is no clue
 
-    def _has_content(self, text: str) -> bool:
-        analysis = self.analyser.analyse_folded(text)
-        return bool(analysis.terms or analysis.unknown or analysis.outside)
-
-    def _match_text(self, question: str, text: str, language: str, *, greeting: str | None = None,
+    def match_clause(self, question: str, text: str, language: str, *, greeting: str | None = None,
                     question_mark: bool = False, fragment: bool = False, analysis: Analysis | None = None,
                     membership: bool = True) -> Match:
         """Match one clause (plain text; `analysis` when the caller has it already); with `fragment`, a clause
@@ -528,19 +250,19 @@ class Matcher:
             return self._membership_answer(question, language, analysis)  # "is Horgos inside the zone?"
         if (yes_no and analysis.outside and analysis.places & self._zone_places and not analysis.unknown
                 and not analysis.numbers and self._membership is not None and not self._direction(text)
-                and {t for t in query if t.kind is not TermKind.PLACE} == {_SIZE}):
+                and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE}):
             # "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?")
             return self._membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
-            return Match(question, Outcome.NO_MATCH, language, reason=_FRAGMENT)
+            return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)
         if (specific and not analysis.places & self._zone_places and not analysis.numbers
-                and {t for t in query if t.kind is not TermKind.PLACE} == {_COUNT}):
+                and {t for t in query if t.kind is not TermKind.PLACE} == {COUNT}):
             # "хоргос скока?", "kashgar how much": an area has nothing to count; how much of it there is, its size
-            analysis.terms = [_SIZE if t == _COUNT else t for t in analysis.terms]
+            analysis.terms = [SIZE if t == COUNT else t for t in analysis.terms]
             query = set(analysis.terms)
         membership = membership and self._membership is not None and self._membership in query
-        sizing = _SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)
-        if membership and not yes_no and not analysis.outside and sizing and (specific or _PICK in query):
+        sizing = SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)
+        if membership and not yes_no and not analysis.outside and sizing and (specific or PICK in query):
             # "how much land does the Urumqi part of the zone take up", "which city has the largest part of the
             # zone": a size asked of a part, not a membership
             analysis.terms = [t for t in analysis.terms if t != self._membership]
@@ -570,10 +292,10 @@ class Matcher:
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
-        if len(specific) == 2 and comparing and not yes_no and not names & _MEASURES:
+        if len(specific) == 2 and comparing and not yes_no and not names & MEASURES:
             # "which is bigger, Kashgar or Horgos?" chooses between the two places named: it lists nothing, and
             # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)
-            analysis.terms = [t for t in analysis.terms if t != _PICK] + [_RANKING]
+            analysis.terms = [t for t in analysis.terms if t != PICK] + [RANKING]
             query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
         if names & why and not yes_no and any(t not in self._idf for t in analysis.numbers):
@@ -865,42 +587,3 @@ def _is_year(value: str) -> bool:
 
 def _term_string(terms: Sequence[Term] | set[Term]) -> str:
     return " ".join(sorted({t.key for t in terms}))
-
-
-def detect_language(text: str) -> str:
-    """zh for any Chinese, ru for Cyrillic, else en."""
-    if has_cjk(text):
-        return "zh"
-    return "ru" if _CYRILLIC.search(text) else "en"
-
-
-def _combine(whole: Match, parts: list[Match]) -> Match:
-    """One match for a message from the match of the whole and of each question in it (parts carry their own
-    text as `question`; the result carries the whole message's)."""
-    answered: list[Match] = []
-    for part in parts:
-        if part.answered and all(part.fact != a.fact for a in answered):
-            answered.append(part)
-    refused = [p for p in parts if p.refused]
-    # Beside an answer, a question nothing answers is said so ("... what about crypto?"), never silently dropped.
-    unanswered = [p for p in parts if p.outcome is Outcome.NO_MATCH and p.reason != Refusal.NO_KNOWN_WORDS.value
-                  ] if answered else refused  # "can anyone help?" asks nothing of the article: not shown
-    if len(answered) >= 2 or (answered and unanswered):
-        shown: list[Match] = []
-        for part in parts:
-            if part in unanswered or (part.answered and all(part.fact != s.fact for s in shown)):
-                shown.append(part)
-        return replace(answered[0], question=whole.question, parts=tuple(shown))
-    if whole.answered:
-        if answered and answered[0].fact != whole.fact and answered[0].confidence > whole.confidence:
-            return replace(answered[0], question=whole.question)  # context around the question diluted the whole
-        return whole
-    if answered:
-        return replace(answered[0], question=whole.question)
-    if refused:
-        return replace(refused[0], question=whole.question)
-    if whole.outcome is Outcome.CLARIFY:
-        return whole
-    clarified = [p for p in parts if p.outcome is Outcome.CLARIFY]
-    return replace(clarified[0], question=whole.question) if clarified else whole
-

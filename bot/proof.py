@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.knowledge import GENERIC_LEXICON, LEXICON_FILE, FactBase, lexicon_files
-from bot.matcher import Match, Matcher, Outcome
+from bot.match import Match, Outcome
+from bot.matcher import Matcher
 from bot.terms import Term, TermKind
 from bot.text import fold, has_cjk
 

@@ -60,6 +60,14 @@ class Term(NamedTuple):
         return "@" + self.value if self.kind is TermKind.PLACE else self.value
 
 
+# The generic lexicon's concepts the matcher's rules name: a size ("how much land"), a pick ("which", "name them"),
+# a count, an order ("rank"), and the measures of a comparison ("how many times bigger"), not which comes first.
+SIZE = Term(TermKind.CONCEPT, "area")
+PICK = Term(TermKind.CONCEPT, "list")
+COUNT = Term(TermKind.CONCEPT, "count")
+RANKING = Term(TermKind.CONCEPT, "ranking")
+MEASURES = frozenset({"ratio", "share", "sum"})
+
 _INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
 
 

@@ -67,3 +67,13 @@ def cjk_share(text: str) -> float:
 def strip_cjk(text: str) -> str:
     """Replace every Chinese character with a space."""
     return _CJK.sub(" ", text)
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def detect_language(text: str) -> str:
+    """zh for any Chinese, ru for Cyrillic, else en."""
+    if has_cjk(text):
+        return "zh"
+    return "ru" if _CYRILLIC.search(text) else "en"

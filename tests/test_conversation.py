@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation import Conversation, Conversations
-from bot.matcher import Outcome
+from bot.match import Outcome
 
 
 class FakeClock:

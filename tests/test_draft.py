@@ -22,7 +22,8 @@ from bot.draft import (
 )
 from bot.evaluation import LabelledQuestion, evaluate, evaluate_file
 from bot.knowledge import article_sha256, load_fact_base
-from bot.matcher import Matcher, Outcome
+from bot.match import Outcome
+from bot.matcher import Matcher
 from bot.proof import prove
 from tests.conftest import REPO, SOLAR
 

@@ -23,7 +23,8 @@ from bot.formatting import (
     truncate_html,
 )
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher, Outcome, Suggestion
+from bot.match import Match, Outcome, Suggestion
+from bot.matcher import Matcher
 
 HOSTILE = "<script>alert('x')</script> & <b>bold</b> &amp; </blockquote> <a href=\"javascript:x\">"
 _TAG = re.compile(r"</?(b|i|blockquote)>")
@@ -128,7 +129,7 @@ def test_russian_replies_use_russian_wording_dates_and_yes_no(fact_base: FactBas
     assert "2 ноября 2023 г." in source_html(fact_base, "ru")
     assert "Основные сведения" in topic_html(fact_base, fact_base.topics[0], "ru")
     fact = fact_base.fact("establishment_date")
-    from bot.matcher import Verdict
+    from bot.match import Verdict
 
     text = render_html(Match("её открыли в 2024?", Outcome.ANSWER, "ru", fact=fact, verdict=Verdict.NO), fact_base)
     assert text.startswith("Нет. ") and "1 ноября 2023" in text

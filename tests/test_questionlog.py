@@ -23,7 +23,7 @@ import bot.questionlog as questionlog
 import bot.questionlog.schema as schema
 import bot.questionlog.writer as writer
 from bot.config import Settings
-from bot.matcher import Match, Outcome, Suggestion
+from bot.match import Match, Outcome, Suggestion
 from bot.questionlog import LogChatType, QuestionLog, Vote, default_db_path, resolve_db_path
 
 LOGGER = "bot.questionlog"

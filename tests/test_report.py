@@ -15,7 +15,8 @@ import pytest
 
 from bot.cli import main
 from bot.knowledge import Fact, FactBase
-from bot.matcher import DEFAULT_THRESHOLDS, Match, Matcher, Outcome, Suggestion
+from bot.match import Match, Outcome, Suggestion
+from bot.matcher import Matcher
 from bot.questionlog import QuestionLog, QuestionLogError, Vote
 from bot.report import (
     ChartUnavailable,
@@ -30,6 +31,7 @@ from bot.report import (
     report_to_dict,
     top_unanswered,
 )
+from bot.thresholds import DEFAULT_THRESHOLDS
 from tests.conftest import KNOWLEDGE
 
 NOW = dt.datetime(2025, 11, 20, 12, 0, tzinfo=dt.UTC)

@@ -76,7 +76,7 @@ from bot.questionlog.schema import (
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.matcher import Match, Outcome, Suggestion
+    from bot.match import Match, Outcome, Suggestion
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.matcher import ClosestFact, Matcher
+from bot.match import ClosestFact
+from bot.matcher import Matcher
 from bot.questionlog import open_for_reading, utc_timestamp
 from bot.text import fold
 

@@ -27,11 +27,12 @@ from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, Co
 
 from bot.formatting import menus, truncate_html
 from bot.knowledge import FactBase, KnowledgeError, load_fact_base
-from bot.matcher import Matcher, Thresholds
+from bot.matcher import Matcher
 from bot.questionlog import LogStatus, QuestionLogError
 from bot.report import DEFAULT_SINCE, Headline, Period, UnansweredGroup, headline, parse_since, top_unanswered
 from bot.telegram.handlers import reply
 from bot.telegram.state import BotState, bot_state, state
+from bot.thresholds import Thresholds
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -58,7 +58,8 @@ from bot.formatting import (
     topics_prompt_html,
 )
 from bot.knowledge import FactBase
-from bot.matcher import MAX_QUESTION_CHARS, Match, Matcher, Outcome, detect_language
+from bot.match import Match, Outcome
+from bot.matcher import MAX_QUESTION_CHARS, Matcher
 from bot.questionlog import LogChatType
 from bot.telegram.delivery import MaybeDelivered, describe
 from bot.telegram.keyboards import (
@@ -78,6 +79,7 @@ from bot.telegram.keyboards import (
 from bot.telegram.privacy import chat_tag
 from bot.telegram.recorder import MENTION_PLACEHOLDER, QuestionRecorder
 from bot.telegram.state import STATE_KEY, BotState, state
+from bot.text import detect_language
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from telegram import MaybeInaccessibleMessage, Message
 
 from bot.formatting import TELEGRAM_CALLBACK_LIMIT, snippet, topic_title
 from bot.knowledge import FactBase, Topic
-from bot.matcher import Match, Matcher
+from bot.match import Match
+from bot.matcher import Matcher
 
 TOPIC, FACT, CHOICE, VOTE = "t", "f", "c", "v"
 UP, DOWN = 1, -1

@@ -28,7 +28,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryA
 from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
-from bot.matcher import Match
+from bot.match import Match
 from bot.metrics import Metrics
 from bot.questionlog import LogChatType, log_chat_type
 from bot.telegram.app import pipeline

@@ -35,7 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.knowledge import Fact
-from bot.matcher import Match, Matcher, Outcome
+from bot.match import Match, Outcome
+from bot.matcher import Matcher
 from bot.questionlog import LogChatType, LogStatus, QuestionLog
 from bot.text import has_cjk
 

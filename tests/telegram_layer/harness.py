@@ -17,7 +17,8 @@ from telegram.ext import Application
 
 from bot.config import Delivery, Settings
 from bot.knowledge import Fact, FactBase
-from bot.matcher import Match, Matcher
+from bot.match import Match
+from bot.matcher import Matcher
 from bot.telegram import build_application, serve
 from bot.telegram.app import pipeline
 from bot.telegram.state import BotState, bot_state

@@ -9,7 +9,8 @@ from standin import BotAPIStandIn
 
 from bot.formatting import citation
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher, Outcome, Suggestion
+from bot.match import Match, Outcome, Suggestion
+from bot.matcher import Matcher
 
 USER, OTHER_USER, GROUP = 501, 502, -100777
 

@@ -18,7 +18,8 @@ from standin import BotAPIStandIn
 from bot.cli import main as ftz_bot
 from bot.config import Delivery
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher, Outcome, Suggestion
+from bot.match import Match, Outcome, Suggestion
+from bot.matcher import Matcher
 from bot.questionlog import QuestionLog
 from bot.telegram.recorder import CHOICE_REASON
 

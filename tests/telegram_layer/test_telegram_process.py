@@ -20,7 +20,8 @@ from harness import RunningBot, answerable, reap, stopped
 from standin import BotAPIStandIn
 
 from bot.knowledge import FactBase
-from bot.matcher import Match, Matcher
+from bot.match import Match
+from bot.matcher import Matcher
 from bot.telegram import StartupError
 from tests.conftest import REPO
 

@@ -15,7 +15,8 @@ from service_harness import SECRET, WEBHOOK_URL, RunningService, post_update, re
 from standin import BotAPIStandIn
 
 from bot.exits import ExitCode
-from bot.matcher import Matcher, Outcome
+from bot.match import Outcome
+from bot.matcher import Matcher
 from bot.telegram.app import ALLOWED_UPDATES, StartupError, pipeline, run_until_signalled
 from bot.telegram.ordering import ChatOrderedProcessor
 

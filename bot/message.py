@@ -1,0 +1,231 @@
+"""Read a whole chat message: the questions in it, each matched, combined into the one match a reply is made from.
+
+Greetings and small talk around a question, context clauses, implied questions, a question that only names a
+place or only picks ("and horgos?", "which ones?"), two areas asked together: this module finds the questions
+(`bot.clauses` cuts the clauses) and asks `Matcher.match_clause` for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.clauses import Clause, is_yes_no, message_clauses
+from bot.match import FRAGMENT, Match, Outcome, Refusal
+from bot.terms import MEASURES, RANKING, SIZE, TermKind, plain_text
+from bot.text import detect_language, fold, has_cjk, says
+
+if TYPE_CHECKING:
+    from bot.matcher import Matcher
+
+
+def read_message(matcher: Matcher, question: str, *, one_question: bool = False) -> Match:
+    """The match for one message (see `Matcher.match`)."""
+    return _Reader(matcher).read(question, one_question=one_question)
+
+
+class _Reader:
+    """One message's reading, over a matcher's lexicon and its clause matching."""
+
+    def __init__(self, matcher: Matcher):
+        self.matcher = matcher
+        self.analyser = matcher.analyser
+        self.fact_base = matcher.fact_base
+        self.place_names = matcher.place_names
+        self._zone_places = matcher.fact_base.lexicon.zone_places
+        self._clause = matcher.match_clause
+        self._without = matcher.without_places
+        self._leans = matcher.leans
+        self._gives_its_reason = matcher.gives_its_reason
+
+    def read(self, question: str, *, one_question: bool = False) -> Match:
+        """Match one message; never raises for any text. With `one_question`, the message is not cut into several
+        questions (a follow-up read together with the question before it)."""
+        language = detect_language(question)
+        terms = self.analyser
+        folded = fold(question)
+        if language == "en" and terms.reads_as_russian(folded):
+            language = "ru"  # "skolko stran svyazyvaet": Russian in Latin letters gets the Russian answer
+        plain = plain_text(folded)
+        kind = terms.small_talk_of_plain(plain, question)
+        if kind is not None:
+            return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
+        kind = terms.small_talk_within(plain)
+        if kind is not None:
+            return Match(question, Outcome.SMALL_TALK, language, small_talk=kind, confidence=100)
+        rest, greeting = terms.split_greeting(plain)
+        if greeting and (terms.only_small_talk_words(rest) or terms.small_talk_of_plain(rest, rest)):
+            return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting, confidence=100)
+        clauses = [] if one_question else message_clauses(folded, self.fact_base.lexicon.clauses)
+        # In a longer message, a place outside the zone and a membership word must meet in one question: "we ship
+        # via Torugart ... how big is the Kashgar part of the zone?" asks no membership.
+        whole = self._clause(question, rest, language, greeting=greeting, membership=len(clauses) <= 1,
+                                 question_mark=folded.rstrip().endswith(("?", "？")))
+        if len(clauses) <= 1:
+            return self._each_place(whole, rest, language)
+        units = self._question_units(clauses)
+        parts = [part for part, (text, implied) in zip(self._match_units([text for text, _ in units], language),
+                                                       units, strict=True) if part.answered or not implied
+                 for part in self._each_place(part, text, language).parts or (part,)]
+        parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != FRAGMENT]
+        if whole.refused and not any(p.refused for p in parts):
+            # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
+            # is asked: the whole message is no refusal.
+            whole = Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
+        return _combine(whole, parts)
+
+    def _question_units(self, clauses: Sequence[Clause]) -> list[tuple[str, bool]]:
+        """The text of each question in a message, and whether it is only implied: an asking clause with the clauses
+        that follow it in its sentence ("how big is the Khorgos zone, on the Kazakh side?"), and for one that says
+        nothing of its own ("..., can you tell?"), the clause before it too. With no asking clause, the last clause
+        that says something. A clause just before a question that names only what the article knows ("kashgar area
+        size and what % of the zone") is implied: kept if it is answered. Other clauses before it are context."""
+        units: list[tuple[str, bool]] = []
+        texts = [plain_text(c.text) for c in clauses]
+        asking = [i for i, c in enumerate(clauses) if c.asks]
+        if not asking:
+            last = next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)
+            asking = [last]
+            # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
+            units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
+        for i in asking:
+            end = i + 1
+            while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
+                end += 1
+            text = " ".join(texts[i:end])
+            if i > 0 and not self._has_content(text) and not self._asks_unread(text):
+                text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
+            elif (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
+                  and self._names_an_attribute(texts[i - 1])):
+                units.append((texts[i - 1], True))
+            units.append((text, False))
+        return units
+
+    def _names_a_question(self, text: str) -> bool:
+        """A few words the article knows, among them something asked of it ("number of regions"), nothing else."""
+        analysis = self.analyser.analyse_folded(text)
+        return (len(text.split()) <= 5 and not (analysis.oov or analysis.unknown or analysis.outside)
+                and any(t.kind is TermKind.CONCEPT for t in analysis.terms))
+
+    def _asks_unread(self, text: str) -> bool:
+        """A yes/no question in words the bot cannot read ("is there a bonded warehouse?"): a question of its own,
+        not the tail of the one before ("can you tell?"). Not for Chinese, whose leftover characters say little."""
+        return (not has_cjk(text) and bool(self.analyser.analyse_folded(text).oov)
+                and is_yes_no(text, self.fact_base.lexicon.clauses))
+
+    def _names_an_attribute(self, text: str) -> bool:
+        """Only words the article knows: one of its areas and something asked of it ("urumqi area size")."""
+        analysis = self.analyser.analyse_folded(text)
+        verbs = self.fact_base.lexicon.clauses.yes_no_words  # "since Urumqi is the largest, ...": a premise
+        return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
+                and any(t.kind is TermKind.CONCEPT for t in analysis.terms) and not verbs & set(text.split()))
+
+    def _match_units(self, units: list[str], language: str) -> list[Match]:
+        """Match each question of a message. One that names only a place, or only picks ("which ones?", "total?"),
+        asks what the question before it asked; one that names no place may mean the place the one before it named
+        or answered about ("what's the population of Horgos and how big is it?"), if that gives an answer."""
+        matches: list[Match] = []
+        places: list[str] = []
+        for unit in units:
+            analysis = self.analyser.analyse_folded(unit)
+            named = analysis.places - self._zone_places
+            match = self._clause(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
+            before = matches[-1] if matches and matches[-1].answered else None
+            picks = self.matcher.only_picks(analysis)
+            if picks and matches and matches[-1].refused:
+                match = replace(match, reason=FRAGMENT)  # "which ports? need names": the refused question again
+            elif matches and (why := self.matcher.unlisted(analysis, (matches[-1].question,))):
+                # "which 8 countries? is kazakhstan on the list?", "how many ports? is horgos one of them?"
+                match = Match(unit, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {why}")
+            elif before is not None and before.fact is not None and self._gives_its_reason(analysis, before.fact):
+                match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
+            elif before is not None and ((match.reason == FRAGMENT and named and places) or picks
+                                         or (analysis.outside and not analysis.terms and not analysis.unknown)):
+                # "kashgar area size? and horgos?", "how many countries, and which ones?", "is Khorgos included? and
+                # Yining?": the question before.
+                dropped = [] if picks and self._leans(unit) else places  # "what share of total is that": its place
+                carried = self._clause(unit, f"{self._without(dropped, before.question)} {unit}",
+                                           language, question_mark=True)
+                if not picks or carried.refused or (carried.answered and carried.fact != before.fact):
+                    match = carried  # "…, and which is the largest?" asks about the areas the answer before named
+            if named:
+                places = sorted(named)
+            elif not picks:
+                fact = before.fact if before is not None else None
+                answered_of: list[str] = []  # "what are the three areas and how big is each": of those areas
+                if fact is not None and self._leans(unit):
+                    answered_of = [fact.subject] if fact.subject else sorted(set(fact.entities) - self._zone_places)
+                carry = places or answered_of
+                if carry:
+                    names = " ".join(self.place_names[p] for p in carry)
+                    carried = self._clause(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
+                    if carried.answered and (not match.answered or self._only_about(carried, carry)):
+                        match = carried  # an answer of its own stands unless the place narrows it to that place
+            matches.append(match)
+        return matches
+
+    def _only_about(self, match: Match, places: list[str]) -> bool:
+        """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""
+        specific = set(match.fact.entities) - self._zone_places if match.fact is not None else set()
+        return bool(specific) and specific <= set(places)
+
+    def _each_place(self, match: Match, text: str, language: str) -> Match:
+        """"How big are Kashgar and Horgos?": an answer for each area named (as parts, in the order named), not the
+        one fact naming all three; never where the question compares, ranks, adds up or picks among them."""
+        if not match.answered or match.fact is None or match.verdict is not None or match.parts:
+            return match
+        analysis = self.analyser.analyse_folded(text)
+        named = list(dict.fromkeys(t.value for t in analysis.terms
+                                   if t.kind is TermKind.PLACE and t.value not in self._zone_places))
+        cues = self.fact_base.lexicon.follow_up
+        relating = cues.comparisons | cues.selectors | MEASURES | {RANKING.value}
+        if (len(named) < 2 or not set(named) < set(match.fact.entities) - self._zone_places
+                or SIZE not in analysis.terms or analysis.concept_names & relating
+                or any(says(text, c) for c in cues.comparatives)):
+            return match  # all three areas named: the fact naming them all answers it; "bigger than" compares
+        parts = []
+        for place in named:
+            alone = self._without([p for p in named if p != place], text)
+            part = self._clause(alone, alone, language)
+            if part.fact is None or not part.answered or set(part.fact.entities) - self._zone_places != {place}:
+                return match
+            parts.append(part)
+        return replace(parts[0], question=match.question, confidence=min(p.confidence for p in parts),
+                       parts=tuple(parts))
+
+    def _has_content(self, text: str) -> bool:
+        analysis = self.analyser.analyse_folded(text)
+        return bool(analysis.terms or analysis.unknown or analysis.outside)
+
+
+def _combine(whole: Match, parts: list[Match]) -> Match:
+    """One match for a message from the match of the whole and of each question in it (parts carry their own
+    text as `question`; the result carries the whole message's)."""
+    answered: list[Match] = []
+    for part in parts:
+        if part.answered and all(part.fact != a.fact for a in answered):
+            answered.append(part)
+    refused = [p for p in parts if p.refused]
+    # Beside an answer, a question nothing answers is said so ("... what about crypto?"), never silently dropped.
+    unanswered = [p for p in parts if p.outcome is Outcome.NO_MATCH and p.reason != Refusal.NO_KNOWN_WORDS.value
+                  ] if answered else refused  # "can anyone help?" asks nothing of the article: not shown
+    if len(answered) >= 2 or (answered and unanswered):
+        shown: list[Match] = []
+        for part in parts:
+            if part in unanswered or (part.answered and all(part.fact != s.fact for s in shown)):
+                shown.append(part)
+        return replace(answered[0], question=whole.question, parts=tuple(shown))
+    if whole.answered:
+        if answered and answered[0].fact != whole.fact and answered[0].confidence > whole.confidence:
+            return replace(answered[0], question=whole.question)  # context around the question diluted the whole
+        return whole
+    if answered:
+        return replace(answered[0], question=whole.question)
+    if refused:
+        return replace(refused[0], question=whole.question)
+    if whole.outcome is Outcome.CLARIFY:
+        return whole
+    clarified = [p for p in parts if p.outcome is Outcome.CLARIFY]
+    return replace(clarified[0], question=whole.question) if clarified else whole
+

@@ -1,0 +1,55 @@
+"""Reading a whole message: the questions inside it found, each answered, and the answers combined in order."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.match import Outcome
+from bot.matcher import Matcher
+from bot.message import read_message
+
+
+def test_a_message_is_read_the_same_through_the_matcher_and_on_its_own(matcher: Matcher):
+    message = "hi all, how big are kashgar and horgos? and when did it open?"
+    assert read_message(matcher, message) == matcher.match(message)
+    assert [p.fact.id for p in matcher.match(message).parts] == ["kashgar_area", "horgos_area", "establishment_date"]
+
+
+def test_a_question_with_an_answer_of_its_own_keeps_it_after_a_clause_naming_a_city(matcher):
+    match = matcher.match("我在乌鲁木齐做外贸好几年了，听说自贸区对外资研发中心放宽门槛，具体放宽了哪几方面")
+    assert match.fact.id == "rnd_centres" and not match.parts
+
+
+def test_a_place_asked_to_be_on_a_list_the_article_does_not_give_is_refused_like_the_list(matcher):
+    assert matcher.match("which 8 countries? is kazakhstan on the list?").refused
+    assert matcher.match("8 стран это какие? казахстан в списке есть?").refused
+    match = matcher.match("what is the population of horgos? is yining part of it?")  # a membership of its own
+    assert [p.fact.id if p.answered else None for p in match.parts] == [None, "three_areas"]
+
+
+@pytest.mark.parametrize("question", ["how big are Kashgar and Horgos?", "kashgar area size horgos area size",
+                                      "喀什和霍尔果斯各多大", "площадь кашгара площадь хоргоса"])
+def test_the_sizes_of_two_areas_are_answered_area_by_area_in_the_order_asked(matcher, question):
+    match = matcher.match(question)
+    assert [p.fact.id for p in match.parts] == ["kashgar_area", "horgos_area"]
+
+
+@pytest.mark.parametrize(("question", "fact"), [("is Kashgar bigger than Horgos?", "area_ranking"),
+                                                ("how big are urumqi, kashgar and horgos", "area_ranking"),
+                                                ("kashgar and horgos together", "smaller_areas_combined")])
+def test_two_areas_compared_added_up_or_all_three_named_get_the_one_fact_that_relates_them(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.fact.id == fact and not match.parts
+
+
+def test_a_yes_no_question_in_words_the_bot_cannot_read_is_said_unanswered_beside_the_answer(matcher):
+    match = matcher.match("urumqi size? is there a bonded warehouse?")
+    assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["urumqi_area", Outcome.NO_MATCH]
+    for message in ("how big is horgos, can you tell?", "how big is horgos, any idea?"):
+        assert matcher.match(message).fact.id == "horgos_area" and not matcher.match(message).parts, message
+
+
+def test_a_list_of_short_things_asked_without_question_words_is_answered_item_by_item(matcher):
+    match = matcher.match("hey, quick qs: total area, number of regions, largest region")
+    assert [p.fact.id for p in match.parts] == ["total_area", "three_areas", "largest_area"]
+    assert not matcher.match("im from almaty, we trade tea, total area pls").parts  # context is no item

@@ -53,3 +53,8 @@ def test_a_list_of_short_things_asked_without_question_words_is_answered_item_by
     match = matcher.match("hey, quick qs: total area, number of regions, largest region")
     assert [p.fact.id for p in match.parts] == ["total_area", "three_areas", "largest_area"]
     assert not matcher.match("im from almaty, we trade tea, total area pls").parts  # context is no item
+
+
+def test_a_russian_pronoun_after_an_answer_in_the_same_message_means_the_place_answered(matcher):
+    match = matcher.match("из каких трех участков состоит зона, какой самый большой и какая у него доля")
+    assert [p.fact.id for p in match.parts] == ["three_areas", "largest_area", "urumqi_share"]

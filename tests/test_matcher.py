@@ -557,3 +557,8 @@ def test_how_much_or_how_many_of_an_area_alone_asks_its_size(matcher, question, 
 @pytest.mark.parametrize("message", ["ясно, спасибо большое", "ok thanks, that helped"])
 def test_small_talk_phrases_that_overlap_are_still_small_talk(matcher, message):
     assert matcher.match(message).outcome is Outcome.SMALL_TALK
+
+
+def test_asking_which_kinds_of_institution_may_set_up_is_answered_but_which_banks_are_there_is_refused(matcher):
+    assert answered(matcher, "which banks, insurers or brokers can set up there") == "overseas_financial_institutions"
+    assert matcher.match("which banks are in the zone").refused

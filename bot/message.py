@@ -61,7 +61,7 @@ class _Reader:
         # In a longer message, a place outside the zone and a membership word must meet in one question: "we ship
         # via Torugart ... how big is the Kashgar part of the zone?" asks no membership.
         whole = self._clause(question, rest, language, greeting=greeting, membership=len(clauses) <= 1,
-                                 question_mark=folded.rstrip().endswith(("?", "？")))
+                             question_mark=folded.rstrip().endswith(("?", "？")))
         if len(clauses) <= 1:
             return self._each_place(whole, rest, language)
         units = self._question_units(clauses)
@@ -145,8 +145,8 @@ class _Reader:
                 # "kashgar area size? and horgos?", "how many countries, and which ones?", "is Khorgos included? and
                 # Yining?": the question before.
                 dropped = [] if picks and self._leans(unit) else places  # "what share of total is that": its place
-                carried = self._clause(unit, f"{self._without(dropped, before.question)} {unit}",
-                                           language, question_mark=True)
+                carried = self._clause(unit, f"{self._without(dropped, before.question)} {unit}", language,
+                                       question_mark=True)
                 if not picks or carried.refused or (carried.answered and carried.fact != before.fact):
                     match = carried  # "…, and which is the largest?" asks about the areas the answer before named
             if named:

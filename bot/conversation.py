@@ -52,26 +52,26 @@ class Conversation:
         """The match to answer `message` with, follow-ups resolved; never raises for any text."""
         now = self._clock()
         if now - self._last_at > self._memory:
-            self._turns, self._choices = [], ()
+            self._turns, self._choices, self._asked = [], (), ()
         self._last_at = now
         chosen = self._choice(message)
         if chosen is not None:
             return chosen
         match = self.matcher.match(message)
-        if match.answered and self._asked:
-            asked = self.matcher.analyser.analyse_folded(plain_text(fold(message)))
-            why = self.matcher.unlisted(asked, self._asked)
-            if why:  # "how many countries does it connect?", then "is Kazakhstan one of them?"
-                match = Match(message, Outcome.NO_MATCH, match.language, reason=f"{Refusal.NOT_GIVEN.value}: {why}",
-                              follow_up=True)
-        if self._turns and not match.refused and match.outcome is not Outcome.SMALL_TALK:
-            text = plain_text(fold(message))
-            analysis = self.matcher.analyser.analyse_folded(text)
-            if (analysis.terms or not analysis.oov) and self._is_follow_up(text, analysis, match):
-                # "who announced it?": a word the bot cannot read is what is asked; no context makes it readable
-                resolved = self._resolve(message, text, analysis, match)
-                if resolved is not None:
-                    match = resolved
+        if not (self._asked or self._turns) or match.refused or match.outcome is Outcome.SMALL_TALK:
+            self._remember(match)
+            return match
+        text = plain_text(fold(message))
+        analysis = self.matcher.analyser.analyse_folded(text)
+        why = self.matcher.unlisted(analysis, self._asked) if match.answered else None
+        if why:  # "how many countries does it connect?", then "is Kazakhstan one of them?"
+            match = Match(message, Outcome.NO_MATCH, match.language, reason=f"{Refusal.NOT_GIVEN.value}: {why}",
+                          follow_up=True)
+        elif self._turns and (analysis.terms or not analysis.oov) and self._is_follow_up(text, analysis, match):
+            # not "who announced it?": a word the bot cannot read is what is asked; no context makes it readable
+            resolved = self._resolve(message, text, analysis, match)
+            if resolved is not None:
+                match = resolved
         self._remember(match)
         return match
 

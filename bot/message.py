@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.clauses import Clause, is_yes_no, message_clauses
 from bot.match import FRAGMENT, Match, Outcome, Refusal
-from bot.terms import MEASURES, RANKING, SIZE, TermKind, plain_text
+from bot.terms import MEASURES, RANKING, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class _Reader:
         self._without = matcher.without_places
         self._leans = matcher.leans
         self._gives_its_reason = matcher.gives_its_reason
+        self._analyses: dict[str, Analysis] = {}  # read-only analyses of clauses, shared by the tests below
 
     def read(self, question: str, *, one_question: bool = False) -> Match:
         """Match one message; never raises for any text. With `one_question`, the message is not cut into several
@@ -102,21 +103,28 @@ class _Reader:
             units.append((text, False))
         return units
 
+    def _analysed(self, text: str) -> Analysis:
+        """A clause's terms, analysed once per message: for reading only (matching changes its own analysis)."""
+        analysis = self._analyses.get(text)
+        if analysis is None:
+            analysis = self._analyses[text] = self.analyser.analyse_folded(text)
+        return analysis
+
     def _names_a_question(self, text: str) -> bool:
         """A few words the article knows, among them something asked of it ("number of regions"), nothing else."""
-        analysis = self.analyser.analyse_folded(text)
+        analysis = self._analysed(text)
         return (len(text.split()) <= 5 and not (analysis.oov or analysis.unknown or analysis.outside)
                 and any(t.kind is TermKind.CONCEPT for t in analysis.terms))
 
     def _asks_unread(self, text: str) -> bool:
         """A yes/no question in words the bot cannot read ("is there a bonded warehouse?"): a question of its own,
         not the tail of the one before ("can you tell?"). Not for Chinese, whose leftover characters say little."""
-        return (not has_cjk(text) and bool(self.analyser.analyse_folded(text).oov)
+        return (not has_cjk(text) and bool(self._analysed(text).oov)
                 and is_yes_no(text, self.fact_base.lexicon.clauses))
 
     def _names_an_attribute(self, text: str) -> bool:
         """Only words the article knows: one of its areas and something asked of it ("urumqi area size")."""
-        analysis = self.analyser.analyse_folded(text)
+        analysis = self._analysed(text)
         verbs = self.fact_base.lexicon.clauses.yes_no_words  # "since Urumqi is the largest, ...": a premise
         return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
                 and any(t.kind is TermKind.CONCEPT for t in analysis.terms) and not verbs & set(text.split()))
@@ -175,7 +183,7 @@ class _Reader:
         one fact naming all three; never where the question compares, ranks, adds up or picks among them."""
         if not match.answered or match.fact is None or match.verdict is not None or match.parts:
             return match
-        analysis = self.analyser.analyse_folded(text)
+        analysis = self._analysed(text)
         named = list(dict.fromkeys(t.value for t in analysis.terms
                                    if t.kind is TermKind.PLACE and t.value not in self._zone_places))
         cues = self.fact_base.lexicon.follow_up
@@ -195,7 +203,7 @@ class _Reader:
                        parts=tuple(parts))
 
     def _has_content(self, text: str) -> bool:
-        analysis = self.analyser.analyse_folded(text)
+        analysis = self._analysed(text)
         return bool(analysis.terms or analysis.unknown or analysis.outside)
 
 

@@ -30,6 +30,7 @@ _HALF = re.compile(r"\b(\d+) and a half\b")
 _SPLIT_YEAR = re.compile(r"\b(19|20) (\d\d)\b")
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")  # 16,58 (Russian style) is 16.58
 _WORD = re.compile(r"[^\W\d_]+")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
 _PUNCT = re.compile(r"[^\w\s%&²'.]")
 _POSSESSIVE = re.compile(r"(\w)'s\b")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -137,13 +138,13 @@ class TermAnalyser:
         self._numbers: list[tuple[str, float]] = []
         # Only the article's own figures stand for a number near them: 150 is not the derived 151.18.
         self._article_figures = {float(n) for fact in fact_base.facts for source in fact.sources
-                                 for n in re.findall(r"\d+(?:\.\d+)?", self._prepare(fold(source)))}
+                                 for n in _FIGURE.findall(self._prepare(fold(source)))}
         for fact in fact_base.facts:
             for text in (*fact.all_questions(), *fact.keywords, fact.answer_words("en")):
                 if has_cjk(text):
                     continue
                 prepared = self._prepare(fold(text))
-                for number in re.findall(r"\d+(?:\.\d+)?", prepared):
+                for number in _FIGURE.findall(prepared):
                     if (number, float(number)) not in self._numbers:
                         self._numbers.append((number, float(number)))
                 for token in _TOKEN.findall(self._mark_phrases(prepared)):

@@ -171,6 +171,9 @@ class Matcher:
         # Words the article uses that the lexicon does not define: "what does 'qualified' mean?" is not answered.
         article = self.analyser.analyse(self.fact_base.article.text, correct=False)
         self._article_words = frozenset(t for t in article.terms if t.kind is TermKind.WORD)
+        # The rules refusing to list what the article only counts (ports, countries): see `unlisted`.
+        self._listing_rules = [rule for rule in self.fact_base.lexicon.not_given
+                               if PICK.value in rule.concepts and not rule.places]
 
     # --- matching ---------------------------------------------------------------------------------------------
 
@@ -207,8 +210,8 @@ class Matcher:
         else:
             return None  # nothing before asked to count or list
         names = set().union(*each)
-        rules = [rule for rule in self.fact_base.lexicon.not_given if PICK.value in rule.concepts
-                 and not rule.places and rule.concepts - {PICK.value} <= names and not rule.unless & names]
+        rules = [rule for rule in self._listing_rules
+                 if rule.concepts - {PICK.value} <= names and not rule.unless & names]
         for said in reversed(each):  # "how many ports? and countries?": the countries, named last
             for rule in rules:
                 if rule.concepts & said - {PICK.value}:
@@ -245,13 +248,11 @@ class Matcher:
         yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
         specific = analysis.places - self._zone_places
-        if (yes_no and only_places and specific and analysis.places & self._zone_places and not analysis.unknown
-                and self._membership is not None):
-            return self._membership_answer(question, language, analysis)  # "is Horgos inside the zone?"
-        if (yes_no and analysis.outside and analysis.places & self._zone_places and not analysis.unknown
-                and not analysis.numbers and self._membership is not None and not self._direction(text)
-                and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE}):
-            # "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?")
+        covers = (analysis.outside and not analysis.numbers and not self._direction(text)
+                  and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
+        if (yes_no and ((only_places and specific) or covers) and analysis.places & self._zone_places
+                and not analysis.unknown and self._membership is not None):
+            # "is Horgos inside the zone?", "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?")
             return self._membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)

@@ -41,6 +41,7 @@ class ClauseCues:
     noun_openers: frozenset[str] = frozenset()
     together: frozenset[str] = frozenset()  # "kashgar and the horgos area together": one thing asked, not two
     origins: frozenset[str] = frozenset()  # "a client from Xi'an asks ...": a place after one is context, not asked
+    excluding: frozenset[str] = frozenset()  # "outside Urumqi", "кроме Урумчи": the zone's other areas, together
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:

@@ -166,6 +166,7 @@ class Place:
     id: str
     names: Mapping[str, tuple[str, ...]]  # language → names
     zone: bool = False  # the zone itself: naming it does not narrow a question to one of its areas
+    area: bool = False  # one of the zone's areas: "outside Urumqi" means the other areas
 
     def all_names(self) -> tuple[str, ...]:
         return tuple(name for names in self.names.values() for name in names)
@@ -217,7 +218,8 @@ class Lexicon:
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
     # language → (Latin spelling, letters) pairs, longest first: Russian typed in Latin letters ("skolko stran")
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?")
+    # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?"); a percent
+    # ("50") → the fractions that stand for it ("half", "一半")
     yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The folder's own matcher numbers over `bot.thresholds.Thresholds` (a draft trusts its semantic layer less)
     thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -237,6 +239,15 @@ class Lexicon:
     @property
     def zone_places(self) -> frozenset[str]:
         return frozenset(p.id for p in self.places if p.zone)
+
+    @property
+    def fractions(self) -> dict[str, str]:
+        """Each fraction word of the yardstick ("half", "一半") → the percent it stands for ("50")."""
+        return {word: key for key, words in self.yardstick.items() if _is_percent(key) for word in words}
+
+    @property
+    def area_places(self) -> frozenset[str]:
+        return frozenset(p.id for p in self.places if p.area)
 
 
 def _flatten(by_language: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -617,10 +628,12 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         for key in raw:
             if key.startswith("names_"):
                 names[key.removeprefix("names_")] = _lower(_strings(raw, key, path, label))
-        zone = raw.get("zone", False)
-        if not isinstance(zone, bool):
-            raise KnowledgeError(path, "must be true or false", fact_id=label, field_name="zone")
-        places.append(Place(_string(raw, "id", path, label), names, zone))
+        flags = {}
+        for flag in ("zone", "area"):
+            flags[flag] = raw.get(flag, False)
+            if not isinstance(flags[flag], bool):
+                raise KnowledgeError(path, "must be true or false", fact_id=label, field_name=flag)
+        places.append(Place(_string(raw, "id", path, label), names, **flags))
     if not places:
         raise KnowledgeError(path, "no [[place]] tables; add at least the zone itself (with zone = true)")
     sections = {}
@@ -694,9 +707,17 @@ def _load_thresholds(table: Any, path: Path) -> dict[str, float]:
 
 def _load_yardstick(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[str, tuple[str, ...]]:
     for key in table:
-        if key not in ("more", "less"):
-            raise KnowledgeError(path, "unknown key (allowed: more, less)", fact_id="[yardstick]", field_name=key)
+        if key not in ("more", "less") and not _is_percent(key):
+            raise KnowledgeError(path, "unknown key (allowed: more, less, or a percent such as 50 for \"half\")",
+                                 fact_id="[yardstick]", field_name=key)
     return {key: _lower(tuple(words)) for key, words in table.items()}
+
+
+def _is_percent(key: str) -> bool:
+    try:
+        return 0 < float(key) <= 100
+    except ValueError:
+        return False
 
 
 def _load_transliteration(table: Any, path: Path) -> dict[str, tuple[tuple[str, str], ...]]:
@@ -772,7 +793,7 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
         return _lower(_strings(table, key, path, "[clauses]")) if key in table else ()
     return ClauseCues(frozenset(words("question_words")), frozenset(words("leading_words")),
                       frozenset(words("yes_no_words")), words("joiners"), frozenset(words("noun_openers")),
-                      frozenset(words("together")), frozenset(words("origins")))
+                      frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

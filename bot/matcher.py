@@ -25,11 +25,12 @@ from bot.knowledge import Fact, FactBase
 from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
 from bot.message import read_message
 from bot.semantic import SemanticIndex, load_encoder, top_two
-from bot.terms import COUNT, MEASURES, PICK, RANKING, SIZE, Analysis, Term, TermAnalyser, TermKind, plain_text
+from bot.terms import COUNT, MEASURES, PICK, RANKING, SHARE, SIZE, Analysis, Term, TermAnalyser, TermKind, plain_text
 from bot.text import fold, has_cjk, phrase_pattern, says
 from bot.thresholds import DEFAULT_THRESHOLDS, Thresholds, with_overrides
 
 _COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|чем")  # "bigger than 100 km²?" is no claim to check
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
 
 
 # The longest message read as a question: a longer one is no question, and the front ends (Telegram, the console) answer
@@ -100,6 +101,7 @@ class Matcher:
         self._key_numbers: list[set[Term]] = []
         self._answer_numbers: list[set[str]] = []
         self._stated_numbers: list[set[str]] = []
+        self._percents: list[float | None] = []  # the share an answer states ("about 74.9%"), if any
         zone_terms = {Term(TermKind.PLACE, p) for p in self._zone_places}
         for fact in facts:
             weights: dict[Term, float] = {}
@@ -133,6 +135,8 @@ class Matcher:
             quoted = {c.value for source in fact.sources for c in self.analyser.analyse(source, correct=False).terms
                       if c.kind is TermKind.NUMBER}
             self._stated_numbers.append(numbers & quoted or numbers)
+            percent = _PERCENT.search(fact.answer("en"))
+            self._percents.append(float(percent.group(1)) if percent else None)
             self._weights.append(weights)
         self._entities = [frozenset(fact.entities) for fact in facts]
         self._subjects = [fact.subject for fact in facts]
@@ -404,8 +408,14 @@ class Matcher:
         if analysis.outside:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
         direction = self._direction(text)
+        figures = _figures(t.value for t in analysis.numbers)
+        percent = self._percents[index]
+        if percent is not None and SHARE in analysis.terms and len(figures) == 1:
+            # "is Urumqi more than half of the zone?", "is Horgos about a tenth?": the claim against the answer's 74.9%
+            if direction:
+                return Verdict.YES if (percent > figures[0]) == (direction > 0) else Verdict.NO
+            return Verdict.YES if abs(percent - figures[0]) <= max(1.0, 0.05 * figures[0]) else Verdict.NO
         if direction:
-            figures = _figures(t.value for t in analysis.numbers)
             stated = _figures(self._stated_numbers[index])
             if len(figures) == 1 and len(stated) == 1 and figures[0] != stated[0]:
                 # "is it over 150 km²?": 179.66 is; "is Horgos under 10 km²?": 16.58 is not.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.clauses import Clause, is_yes_no, message_clauses
 from bot.match import FRAGMENT, Match, Outcome, Refusal
-from bot.terms import MEASURES, RANKING, SIZE, Analysis, TermKind, plain_text
+from bot.terms import MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
 
 if TYPE_CHECKING:
@@ -97,9 +97,13 @@ class _Reader:
             text = " ".join(texts[i:end])
             if i > 0 and not self._has_content(text) and not self._asks_unread(text):
                 text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
-            elif (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
-                  and self._names_an_attribute(texts[i - 1])):
-                units.append((texts[i - 1], True))
+            else:
+                # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
+                first = i
+                while (first > 0 and not clauses[first - 1].asks and clauses[first - 1].sentence == clauses[i].sentence
+                       and self._names_an_attribute(texts[first - 1])):
+                    first -= 1
+                units.extend((texts[j], True) for j in range(first, i))
             units.append((text, False))
         return units
 
@@ -187,9 +191,11 @@ class _Reader:
         named = list(dict.fromkeys(t.value for t in analysis.terms
                                    if t.kind is TermKind.PLACE and t.value not in self._zone_places))
         cues = self.fact_base.lexicon.follow_up
-        relating = cues.comparisons | cues.selectors | MEASURES | {RANKING.value}
-        if (len(named) < 2 or not set(named) < set(match.fact.entities) - self._zone_places
-                or SIZE not in analysis.terms or analysis.concept_names & relating
+        # "what share do Kashgar and Horgos have" is asked of each; "together", "how many times" relate them
+        relating = (cues.comparisons | cues.selectors | MEASURES | {RANKING.value}) - {SHARE.value}
+        about = set(match.fact.entities) - self._zone_places  # the fact naming all three, or one of those named
+        if (len(named) < 2 or not (set(named) < about or about < set(named))
+                or not {SIZE, SHARE} & set(analysis.terms) or analysis.concept_names & relating
                 or any(says(text, c) for c in cues.comparatives)):
             return match  # all three areas named: the fact naming them all answers it; "bigger than" compares
         parts = []

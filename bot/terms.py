@@ -67,6 +67,8 @@ SIZE = Term(TermKind.CONCEPT, "area")
 PICK = Term(TermKind.CONCEPT, "list")
 COUNT = Term(TermKind.CONCEPT, "count")
 RANKING = Term(TermKind.CONCEPT, "ranking")
+SUM = Term(TermKind.CONCEPT, "sum")
+SHARE = Term(TermKind.CONCEPT, "share")
 MEASURES = frozenset({"ratio", "share", "sum"})
 
 _INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
@@ -172,6 +174,15 @@ class TermAnalyser:
         self._typo_cache: dict[str, str] = {}
         self._transliteration = lexicon.transliteration
         self._origins = lexicon.clauses.origins
+        self._excluding = {" ".join(self._prepare(fold(cue)).split()) for cue in lexicon.clauses.excluding}
+        self._excluding_zh = tuple(cue for cue in lexicon.clauses.excluding if has_cjk(cue))
+        self._areas = lexicon.area_places
+        fractions = {fold(word): percent for word, percent in lexicon.fractions.items()}
+        self._fractions = fractions
+        self._fraction_pattern = re.compile("|".join(
+            re.escape(w) if has_cjk(w) else rf"(?<![^\W_]){re.escape(w)}(?![^\W_])"
+            for w in sorted(fractions, key=len, reverse=True))) if fractions else None
+        self._known |= {word for cue in self._excluding for word in cue.split()}  # "apart" is no typo for "part"
         self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
         self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
@@ -263,6 +274,8 @@ class TermAnalyser:
 
     def _correct(self, word: str) -> str:
         """The known word a misspelt word stands for, or the word itself."""
+        if word in self._known and word not in self._words and word.isascii() and len(word) > 3:
+            return self._read_in_letters(word)  # "zony", known only inside "zony svobodnoy torgovli", is зоны
         if word in self._known or len(word) < 3 or not word.isalpha() or self._stem(word) in self._stems:
             return word
         cached = self._typo_cache.get(word)
@@ -310,6 +323,9 @@ class TermAnalyser:
     def analyse_folded(self, text: str, correct: bool = True) -> Analysis:
         """Like `analyse` for text already through `fold`."""
         analysis = Analysis(text=text)
+        if correct and self._fraction_pattern is not None:
+            # "more than half of the zone" is "more than 50 percent": a share, weighed against the answer's percent
+            text = self._fraction_pattern.sub(lambda m: f" {self._fractions[m.group(0)]} percent ", text)
         for span in _ZH_SPAN.findall(text):
             if has_cjk(span):
                 self._analyse_zh(span, analysis, correct)
@@ -321,17 +337,44 @@ class TermAnalyser:
         text = self._prepare(text)
         if correct:
             text = _WORD.sub(lambda m: self._correct(m.group(0)), text)
-        previous = ""
-        for token in _TOKEN.findall(self._mark_phrases(text)):
-            term, after = self._term(token), previous
-            previous = token
+        tokens = _TOKEN.findall(self._mark_phrases(text))
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            excluded = self._excluded_area(tokens, index)
+            if excluded is not None:
+                place, width = excluded
+                self._collect_others(place, analysis)
+                index += width + 1
+                continue
+            term = self._term(token)
+            index += 1
             if term is None:
                 if token.isalpha() and len(token) > 1:
                     analysis.oov.append(token)
                 continue
-            if term.kind is TermKind.OUTSIDE and after in self._origins:
+            if term.kind is TermKind.OUTSIDE and index > 1 and tokens[index - 2] in self._origins:
                 continue  # "a client from Xi'an asks ...": who asks, not what
             self._collect(term, analysis)
+
+    def _excluded_area(self, tokens: list[str], index: int) -> tuple[str, int] | None:
+        """The area named after an excluding cue starting at `index` ("outside Urumqi"), with the cue's width."""
+        for width in (1, 2):
+            cue = " ".join(self._token_text(t) for t in tokens[index:index + width])
+            if cue in self._excluding and index + width < len(tokens):
+                term = self._term(tokens[index + width])
+                if term is not None and term.kind is TermKind.PLACE and term.value in self._areas:
+                    return term.value, width
+        return None
+
+    def _token_text(self, token: str) -> str:
+        return self._phrase_list[int(token[1:])] if token[0] == _MARK else token
+
+    def _collect_others(self, area: str, analysis: Analysis) -> None:
+        """The zone's areas other than `area`, taken together: what "outside Urumqi" asks about."""
+        for other in sorted(self._areas - {area}):
+            self._collect(Term(TermKind.PLACE, other), analysis)
+        self._collect(SUM, analysis)
 
     def _analyse_zh(self, text: str, analysis: Analysis, correct: bool = True) -> None:
         # Greedy longest match of known terms, then a place name with one character mistyped or dropped; leftover
@@ -348,7 +391,10 @@ class TermAnalyser:
                 analysis.oov.append("".join(leftover))
                 leftover = []
             term, length = found
-            if not (term.kind is TermKind.OUTSIDE and any(text.endswith(o, 0, position) for o in self._origins)):
+            if term.kind is TermKind.PLACE and term.value in self._areas and any(
+                    text.endswith(cue, 0, position) for cue in self._excluding_zh):
+                self._collect_others(term.value, analysis)  # "除了乌鲁木齐": the other areas
+            elif not (term.kind is TermKind.OUTSIDE and any(text.endswith(o, 0, position) for o in self._origins)):
                 self._collect(term, analysis)  # "来自西安的客户问…": who asks, not what
             position += length
         if leftover:

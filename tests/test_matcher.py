@@ -538,6 +538,25 @@ def test_a_place_the_asker_comes_from_is_context_not_a_reason_to_refuse(matcher,
     assert answered(matcher, question) == "kashgar_area"
 
 
+@pytest.mark.parametrize("question", ["how much of the zone lies outside Urumqi?", "how big is the zone apart from urumqi",
+                                      "сколько занимает зона кроме урумчи", "除了乌鲁木齐 其他片区加起来多大"])
+def test_the_zone_outside_one_area_is_the_other_two_areas_together(matcher, question):
+    assert answered(matcher, question) == "smaller_areas_combined"
+
+
+def test_minus_between_two_areas_still_asks_for_their_difference(matcher):
+    assert answered(matcher, "urumqi minus horgos in sq km") == "area_ratios"
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("is urumqi more than half of the zone", "urumqi_share"),
+                                                   ("is horgos less than a tenth of the total?", "horgos_share"),
+                                                   ("乌鲁木齐占一半以上吗", "urumqi_share"),
+                                                   ("кашгар это треть зоны?", "kashgar_share")])
+def test_a_fraction_of_the_zone_asks_for_an_areas_share(matcher, question, fact_id):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == fact_id and match.verdict is not None
+
+
 def test_chat_shorthand_for_to_is_not_read_as_a_figure(matcher):
     assert answered(matcher, "wat kinda hub they want 2 be") == "logistics_hub_bri"
     assert answered(matcher, "hw many areas ftz xj") == "three_areas"

@@ -538,8 +538,9 @@ def test_a_place_the_asker_comes_from_is_context_not_a_reason_to_refuse(matcher,
     assert answered(matcher, question) == "kashgar_area"
 
 
-@pytest.mark.parametrize("question", ["how much of the zone lies outside Urumqi?", "how big is the zone apart from urumqi",
-                                      "сколько занимает зона кроме урумчи", "除了乌鲁木齐 其他片区加起来多大"])
+@pytest.mark.parametrize("question", ["how much of the zone lies outside Urumqi?",
+                                      "how big is the zone apart from urumqi", "сколько занимает зона кроме урумчи",
+                                      "除了乌鲁木齐 其他片区加起来多大"])
 def test_the_zone_outside_one_area_is_the_other_two_areas_together(matcher, question):
     assert answered(matcher, question) == "smaller_areas_combined"
 

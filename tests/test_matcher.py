@@ -549,13 +549,16 @@ def test_minus_between_two_areas_still_asks_for_their_difference(matcher):
     assert answered(matcher, "urumqi minus horgos in sq km") == "area_ratios"
 
 
-@pytest.mark.parametrize(("question", "fact_id"), [("is urumqi more than half of the zone", "urumqi_share"),
-                                                   ("is horgos less than a tenth of the total?", "horgos_share"),
-                                                   ("乌鲁木齐占一半以上吗", "urumqi_share"),
-                                                   ("кашгар это треть зоны?", "kashgar_share")])
-def test_a_fraction_of_the_zone_asks_for_an_areas_share(matcher, question, fact_id):
+@pytest.mark.parametrize(("question", "fact_id", "verdict"), [
+    ("is urumqi more than half of the zone", "urumqi_share", Verdict.YES),
+    ("is urumqi more than three quarters of the zone?", "urumqi_share", Verdict.NO),  # 74.9%
+    ("is horgos less than a tenth of the total?", "horgos_share", Verdict.YES),
+    ("is horgos about a tenth of the zone?", "horgos_share", Verdict.YES),  # 9.2%
+    ("乌鲁木齐占一半以上吗", "urumqi_share", Verdict.YES),
+    ("кашгар это треть зоны?", "kashgar_share", Verdict.NO)])
+def test_a_fraction_of_the_zone_is_weighed_against_the_areas_share(matcher, question, fact_id, verdict):
     match = matcher.match(question)
-    assert match.fact is not None and match.fact.id == fact_id and match.verdict is not None
+    assert match.fact is not None and match.fact.id == fact_id and match.verdict is verdict
 
 
 def test_chat_shorthand_for_to_is_not_read_as_a_figure(matcher):
@@ -582,3 +585,10 @@ def test_small_talk_phrases_that_overlap_are_still_small_talk(matcher, message):
 def test_asking_which_kinds_of_institution_may_set_up_is_answered_but_which_banks_are_there_is_refused(matcher):
     assert answered(matcher, "which banks, insurers or brokers can set up there") == "overseas_financial_institutions"
     assert matcher.match("which banks are in the zone").refused
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("skolko ploshad zony v sinczyane", "total_area"),
+                                                   ("inostrannye banki mojno otkryt tam?",
+                                                    "overseas_financial_institutions")])
+def test_russian_typed_in_latin_letters_is_read_in_cyrillic(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id

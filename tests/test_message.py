@@ -58,3 +58,25 @@ def test_a_list_of_short_things_asked_without_question_words_is_answered_item_by
 def test_a_russian_pronoun_after_an_answer_in_the_same_message_means_the_place_answered(matcher):
     match = matcher.match("из каких трех участков состоит зона, какой самый большой и какая у него доля")
     assert [p.fact.id for p in match.parts] == ["three_areas", "largest_area", "urumqi_share"]
+
+
+@pytest.mark.parametrize("question", ["what share are kashgar and horgos", "сколько процентов у кашгара и у хоргоса"])
+def test_the_shares_of_two_areas_are_answered_area_by_area(matcher, question):
+    assert [p.fact.id for p in matcher.match(question).parts] == ["kashgar_share", "horgos_share"]
+
+
+def test_every_attribute_listed_before_a_question_is_answered_in_order(matcher):
+    match = matcher.match("kashgar size, horgos size, and which is smaller")
+    assert [p.fact.id for p in match.parts] == ["kashgar_area", "horgos_area", "smallest_area"]
+
+
+@pytest.mark.parametrize("question", ["when did it start and when will construction be done",
+                                      "kogda otkryli zonu i kto eyu upravlyaet"])
+def test_a_second_question_the_article_does_not_answer_is_said_so_beside_the_answer(matcher, question):
+    match = matcher.match(question)
+    assert [p.fact.id if p.answered else None for p in match.parts] == ["establishment_date", None]
+
+
+def test_an_apology_before_a_question_does_not_hide_it(matcher):
+    match = matcher.match("Sorry if this was asked already but when exactly did the Xinjiang free trade zone start?")
+    assert match.fact.id == "establishment_date" and not match.parts

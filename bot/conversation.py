@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 
-from bot.match import Match, Outcome, Refusal
+from bot.match import Match, Outcome, Refusal, Verdict
 from bot.matcher import Matcher
 from bot.terms import Analysis, Term, TermKind, plain_text
 from bot.text import detect_language, fold, says
@@ -58,6 +58,8 @@ class Conversation:
         if chosen is not None:
             return chosen
         match = self.matcher.match(message)
+        if match.refused and self._turns:
+            match = self._another_member(message, match)
         if not (self._asked or self._turns) or match.refused or match.outcome is Outcome.SMALL_TALK:
             self._remember(match)
             return match
@@ -74,6 +76,19 @@ class Conversation:
                 match = resolved
         self._remember(match)
         return match
+
+    def _another_member(self, message: str, refused: Match) -> Match:
+        """"What about Almaty?" after "is Kashgar in the zone?": the membership asked again of a place outside the
+        article (answered No, with the areas); any other refusal stands."""
+        text = plain_text(fold(message))
+        analysis = self.matcher.analyser.analyse_folded(text)
+        if not analysis.outside or analysis.terms or analysis.unknown:
+            return refused
+        asked = self._without_places(self._turns[-1].question, keep_zone=True)
+        match = self.matcher.lexical.match(f"{asked} {text}", one_question=True)
+        if match.answered and match.verdict is Verdict.NO and not match.parts:
+            return replace(match, question=message, language=detect_language(message), follow_up=True)
+        return refused
 
     def _choice(self, message: str) -> Match | None:
         found = _CHOICE.match(message)

@@ -196,6 +196,8 @@ class FollowUpCues:
     # concepts that pick from what was asked without saying what (which, how many, total): a question of only these
     # inside a message asks about what the question before it asked ("how many countries, and which ones?")
     selectors: frozenset[str] = frozenset()
+    how: frozenset[str] = frozenset()  # a bare "how?", "как?", "怎么做": answered by an answer holding one of `means`
+    means: tuple[str, ...] = ()  # an answer holding one says how ("..., with lower entry barriers on ...")
 
 
 @dataclass(frozen=True)
@@ -747,7 +749,8 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
                                      fact_id="[follow_up]", field_name=key)
     return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
                         frozenset(words("comparisons")), words("comparatives"), frozenset(words("why")),
-                        words("reasons"), frozenset(words("selectors")))
+                        words("reasons"), frozenset(words("selectors")), how=frozenset(words("how")),
+                        means=words("means"))
 
 
 def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:

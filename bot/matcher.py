@@ -192,8 +192,11 @@ class Matcher:
         "…, creating a favourable environment")."""
         cues = self.fact_base.lexicon.follow_up
         names = analysis.concept_names
+        answer = fact.answer_words("en").casefold()
+        if plain_text(analysis.text) in cues.how:  # "how?" after "..., with lower entry barriers on ..."
+            return any(says(answer, means) for means in cues.means)
         return (bool(cues.why) and bool(names) and names <= cues.why and not analysis.places - self._zone_places
-                and any(reason in fact.answer_words("en").casefold() for reason in cues.reasons))
+                and any(reason in answer for reason in cues.reasons))
 
     def unlisted(self, analysis: Analysis, before: Sequence[str]) -> str | None:
         """Why the article cannot say whether a place is one of the things the last question `before` counted or

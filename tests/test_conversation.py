@@ -120,6 +120,19 @@ def test_a_follow_up_after_the_largest_area_asks_about_that_area(matcher):
                    "whats that as a share of the total") == ["three_areas", "largest_area", "urumqi_share"]
 
 
+@pytest.mark.parametrize(("question", "how"), [("are r&d centres welcome in the free trade zone", "how?"),
+                                             ("какие барьеры снизят для R&D", "как?")])
+def test_a_bare_how_after_an_answer_that_says_how_is_that_answer(matcher, question, how):
+    assert replies(Conversation(matcher), question, how) == ["rnd_centres", "rnd_centres"]
+
+
+def test_a_place_outside_the_zone_after_a_membership_question_is_answered_no_but_not_after_a_size(matcher):
+    conversation = Conversation(matcher)
+    assert replies(conversation, "is horgos part of the zone?", "and yining?") == ["three_areas", "three_areas"]
+    assert conversation.reply("and yining?").verdict is not None
+    assert replies(Conversation(matcher), "how big is kashgar", "what about almaty") == ["kashgar_area", "no_match"]
+
+
 def test_a_bare_why_after_an_answer_that_gives_its_reason_is_that_answer(matcher):
     assert replies(Conversation(matcher), "what are banks supposed to do in the FTZ", "why?") == [
         "bank_infrastructure_support", "bank_infrastructure_support"]

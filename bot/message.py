@@ -127,11 +127,13 @@ class _Reader:
                 and is_yes_no(text, self.fact_base.lexicon.clauses))
 
     def _names_an_attribute(self, text: str) -> bool:
-        """Only words the article knows: one of its areas and something asked of it ("urumqi area size")."""
+        """Only words the article knows: one of its areas and something asked of it ("urumqi area size"), not only
+        the areas set side by side ("urumqi vs kashgar, what's the ratio": what the question after it is about)."""
         analysis = self._analysed(text)
         verbs = self.fact_base.lexicon.clauses.yes_no_words  # "since Urumqi is the largest, ...": a premise
+        concepts = analysis.concept_names
         return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
-                and any(t.kind is TermKind.CONCEPT for t in analysis.terms) and not verbs & set(text.split()))
+                and bool(concepts - self.fact_base.lexicon.follow_up.comparisons) and not verbs & set(text.split()))
 
     def _match_units(self, units: list[str], language: str) -> list[Match]:
         """Match each question of a message. One that names only a place, or only picks ("which ones?", "total?"),

@@ -80,3 +80,12 @@ def test_a_second_question_the_article_does_not_answer_is_said_so_beside_the_ans
 def test_an_apology_before_a_question_does_not_hide_it(matcher):
     match = matcher.match("Sorry if this was asked already but when exactly did the Xinjiang free trade zone start?")
     assert match.fact.id == "establishment_date" and not match.parts
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("自贸区谁管理 面积多大", [None, "total_area"]),  # 谁 (who) asks, and the article does not say
+    ("урумчи сколько км2 и это самый большой участок?", ["urumqi_area", "largest_area"]),
+    ("urumqi vs kashgar, whats the ratio", []),  # the areas side by side are what the question is about
+])
+def test_each_question_of_a_message_is_found_in_chinese_and_russian_too(matcher, question, parts):
+    assert [p.fact.id if p.answered else None for p in matcher.match(question).parts] == parts

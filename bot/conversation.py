@@ -131,7 +131,7 @@ class Conversation:
         comparing = analysis.concept_names & cues.comparisons
         against = (last.places - zone) - named
         fact = self.matcher.fact_base.fact(last.fact_id)
-        if fact is not None and self.matcher.gives_its_reason(analysis, fact):
+        if fact is not None and self.matcher.answer_explains(analysis, fact):
             # "why?" after an answer that gives its own reason ("..., creating a favourable environment"): that one.
             return Match(message, Outcome.ANSWER, detect_language(message), fact, 100, follow_up=True)
         if self.matcher.only_picks(analysis) and not comparing:

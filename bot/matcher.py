@@ -187,9 +187,9 @@ class Matcher:
         `bot.message`'s; this class matches one question."""
         return read_message(self, question, one_question=one_question)
 
-    def gives_its_reason(self, analysis: Analysis, fact: Fact) -> bool:
+    def answer_explains(self, analysis: Analysis, fact: Fact) -> bool:
         """A bare "why?" (the `why` concepts alone) after a fact whose answer gives its own reason (a `reasons` word:
-        "…, creating a favourable environment")."""
+        "…, creating a favourable environment"), or a bare "how?" after one that says how (a `means` word)."""
         cues = self.fact_base.lexicon.follow_up
         names = analysis.concept_names
         answer = fact.answer_words("en").casefold()
@@ -417,7 +417,8 @@ class Matcher:
             # "is Urumqi more than half of the zone?", "is Horgos about a tenth?": the claim against the answer's 74.9%
             if direction:
                 return Verdict.YES if (percent > figures[0]) == (direction > 0) else Verdict.NO
-            return Verdict.YES if abs(percent - figures[0]) <= max(1.0, 0.05 * figures[0]) else Verdict.NO
+            near = max(self.thresholds.share_claim_points, self.thresholds.share_claim_ratio * figures[0])
+            return Verdict.YES if abs(percent - figures[0]) <= near else Verdict.NO
         if direction:
             stated = _figures(self._stated_numbers[index])
             if len(figures) == 1 and len(stated) == 1 and figures[0] != stated[0]:

@@ -37,7 +37,7 @@ class _Reader:
         self._clause = matcher.match_clause
         self._without = matcher.without_places
         self._leans = matcher.leans
-        self._gives_its_reason = matcher.gives_its_reason
+        self._answer_explains = matcher.answer_explains
         self._analyses: dict[str, Analysis] = {}  # read-only analyses of clauses, shared by the tests below
 
     def read(self, question: str, *, one_question: bool = False) -> Match:
@@ -152,7 +152,7 @@ class _Reader:
             elif matches and (why := self.matcher.unlisted(analysis, (matches[-1].question,))):
                 # "which 8 countries? is kazakhstan on the list?", "how many ports? is horgos one of them?"
                 match = Match(unit, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {why}")
-            elif before is not None and before.fact is not None and self._gives_its_reason(analysis, before.fact):
+            elif before is not None and before.fact is not None and self._answer_explains(analysis, before.fact):
                 match = replace(before, question=unit)  # "what are banks urged to do and why": that answer says why
             elif before is not None and ((match.reason == FRAGMENT and named and places) or picks
                                          or (analysis.outside and not analysis.terms and not analysis.unknown)):

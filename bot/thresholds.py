@@ -32,6 +32,9 @@ class Thresholds:
     zone_wide_penalty: float = 0.75  # the question names Kashgar; a fact about the whole zone may still hold there
     missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
     subject_elsewhere_penalty: float = 0.6  # "Horgos or Kashgar, which is bigger?" is not about Urumqi the largest
+    # Yes/no verdicts.
+    share_claim_points: float = 1.0  # "is Horgos about a tenth?": a claimed share this many points off the answer's
+    share_claim_ratio: float = 0.05  # ... or this share of the claim, whichever is more, is right (9.2% is a tenth)
     # Semantic layer (cosine similarity 0–1), consulted only where the lexical match is unsure.
     semantic_min_words: int = 2  # fewer words (Chinese: twice as many characters) never go to the semantic layer
     semantic_answer: float = 0.55  # a question with no usable lexical match is answered at or above this

@@ -220,6 +220,8 @@ class Lexicon:
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
     # language → (Latin spelling, letters) pairs, longest first: Russian typed in Latin letters ("skolko stran")
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # language → (letter, letter it sounds like) pairs: "плошать" and "площадь" sound alike ("$" marks a word's end)
+    sound_alike: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?"); a percent
     # ("50") → the fractions that stand for it ("half", "一半")
     yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -526,7 +528,8 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 # Sections whose words become terms: a word the folder lists in any of these (or in `ignore_generic`) is dropped
 # from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
-_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "yardstick")
+_TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "sound_alike",
+                   "yardstick")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                           "definition_concept", "answer_kinds", "ignore_generic", "thresholds"})
 
@@ -692,6 +695,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
+        sound_alike=_load_sound_alike(data.get("sound_alike", {}), path),
         yardstick=_load_yardstick(data.get("yardstick", {}), path),
         thresholds=_load_thresholds(data.get("thresholds", {}), path),
     )
@@ -734,6 +738,21 @@ def _load_transliteration(table: Any, path: Path) -> dict[str, tuple[tuple[str, 
                                      fact_id="[transliteration]", field_name=language)
             pairs.append((parts[0].lower(), parts[1].lower()))
         result[language] = tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+    return result
+
+
+def _load_sound_alike(table: Any, path: Path) -> dict[str, tuple[tuple[str, str], ...]]:
+    """"о а" entries as pairs; "ь" alone is a letter not heard; "д$ т" a letter heard otherwise at a word's end."""
+    result = {}
+    for language, entries in table.items():
+        pairs = []
+        for entry in entries:
+            parts = entry.split()
+            if len(parts) not in (1, 2) or len(parts[0].rstrip("$")) != 1:
+                raise KnowledgeError(path, f"'{entry}' must be a letter and the letter it sounds like, e.g. \"о а\"",
+                                     fact_id="[sound_alike]", field_name=language)
+            pairs.append((parts[0].lower(), parts[1].lower() if len(parts) == 2 else ""))
+        result[language] = tuple(pairs)
     return result
 
 
@@ -781,11 +800,13 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                     raise KnowledgeError(path, "unknown concept; add it to the main lexicon first",
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
-            elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "yardstick"):
+            elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "sound_alike",
+                             "yardstick"):
                 base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
                 raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
-                                     "unknown_attributes, outside_entities, clauses, transliteration, yardstick)",
+                                     "unknown_attributes, outside_entities, clauses, transliteration, sound_alike, "
+                                     "yardstick)",
                                      field_name=section)
 
 

@@ -25,7 +25,21 @@ from bot.knowledge import Fact, FactBase
 from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
 from bot.message import read_message
 from bot.semantic import SemanticIndex, load_encoder, top_two
-from bot.terms import COUNT, MEASURES, PICK, RANKING, SHARE, SIZE, Analysis, Term, TermAnalyser, TermKind, plain_text
+from bot.terms import (
+    COUNT,
+    MEASURES,
+    PICK,
+    RANKING,
+    SHARE,
+    SIZE,
+    SUM,
+    TOTAL,
+    Analysis,
+    Term,
+    TermAnalyser,
+    TermKind,
+    plain_text,
+)
 from bot.text import fold, has_cjk, phrase_pattern, says
 from bot.thresholds import DEFAULT_THRESHOLDS, Thresholds, with_overrides
 
@@ -64,6 +78,7 @@ class Matcher:
         self._examples: dict[tuple[str, int], tuple[str, ...]] = {}
         self._probe: Matcher | None = None  # see closest_fact
         self._zone_places = fact_base.lexicon.zone_places
+        self._areas = fact_base.lexicon.area_places
         self._index_facts()
 
     def fact_terms(self, fact_id: str) -> frozenset[Term]:
@@ -267,6 +282,10 @@ class Matcher:
                 and {t for t in query if t.kind is not TermKind.PLACE} == {COUNT}):
             # "хоргос скока?", "kashgar how much": an area has nothing to count; how much of it there is, its size
             analysis.terms = [SIZE if t == COUNT else t for t in analysis.terms]
+            query = set(analysis.terms)
+        if TOTAL in query and len(specific & self._areas) >= 2 and not self._areas <= specific:
+            # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
+            analysis.terms = [SUM if t == TOTAL else t for t in analysis.terms]
             query = set(analysis.terms)
         membership = membership and self._membership is not None and self._membership in query
         sizing = SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)

@@ -68,6 +68,7 @@ PICK = Term(TermKind.CONCEPT, "list")
 COUNT = Term(TermKind.CONCEPT, "count")
 RANKING = Term(TermKind.CONCEPT, "ranking")
 SUM = Term(TermKind.CONCEPT, "sum")
+TOTAL = Term(TermKind.CONCEPT, "total")
 SHARE = Term(TermKind.CONCEPT, "share")
 MEASURES = frozenset({"ratio", "share", "sum"})
 
@@ -168,6 +169,19 @@ class TermAnalyser:
         for word in sorted(targets):
             if len(word) >= 3 and word.isalpha():
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
+        # Words as they sound ("плошать" is площадь, "таргавли" торговли): a misspelling that sounds like one word of
+        # the lexicon, and like no other, stands for it, even where a fact's own question spells it so.
+        self._sound_alike = lexicon.sound_alike
+        sounds: dict[str, dict[Term | TermKind, str]] = {}  # how it sounds → what it stands for → a word for it
+        lexicon_words = [*self._words.items(), *((w, term) for phrase, term in self._phrases.items()
+                                                 for w in _WORD.findall(phrase) if w not in self._words)]
+        for word, term in lexicon_words:
+            key = self._sound_key(word)
+            if key is not None and len(word) >= 4 and term.kind not in (TermKind.WORD, TermKind.STOP):
+                # refusal cues stand for their kind: "население" and "населения" are one
+                meaning = term if term.kind in _INDEXED else term.kind
+                sounds.setdefault(key, {}).setdefault(meaning, word)
+        self._sounds = {key: next(iter(words.values())) for key, words in sounds.items() if len(words) == 1}
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
         self._zh_places = [(name, term) for name, term in self._zh_terms.items()
                            if term.kind is TermKind.PLACE and len(name) >= 3]
@@ -276,6 +290,11 @@ class TermAnalyser:
         """The known word a misspelt word stands for, or the word itself."""
         if word in self._known and word not in self._words and word.isascii() and len(word) > 3:
             return self._read_in_letters(word)  # "zony", known only inside "zony svobodnoy torgovli", is зоны
+        if len(word) >= 4 and self._sounds and (word not in self._known or (
+                word in self._words and self._words[word].kind is TermKind.WORD)):
+            sounded = self._sounds.get(self._sound_key(word) or "")
+            if sounded is not None:
+                return sounded
         if word in self._known or len(word) < 3 or not word.isalpha() or self._stem(word) in self._stems:
             return word
         cached = self._typo_cache.get(word)
@@ -299,6 +318,18 @@ class TermAnalyser:
             self._typo_cache.clear()
         self._typo_cache[word] = result
         return result
+
+    def _sound_key(self, word: str) -> str | None:
+        """How a word sounds, by its language's `sound_alike` pairs (None for a script with none): "площадь" and
+        "плошать" both sound "плашат"."""
+        pairs = self._sound_alike.get("ru") if _CYRILLIC.match(word) else None
+        if not pairs:
+            return None
+        heard = {letter: sound for letter, sound in pairs if not letter.endswith("$")}
+        at_end = {letter[:-1]: sound for letter, sound in pairs if letter.endswith("$")}
+        letters = [heard.get(c, c) for c in word]
+        key = "".join(c for i, c in enumerate("".join(letters)) if i == 0 or c != "".join(letters)[i - 1])
+        return key[:-1] + at_end[key[-1]] if key and key[-1] in at_end else key
 
     def _read_in_letters(self, word: str) -> str:
         """A Latin word read in another script's letters when that makes it a known word, else the word."""

@@ -320,6 +320,13 @@ def test_a_transliteration_entry_must_pair_a_latin_spelling_with_letters(knowled
     assert "transliteration" in str(error.value)
 
 
+def test_a_sound_alike_entry_must_pair_one_letter_with_the_letter_it_sounds_like(knowledge_copy):
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[sound_alike]\nru = ["ою а"]\n')
+    with pytest.raises(KnowledgeError, match="the letter it sounds like") as error:
+        load_fact_base(knowledge_copy)
+    assert "sound_alike" in str(error.value)
+
+
 def test_a_yardstick_key_other_than_more_or_less_fails_at_load(knowledge_copy):
     _append(knowledge_copy / "lexicon.ru.toml", '\n[yardstick]\nmor = ["больше"]\n')
     with pytest.raises(KnowledgeError, match="allowed: more, less") as error:

@@ -592,3 +592,18 @@ def test_asking_which_kinds_of_institution_may_set_up_is_answered_but_which_bank
                                                     "overseas_financial_institutions")])
 def test_russian_typed_in_latin_letters_is_read_in_cyrillic(matcher, question, fact_id):
     assert answered(matcher, question) == fact_id
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("урумчи скоко плошать", "urumqi_area"),
+                                                   ("кагда аткрыли зону", "establishment_date")])
+def test_russian_written_as_it_sounds_is_read_as_the_word_it_sounds_like(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id
+
+
+def test_a_refusal_word_written_as_it_sounds_is_still_refused(matcher):
+    assert matcher.match("насиление хоргоса").refused
+
+
+@pytest.mark.parametrize("question", ["total area of kashgar and horgos", "Какая общая площадь Кашгара и Хоргоса?"])
+def test_the_total_of_two_areas_is_their_sum(matcher, question):
+    assert answered(matcher, question) == "smaller_areas_combined"

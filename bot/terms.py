@@ -171,7 +171,10 @@ class TermAnalyser:
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         # Words as they sound ("плошать" is площадь, "таргавли" торговли): a misspelling that sounds like one word of
         # the lexicon, and like no other, stands for it, even where a fact's own question spells it so.
-        self._sound_alike = lexicon.sound_alike
+        # per language: each letter → the letter heard, and at a word's end
+        self._heard = [({letter: sound for letter, sound in pairs if not letter.endswith("$")},
+                        {letter[:-1]: sound for letter, sound in pairs if letter.endswith("$")})
+                       for pairs in lexicon.sound_alike.values()]
         sounds: dict[str, dict[Term | TermKind, str]] = {}  # how it sounds → what it stands for → a word for it
         lexicon_words = [*self._words.items(), *((w, term) for phrase, term in self._phrases.items()
                                                  for w in _WORD.findall(phrase) if w not in self._words)]
@@ -320,16 +323,15 @@ class TermAnalyser:
         return result
 
     def _sound_key(self, word: str) -> str | None:
-        """How a word sounds, by its language's `sound_alike` pairs (None for a script with none): "площадь" and
-        "плошать" both sound "плашат"."""
-        pairs = self._sound_alike.get("ru") if _CYRILLIC.match(word) else None
-        if not pairs:
-            return None
-        heard = {letter: sound for letter, sound in pairs if not letter.endswith("$")}
-        at_end = {letter[:-1]: sound for letter, sound in pairs if letter.endswith("$")}
-        letters = [heard.get(c, c) for c in word]
-        key = "".join(c for i, c in enumerate("".join(letters)) if i == 0 or c != "".join(letters)[i - 1])
-        return key[:-1] + at_end[key[-1]] if key and key[-1] in at_end else key
+        """How a word sounds, by the `sound_alike` pairs of the language whose letters it has (None if none):
+        "площадь" and "плошать" both sound "плашат"; a letter heard twice in a row counts once."""
+        for heard, at_end in self._heard:
+            if not any(c in heard or c in heard.values() or c in at_end for c in word):
+                continue  # none of the language's letters
+            sounds = "".join(heard.get(c, c) for c in word)
+            key = "".join(c for i, c in enumerate(sounds) if i == 0 or c != sounds[i - 1])
+            return key[:-1] + at_end[key[-1]] if key and key[-1] in at_end else key
+        return None
 
     def _read_in_letters(self, word: str) -> str:
         """A Latin word read in another script's letters when that makes it a known word, else the word."""

@@ -192,6 +192,7 @@ class TermAnalyser:
         self._transliteration = lexicon.transliteration
         self._origins = lexicon.clauses.origins
         self._excluding = {" ".join(self._prepare(fold(cue)).split()) for cue in lexicon.clauses.excluding}
+        self._excluding_starts = {cue.split()[0] for cue in self._excluding if cue}
         self._excluding_zh = tuple(cue for cue in lexicon.clauses.excluding if has_cjk(cue))
         self._areas = lexicon.area_places
         fractions = {fold(word): percent for word, percent in lexicon.fractions.items()}
@@ -199,6 +200,8 @@ class TermAnalyser:
         self._fraction_pattern = re.compile("|".join(
             re.escape(w) if has_cjk(w) else rf"(?<![^\W_]){re.escape(w)}(?![^\W_])"
             for w in sorted(fractions, key=len, reverse=True))) if fractions else None
+        # The pattern is slow to run over every question; a fraction's longest word must be in it first
+        self._fraction_cues = frozenset(max(_WORD.findall(w) or [w], key=len) for w in fractions)
         self._known |= {word for cue in self._excluding for word in cue.split()}  # "apart" is no typo for "part"
         self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
         self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
@@ -293,16 +296,17 @@ class TermAnalyser:
         """The known word a misspelt word stands for, or the word itself."""
         if word in self._known and word not in self._words and word.isascii() and len(word) > 3:
             return self._read_in_letters(word)  # "zony", known only inside "zony svobodnoy torgovli", is зоны
+        cached = self._typo_cache.get(word)
+        if cached is not None:
+            return cached
         if len(word) >= 4 and self._sounds and (word not in self._known or (
                 word in self._words and self._words[word].kind is TermKind.WORD)):
             sounded = self._sounds.get(self._sound_key(word) or "")
             if sounded is not None:
+                self._typo_cache[word] = sounded
                 return sounded
         if word in self._known or len(word) < 3 or not word.isalpha() or self._stem(word) in self._stems:
             return word
-        cached = self._typo_cache.get(word)
-        if cached is not None:
-            return cached
         # Misspellings keep the first letter and are one edit away (two in long words); real words that merely
         # resemble a known one ("account" / "count") differ more, so they stay unknown and lower the confidence.
         limit = 1 if len(word) < 9 else 2
@@ -356,7 +360,7 @@ class TermAnalyser:
     def analyse_folded(self, text: str, correct: bool = True) -> Analysis:
         """Like `analyse` for text already through `fold`."""
         analysis = Analysis(text=text)
-        if correct and self._fraction_pattern is not None:
+        if correct and self._fraction_pattern is not None and any(cue in text for cue in self._fraction_cues):
             # "more than half of the zone" is "more than 50 percent": a share, weighed against the answer's percent
             text = self._fraction_pattern.sub(lambda m: f" {self._fractions[m.group(0)]} percent ", text)
         for span in _ZH_SPAN.findall(text):
@@ -392,6 +396,8 @@ class TermAnalyser:
 
     def _excluded_area(self, tokens: list[str], index: int) -> tuple[str, int] | None:
         """The area named after an excluding cue starting at `index` ("outside Urumqi"), with the cue's width."""
+        if self._token_text(tokens[index]).split(" ", 1)[0] not in self._excluding_starts:
+            return None
         for width in (1, 2):
             cue = " ".join(self._token_text(t) for t in tokens[index:index + width])
             if cue in self._excluding and index + width < len(tokens):

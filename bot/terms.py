@@ -294,17 +294,16 @@ class TermAnalyser:
 
     def _correct(self, word: str) -> str:
         """The known word a misspelt word stands for, or the word itself."""
-        if word in self._known and word not in self._words and word.isascii() and len(word) > 3:
-            return self._read_in_letters(word)  # "zony", known only inside "zony svobodnoy torgovli", is зоны
         cached = self._typo_cache.get(word)
         if cached is not None:
             return cached
+        if word in self._known and word not in self._words and word.isascii() and len(word) > 3:
+            return self._remember(word, self._read_in_letters(word))  # "zony" (in "zony svobodnoy torgovli")
         if len(word) >= 4 and self._sounds and (word not in self._known or (
                 word in self._words and self._words[word].kind is TermKind.WORD)):
             sounded = self._sounds.get(self._sound_key(word) or "")
             if sounded is not None:
-                self._typo_cache[word] = sounded
-                return sounded
+                return self._remember(word, sounded)
         if word in self._known or len(word) < 3 or not word.isalpha() or self._stem(word) in self._stems:
             return word
         # Misspellings keep the first letter and are one edit away (two in long words); real words that merely
@@ -321,10 +320,14 @@ class TermAnalyser:
         result = best[0] if best is not None else self._unglue(word)
         if result == word and word.isascii():
             result = self._read_in_letters(word)  # "stran" is страна typed in Latin letters
+        return self._remember(word, result)
+
+    def _remember(self, word: str, correction: str) -> str:
+        """`correction`, kept for the next time `word` is typed (a bounded cache: cleared when full)."""
         if len(self._typo_cache) > 50_000:
             self._typo_cache.clear()
-        self._typo_cache[word] = result
-        return result
+        self._typo_cache[word] = correction
+        return correction
 
     def _sound_key(self, word: str) -> str | None:
         """How a word sounds, by the `sound_alike` pairs of the language whose letters it has (None if none):

@@ -87,6 +87,9 @@ class _Reader:
         asking = [i for i, c in enumerate(clauses) if c.asks]
         if not asking:
             last = next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)
+            while (last > 0 and self._only_places(texts[last])
+                   and clauses[last - 1].sentence == clauses[last].sentence):
+                last -= 1  # "total area of urumqi, kashgar and horgos": the places end the list the clause began
             asking = [last]
             # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
             units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
@@ -209,6 +212,11 @@ class _Reader:
             parts.append(part)
         return replace(parts[0], question=match.question, confidence=min(p.confidence for p in parts),
                        parts=tuple(parts))
+
+    def _only_places(self, text: str) -> bool:
+        analysis = self._analysed(text)
+        return bool(analysis.terms) and all(t.kind is TermKind.PLACE for t in analysis.terms) and not (
+            analysis.oov or analysis.unknown or analysis.outside)
 
     def _has_content(self, text: str) -> bool:
         analysis = self._analysed(text)

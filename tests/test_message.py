@@ -89,3 +89,9 @@ def test_an_apology_before_a_question_does_not_hide_it(matcher):
 ])
 def test_each_question_of_a_message_is_found_in_chinese_and_russian_too(matcher, question, parts):
     assert [p.fact.id if p.answered else None for p in matcher.match(question).parts] == parts
+
+
+@pytest.mark.parametrize("question", ["total area of urumqi, kashgar and horgos", "sizes of urumqi, kashgar, horgos"])
+def test_places_listed_after_commas_end_the_question_they_began(matcher, question):
+    match = matcher.match(question)
+    assert match.fact.id == "area_ranking" and not match.parts

@@ -80,7 +80,8 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "followups6_heldout.tsv": 0.922, "compound6_heldout.tsv": 0.815, "chat7_heldout.tsv": 0.884,
                    "ru7_heldout.tsv": 0.907, "followups7_heldout.tsv": 0.896, "compound7_heldout.tsv": 0.831,
                    "chat8_heldout.tsv": 0.913, "ru8_heldout.tsv": 0.838, "followups8_heldout.tsv": 0.908,
-                   "compound8_heldout.tsv": 0.892}
+                   "compound8_heldout.tsv": 0.892, "chat9_heldout.tsv": 0.917, "ru9_heldout.tsv": 0.856,
+                   "followups9_heldout.tsv": 0.953, "compound9_heldout.tsv": 0.849}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,

@@ -728,29 +728,28 @@ def _is_percent(key: str) -> bool:
 
 def _load_transliteration(table: Any, path: Path) -> dict[str, tuple[tuple[str, str], ...]]:
     """"shch щ" entries as pairs, longest Latin spelling first so that "sh" is read before "s"."""
-    result = {}
-    for language, entries in table.items():
-        pairs = []
-        for entry in entries:
-            parts = entry.split()
-            if len(parts) != 2 or not parts[0].isascii():
-                raise KnowledgeError(path, f"'{entry}' must be a Latin spelling and its letters, e.g. \"sh ш\"",
-                                     fact_id="[transliteration]", field_name=language)
-            pairs.append((parts[0].lower(), parts[1].lower()))
-        result[language] = tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
-    return result
+    pairs = _letter_pairs(table, path, "transliteration", valid=lambda parts: len(parts) == 2 and parts[0].isascii(),
+                          hint='a Latin spelling and its letters, e.g. "sh ш"')
+    return {language: tuple(sorted(found, key=lambda pair: -len(pair[0]))) for language, found in pairs.items()}
 
 
 def _load_sound_alike(table: Any, path: Path) -> dict[str, tuple[tuple[str, str], ...]]:
     """"о а" entries as pairs; "ь" alone is a letter not heard; "д$ т" a letter heard otherwise at a word's end."""
+    return _letter_pairs(table, path, "sound_alike",
+                         valid=lambda parts: len(parts) in (1, 2) and len(parts[0].rstrip("$")) == 1,
+                         hint='a letter and the letter it sounds like, e.g. "о а"')
+
+
+def _letter_pairs(table: Any, path: Path, section: str, *, valid: Callable[[list[str]], bool],
+                  hint: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each language's "from to" entries of `section` as pairs, in order (a lone "from" stands for nothing)."""
     result = {}
     for language, entries in table.items():
         pairs = []
         for entry in entries:
             parts = entry.split()
-            if len(parts) not in (1, 2) or len(parts[0].rstrip("$")) != 1:
-                raise KnowledgeError(path, f"'{entry}' must be a letter and the letter it sounds like, e.g. \"о а\"",
-                                     fact_id="[sound_alike]", field_name=language)
+            if not valid(parts):
+                raise KnowledgeError(path, f"'{entry}' must be {hint}", fact_id=f"[{section}]", field_name=language)
             pairs.append((parts[0].lower(), parts[1].lower() if len(parts) == 2 else ""))
         result[language] = tuple(pairs)
     return result

@@ -170,8 +170,8 @@ class TermAnalyser:
             if len(word) >= 3 and word.isalpha():
                 self._vocabulary_by_initial.setdefault(word[0], []).append(word)
         # Words as they sound ("плошать" is площадь, "таргавли" торговли): a misspelling that sounds like one word of
-        # the lexicon, and like no other, stands for it, even where a fact's own question spells it so.
-        # per language: each letter → the letter heard, and at a word's end
+        # the lexicon, and like no other, stands for it, even where a fact's own question spells it so. Per language:
+        # each letter → the letter heard, anywhere and at a word's end.
         self._heard = [({letter: sound for letter, sound in pairs if not letter.endswith("$")},
                         {letter[:-1]: sound for letter, sound in pairs if letter.endswith("$")})
                        for pairs in lexicon.sound_alike.values()]

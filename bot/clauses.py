@@ -42,6 +42,7 @@ class ClauseCues:
     together: frozenset[str] = frozenset()  # "kashgar and the horgos area together": one thing asked, not two
     origins: frozenset[str] = frozenset()  # "a client from Xi'an asks ...": a place after one is context, not asked
     excluding: frozenset[str] = frozenset()  # "outside Urumqi", "кроме Урумчи": the zone's other areas, together
+    conditions: frozenset[str] = frozenset()  # "is it welcomed, if we open a branch": one question, not two
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:
@@ -58,8 +59,14 @@ def split_sentences(text: str) -> list[str]:
 
 
 def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
-    """A sentence cut at commas and dashes, and before a joiner that starts another question."""
-    pieces = [p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()]
+    """A sentence cut at commas and dashes, and before a joiner that starts another question; a piece opening with a
+    `conditions` word ("..., если мы откроем филиал") stays with the piece before it."""
+    pieces: list[str] = []
+    for piece in (p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()):
+        if pieces and _first_word(piece) in cues.conditions:
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
     result: list[str] = []
     for piece in pieces:
         for joined in _split_at_joiners(piece, cues):

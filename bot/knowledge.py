@@ -816,7 +816,8 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
         return _lower(_strings(table, key, path, "[clauses]")) if key in table else ()
     return ClauseCues(frozenset(words("question_words")), frozenset(words("leading_words")),
                       frozenset(words("yes_no_words")), words("joiners"), frozenset(words("noun_openers")),
-                      frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")))
+                      frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")),
+                      frozenset(words("conditions")))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

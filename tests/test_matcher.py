@@ -607,3 +607,9 @@ def test_a_refusal_word_written_as_it_sounds_is_still_refused(matcher):
 @pytest.mark.parametrize("question", ["total area of kashgar and horgos", "Какая общая площадь Кашгара и Хоргоса?"])
 def test_the_total_of_two_areas_is_their_sum(matcher, question):
     assert answered(matcher, question) == "smaller_areas_combined"
+
+
+@pytest.mark.parametrize("question", ["а что значит пилотная зона, чем она от обычной отличается",
+                                      "под какой процент банки дают кредиты на инфраструктуру в зоне"])
+def test_what_pilot_means_and_interest_rates_are_refused_in_russian(matcher, question):
+    assert matcher.match(question).refused

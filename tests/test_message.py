@@ -95,3 +95,9 @@ def test_each_question_of_a_message_is_found_in_chinese_and_russian_too(matcher,
 def test_places_listed_after_commas_end_the_question_they_began(matcher, question):
     match = matcher.match(question)
     assert match.fact.id == "area_ranking" and not match.parts
+
+
+def test_a_clause_opening_with_if_belongs_to_the_question_before_it(matcher):
+    match = matcher.match("мы страховая из Казахстана. приветствуется ли, если мы как зарубежная страховая откроем "
+                          "подразделение в Синьцзянской ЗСТ?")
+    assert match.fact.id == "overseas_financial_institutions" and not match.parts

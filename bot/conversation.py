@@ -58,13 +58,16 @@ class Conversation:
         if chosen is not None:
             return chosen
         match = self.matcher.match(message)
-        if match.refused and self._turns:
-            match = self._another_member(message, match)
-        if not (self._asked or self._turns) or match.refused or match.outcome is Outcome.SMALL_TALK:
+        if not (self._asked or self._turns) or match.outcome is Outcome.SMALL_TALK:
             self._remember(match)
             return match
         text = plain_text(fold(message))
         analysis = self.matcher.analyser.analyse_folded(text)
+        if match.refused and self._turns:
+            match = self._another_member(message, text, analysis, match)
+        if match.refused:
+            self._remember(match)
+            return match
         why = self.matcher.unlisted(analysis, self._asked) if match.answered else None
         if why:  # "how many countries does it connect?", then "is Kazakhstan one of them?"
             match = Match(message, Outcome.NO_MATCH, match.language, reason=f"{Refusal.NOT_GIVEN.value}: {why}",
@@ -77,11 +80,9 @@ class Conversation:
         self._remember(match)
         return match
 
-    def _another_member(self, message: str, refused: Match) -> Match:
+    def _another_member(self, message: str, text: str, analysis: Analysis, refused: Match) -> Match:
         """"What about Almaty?" after "is Kashgar in the zone?": the membership asked again of a place outside the
         article (answered No, with the areas); any other refusal stands."""
-        text = plain_text(fold(message))
-        analysis = self.matcher.analyser.analyse_folded(text)
         if not analysis.outside or analysis.terms or analysis.unknown:
             return refused
         asked = self._without_places(self._turns[-1].question, keep_zone=True)

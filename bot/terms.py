@@ -172,9 +172,11 @@ class TermAnalyser:
         # Words as they sound ("плошать" is площадь, "таргавли" торговли): a misspelling that sounds like one word of
         # the lexicon, and like no other, stands for it, even where a fact's own question spells it so. Per language:
         # each letter → the letter heard, anywhere and at a word's end.
-        self._heard = [({letter: sound for letter, sound in pairs if not letter.endswith("$")},
-                        {letter[:-1]: sound for letter, sound in pairs if letter.endswith("$")})
-                       for pairs in lexicon.sound_alike.values()]
+        self._heard: list[tuple[frozenset[str], dict[str, str], dict[str, str]]] = []  # letters, anywhere, at the end
+        for pairs in lexicon.sound_alike.values():
+            heard = {letter: sound for letter, sound in pairs if not letter.endswith("$")}
+            at_end = {letter[:-1]: sound for letter, sound in pairs if letter.endswith("$")}
+            self._heard.append((frozenset(heard) | frozenset(heard.values()) | frozenset(at_end), heard, at_end))
         sounds: dict[str, dict[Term | TermKind, str]] = {}  # how it sounds → what it stands for → a word for it
         lexicon_words = [*self._words.items(), *((w, term) for phrase, term in self._phrases.items()
                                                  for w in _WORD.findall(phrase) if w not in self._words)]
@@ -332,8 +334,8 @@ class TermAnalyser:
     def _sound_key(self, word: str) -> str | None:
         """How a word sounds, by the `sound_alike` pairs of the language whose letters it has (None if none):
         "площадь" and "плошать" both sound "плашат"; a letter heard twice in a row counts once."""
-        for heard, at_end in self._heard:
-            if not any(c in heard or c in heard.values() or c in at_end for c in word):
+        for letters, heard, at_end in self._heard:
+            if letters.isdisjoint(word):
                 continue  # none of the language's letters
             sounds = "".join(heard.get(c, c) for c in word)
             key = "".join(c for i, c in enumerate(sounds) if i == 0 or c != sounds[i - 1])

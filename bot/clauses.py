@@ -43,6 +43,7 @@ class ClauseCues:
     origins: frozenset[str] = frozenset()  # "a client from Xi'an asks ...": a place after one is context, not asked
     excluding: frozenset[str] = frozenset()  # "outside Urumqi", "кроме Урумчи": the zone's other areas, together
     conditions: frozenset[str] = frozenset()  # "is it welcomed, if we open a branch": one question, not two
+    excluding_after: frozenset[str] = frozenset()  # "take Urumqi out", "Урумчи не считать": the same, after the area
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:
@@ -60,13 +61,20 @@ def split_sentences(text: str) -> list[str]:
 
 def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     """A sentence cut at commas and dashes, and before a joiner that starts another question; a piece opening with a
-    `conditions` word ("..., если мы откроем филиал") stays with the piece before it."""
+    `conditions` word stays with the piece before it ("..., если мы откроем филиал"), or opening the sentence, with
+    the piece after it ("if you take Urumqi out, how much is left?")."""
     pieces: list[str] = []
+    opening = ""
     for piece in (p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()):
-        if pieces and _first_word(piece) in cues.conditions:
+        if _first_word(piece) in cues.conditions and not pieces and not opening:
+            opening = piece
+        elif pieces and _first_word(piece) in cues.conditions:
             pieces[-1] = f"{pieces[-1]} {piece}"
         else:
-            pieces.append(piece)
+            pieces.append(f"{opening} {piece}" if opening else piece)
+            opening = ""
+    if opening:
+        pieces.append(opening)
     result: list[str] = []
     for piece in pieces:
         for joined in _split_at_joiners(piece, cues):

@@ -218,6 +218,10 @@ class Lexicon:
     exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
     follow_up: FollowUpCues = FollowUpCues()
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
+    # Asked about alone ("what's BRI?", "R&D = ?"), these ask what they stand for; other words of such a question
+    # may still make the concepts of `abbreviations_asked_with` ("что такое" reads as `overview`)
+    abbreviations: frozenset[str] = frozenset()
+    abbreviations_asked_with: frozenset[str] = frozenset()
     # language → (Latin spelling, letters) pairs, longest first: Russian typed in Latin letters ("skolko stran")
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # language → (letter, letter it sounds like) pairs: "плошать" and "площадь" sound alike ("$" marks a word's end)
@@ -531,7 +535,8 @@ _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entiti
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "sound_alike",
                    "yardstick")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
-                          "definition_concept", "answer_kinds", "ignore_generic", "thresholds"})
+                          "definition_concept", "answer_kinds", "ignore_generic", "thresholds",
+                          "abbreviations", "abbreviations_asked_with"})
 
 
 def overlay_path(path: Path, language: str) -> Path:
@@ -675,10 +680,12 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         if named is not None and named not in sections["concepts"]:
             raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     answer_kinds = _strings(data, "answer_kinds", path, None) if "answer_kinds" in data else ()
-    for named in answer_kinds:
-        if named not in sections["concepts"]:
-            raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]",
-                                 field_name="answer_kinds")
+    asked_with = _strings(data, "abbreviations_asked_with", path, None) if "abbreviations_asked_with" in data else ()
+    for key, names in (("answer_kinds", answer_kinds), ("abbreviations_asked_with", asked_with)):
+        for named in names:
+            if named not in sections["concepts"]:
+                raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
+    abbreviations = _lower(_strings(data, "abbreviations", path, None)) if "abbreviations" in data else ()
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],
@@ -694,6 +701,8 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         exclusive=_load_exclusive(data.get("exclusive", []), path),
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),
+        abbreviations=frozenset(abbreviations),
+        abbreviations_asked_with=frozenset(asked_with),
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
         sound_alike=_load_sound_alike(data.get("sound_alike", {}), path),
         yardstick=_load_yardstick(data.get("yardstick", {}), path),
@@ -817,7 +826,7 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
     return ClauseCues(frozenset(words("question_words")), frozenset(words("leading_words")),
                       frozenset(words("yes_no_words")), words("joiners"), frozenset(words("noun_openers")),
                       frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")),
-                      frozenset(words("conditions")))
+                      frozenset(words("conditions")), frozenset(words("excluding_after")))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
-from bot.clauses import is_yes_no
+from bot.clauses import asks, is_yes_no
 from bot.knowledge import Fact, FactBase
 from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
 from bot.message import read_message
@@ -187,6 +187,9 @@ class Matcher:
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None
+        # Latin letters next to Chinese ones still stand alone ("文章里的BRI指的是啥")
+        self._abbreviations = [(a, None if has_cjk(a) else re.compile(rf"(?<![a-z0-9]){re.escape(a)}(?![a-z0-9])"))
+                               for a in self.fact_base.lexicon.abbreviations]
         # Words the article uses that the lexicon does not define: "what does 'qualified' mean?" is not answered.
         article = self.analyser.analyse(self.fact_base.article.text, correct=False)
         self._article_words = frozenset(t for t in article.terms if t.kind is TermKind.WORD)
@@ -267,6 +270,10 @@ class Matcher:
         terms = self.analyser
         analysis = analysis if analysis is not None else terms.analyse_folded(text)
         query = set(analysis.terms)
+        if self._definition is not None and self._asks_expansion(question, text, analysis):
+            # "what's BRI?", "R&D = ?": what the abbreviation stands for
+            analysis.terms.append(self._definition)
+            query.add(self._definition)
         yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
         specific = analysis.places - self._zone_places
@@ -365,6 +372,27 @@ class Matcher:
         if decided.answered and yes_no:
             decided = replace(decided, verdict=self._verdict(decided, analysis, text))
         return decided
+
+    def _asks_expansion(self, question: str, text: str, analysis: Analysis) -> bool:
+        """An abbreviation of the lexicon's asked about alone, with a question word or "=" ("what is BRI in the
+        article?", "R&D = ?", "文章里的BRI指的是啥")."""
+        if not analysis.terms or self._definition in analysis.terms:
+            return False
+        named = [a for a, pattern in self._abbreviations if (pattern.search(text) if pattern else a in text)]
+        if not named:
+            return False
+        asked = text
+        for cue in self.fact_base.lexicon.follow_up.leading:  # "what about R&D?" asks about R&D again, not its name
+            asked = asked.removeprefix(f"{cue} ")
+        if "=" not in question and not asks(asked, self.fact_base.lexicon.clauses):
+            return False
+        rest = text
+        for abbreviation in named:
+            rest = rest.replace(abbreviation, " ")
+        left = self.analyser.analyse_folded(rest)
+        return not (left.places or left.outside or left.unknown or left.numbers) and all(
+            t.kind is TermKind.CONCEPT and t.value in self.fact_base.lexicon.abbreviations_asked_with
+            for t in left.terms)
 
     def _kinds_missing(self, fact_id: str, names: set[str]) -> list[str]:
         """The `answer_kinds` a question asks for (of its concept `names`) that the fact does not state."""

@@ -196,6 +196,9 @@ class TermAnalyser:
         self._excluding = {" ".join(self._prepare(fold(cue)).split()) for cue in lexicon.clauses.excluding}
         self._excluding_starts = {cue.split()[0] for cue in self._excluding if cue}
         self._excluding_zh = tuple(cue for cue in lexicon.clauses.excluding if has_cjk(cue))
+        self._excluding_after = {" ".join(self._prepare(fold(cue)).split()) for cue in lexicon.clauses.excluding_after}
+        self._excluding_after_zh = tuple(cue for cue in lexicon.clauses.excluding_after if has_cjk(cue))
+        self._articles = lexicon.clauses.noun_openers  # "took out the Urumqi area": the cue, then "the"
         self._areas = lexicon.area_places
         fractions = {fold(word): percent for word, percent in lexicon.fractions.items()}
         self._fractions = fractions
@@ -204,7 +207,8 @@ class TermAnalyser:
             for w in sorted(fractions, key=len, reverse=True))) if fractions else None
         # The pattern is slow to run over every question; a fraction's longest word must be in it first
         self._fraction_cues = frozenset(max(_WORD.findall(w) or [w], key=len) for w in fractions)
-        self._known |= {word for cue in self._excluding for word in cue.split()}  # "apart" is no typo for "part"
+        self._known |= {word for cue in self._excluding | self._excluding_after
+                        for word in cue.split()}  # "apart" is no typo for "part"
         self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
         self._small_talk = {plain_text(fold(p)): kind for kind, phrases in lexicon.small_talk.items() for p in phrases}
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
@@ -400,16 +404,31 @@ class TermAnalyser:
             self._collect(term, analysis)
 
     def _excluded_area(self, tokens: list[str], index: int) -> tuple[str, int] | None:
-        """The area named after an excluding cue starting at `index` ("outside Urumqi"), with the cue's width."""
+        """The area an excluding cue starting at `index` leaves out ("outside Urumqi", "take out the Urumqi"), or the
+        area at `index` with a cue after it ("take Urumqi out", "Урумчи не считать"), with the tokens after `index`
+        that this takes."""
+        area = self._area_at(tokens, index)
+        if area is not None:
+            for width in (1, 2, 3):
+                cue = " ".join(self._token_text(t) for t in tokens[index + 1:index + 1 + width])
+                following = tokens[index + 1 + width] if index + 1 + width < len(tokens) else ""
+                if cue in self._excluding_after and not (cue == "out" and following == "of"):  # "… out of the total"
+                    return area, width
+            return None
         if self._token_text(tokens[index]).split(" ", 1)[0] not in self._excluding_starts:
             return None
-        for width in (1, 2):
+        for width in (1, 2, 3):
             cue = " ".join(self._token_text(t) for t in tokens[index:index + width])
-            if cue in self._excluding and index + width < len(tokens):
-                term = self._term(tokens[index + width])
-                if term is not None and term.kind is TermKind.PLACE and term.value in self._areas:
-                    return term.value, width
+            if cue in self._excluding:
+                skip = width + (index + width < len(tokens) and tokens[index + width] in self._articles)
+                area = self._area_at(tokens, index + skip)
+                if area is not None:
+                    return area, skip
         return None
+
+    def _area_at(self, tokens: list[str], index: int) -> str | None:
+        term = self._term(tokens[index]) if index < len(tokens) else None
+        return term.value if term is not None and term.kind is TermKind.PLACE and term.value in self._areas else None
 
     def _token_text(self, token: str) -> str:
         return self._phrase_list[int(token[1:])] if token[0] == _MARK else token
@@ -435,9 +454,10 @@ class TermAnalyser:
                 analysis.oov.append("".join(leftover))
                 leftover = []
             term, length = found
-            if term.kind is TermKind.PLACE and term.value in self._areas and any(
-                    text.endswith(cue, 0, position) for cue in self._excluding_zh):
-                self._collect_others(term.value, analysis)  # "除了乌鲁木齐": the other areas
+            if term.kind is TermKind.PLACE and term.value in self._areas and (
+                    any(text.endswith(cue, 0, position) for cue in self._excluding_zh)
+                    or any(text.startswith(cue, position + length) for cue in self._excluding_after_zh)):
+                self._collect_others(term.value, analysis)  # "除了乌鲁木齐", "乌鲁木齐不算": the other areas
             elif not (term.kind is TermKind.OUTSIDE and any(text.endswith(o, 0, position) for o in self._origins)):
                 self._collect(term, analysis)  # "来自西安的客户问…": who asks, not what
             position += length

@@ -540,13 +540,32 @@ def test_a_place_the_asker_comes_from_is_context_not_a_reason_to_refuse(matcher,
 
 @pytest.mark.parametrize("question", ["how much of the zone lies outside Urumqi?",
                                       "how big is the zone apart from urumqi", "сколько занимает зона кроме урумчи",
-                                      "除了乌鲁木齐 其他片区加起来多大"])
+                                      "除了乌鲁木齐 其他片区加起来多大", "if you take urumqi out how much is left",
+                                      "if you took out the Urumqi area, how much would be left?",
+                                      "если урумчи не считать, сколько площади остается", "乌鲁木齐不算的话剩下多大"])
 def test_the_zone_outside_one_area_is_the_other_two_areas_together(matcher, question):
     assert answered(matcher, question) == "smaller_areas_combined"
 
 
 def test_minus_between_two_areas_still_asks_for_their_difference(matcher):
     assert answered(matcher, "urumqi minus horgos in sq km") == "area_ratios"
+
+
+def test_an_area_out_of_the_total_is_its_share_not_the_other_areas(matcher):
+    assert answered(matcher, "how much is kashgar out of the total") == "kashgar_share"
+
+
+@pytest.mark.parametrize("question", ["whats BRI", "BRI = ?", "in this context what is BRI?", "R&D = ?",
+                                      "文章里的BRI指的是啥", "R&D是啥", "что такое BRI"])
+def test_an_abbreviation_asked_about_alone_asks_what_it_stands_for(matcher, question):
+    assert answered(matcher, question) == "abbreviations"
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("what about r&d", "rnd_centres"),
+                                                   ("what role in BRI", "logistics_hub_bri"),
+                                                   ("what r&d centres are encouraged", "rnd_centres")])
+def test_an_abbreviation_asked_about_with_more_words_is_matched_on_those_words(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id
 
 
 @pytest.mark.parametrize(("question", "fact_id", "verdict"), [

@@ -101,3 +101,8 @@ def test_a_clause_opening_with_if_belongs_to_the_question_before_it(matcher):
     match = matcher.match("мы страховая из Казахстана. приветствуется ли, если мы как зарубежная страховая откроем "
                           "подразделение в Синьцзянской ЗСТ?")
     assert match.fact.id == "overseas_financial_institutions" and not match.parts
+
+
+def test_a_sentence_opening_with_an_if_clause_asks_one_question_with_the_clause_after_it(matcher):
+    match = matcher.match("if you take urumqi out, how much is left?")
+    assert match.fact.id == "smaller_areas_combined" and not match.parts

@@ -229,6 +229,8 @@ class Lexicon:
     # "more"/"less" → words that compare a stated figure with the question's own ("is it over 150 km²?"); a percent
     # ("50") → the fractions that stand for it ("half", "一半")
     yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # a figure ("4") → the words that spell it ("четыре", "四个"): read as the figure
+    numbers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The folder's own matcher numbers over `bot.thresholds.Thresholds` (a draft trusts its semantic layer less)
     thresholds: Mapping[str, float] = field(default_factory=dict)
 
@@ -532,8 +534,9 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 # Sections whose words become terms: a word the folder lists in any of these (or in `ignore_generic`) is dropped
 # from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
+_FIGURE_KEY = re.compile(r"\d+(?:\.\d+)?")
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "sound_alike",
-                   "yardstick")
+                   "yardstick", "numbers")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                           "definition_concept", "answer_kinds", "ignore_generic", "thresholds",
                           "abbreviations", "abbreviations_asked_with"})
@@ -706,6 +709,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
         sound_alike=_load_sound_alike(data.get("sound_alike", {}), path),
         yardstick=_load_yardstick(data.get("yardstick", {}), path),
+        numbers=_load_numbers(data.get("numbers", {}), path),
         thresholds=_load_thresholds(data.get("thresholds", {}), path),
     )
 
@@ -725,6 +729,14 @@ def _load_yardstick(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[st
         if key not in ("more", "less") and not _is_percent(key):
             raise KnowledgeError(path, "unknown key (allowed: more, less, or a percent such as 50 for \"half\")",
                                  fact_id="[yardstick]", field_name=key)
+    return {key: _lower(tuple(words)) for key, words in table.items()}
+
+
+def _load_numbers(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[str, tuple[str, ...]]:
+    for key in table:
+        if not _FIGURE_KEY.fullmatch(key):
+            raise KnowledgeError(path, "unknown key (allowed: a figure such as 4, and the words that spell it)",
+                                 fact_id="[numbers]", field_name=key)
     return {key: _lower(tuple(words)) for key, words in table.items()}
 
 
@@ -809,12 +821,12 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
             elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "sound_alike",
-                             "yardstick"):
+                             "yardstick", "numbers"):
                 base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
                 raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
                                      "unknown_attributes, outside_entities, clauses, transliteration, sound_alike, "
-                                     "yardstick)",
+                                     "yardstick, numbers)",
                                      field_name=section)
 
 

@@ -43,7 +43,8 @@ from bot.terms import (
 from bot.text import fold, has_cjk, phrase_pattern, says
 from bot.thresholds import DEFAULT_THRESHOLDS, Thresholds, with_overrides
 
-_COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|чем")  # "bigger than 100 km²?" is no claim to check
+# "bigger than 100 km²?" is no claim to check ("чем" a word of its own: not "зачем")
+_COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|\bчем\b")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
 
 
@@ -51,6 +52,7 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
 # it with the `too_long` notice instead of a match.
 MAX_QUESTION_CHARS = 1000
 _UNEXPLAINED = "the article uses that word without explaining it"
+_MOST_COUNTED = 20  # "five areas", "8 ports": a count; larger figures are sizes, years or percents
 
 SemanticLoader = Callable[[FactBase], SemanticIndex | None]
 
@@ -118,6 +120,11 @@ class Matcher:
         self._stated_numbers: list[set[str]] = []
         self._percents: list[float | None] = []  # the share an answer states ("about 74.9%"), if any
         zone_terms = {Term(TermKind.PLACE, p) for p in self._zone_places}
+        # What the facts count: each small figure with the concept right after it ("five ports", "三个片区")
+        self._counts: set[tuple[Term, Term]] = set()
+        for fact in facts:
+            for text in (*fact.sources, *(fact.answer(language) for language in fact.questions)):
+                self._counts |= set(_counted(self.analyser.analyse(text, correct=False)))
         for fact in facts:
             weights: dict[Term, float] = {}
             # The share of a fact's questions that use a term, averaged over its languages, so that the language
@@ -332,10 +339,14 @@ class Matcher:
             analysis.terms = [t for t in analysis.terms if t != PICK] + [RANKING]
             query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
-        if names & why and not yes_no and any(t not in self._idf for t in analysis.numbers):
-            # "why does the zone have four areas?", "why was it set up in 2024?": a figure no fact states is a claim
-            # to check first, as if asked "does it have four areas?"
-            analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in why)]
+        miscounted = self._miscounted(analysis)
+        if miscounted or (names & why and not yes_no and any(t not in self._idf for t in analysis.numbers)):
+            # "why does the zone have four areas?", "why was it set up in 2024?", "听说有四个片区": a figure no fact
+            # states (or a count no fact states of what it counts: "five areas") is a claim to check first, as if
+            # asked "does it have four areas?"
+            analysis.terms = [t for t in analysis.terms
+                              if t not in miscounted and not (t.kind is TermKind.CONCEPT and t.value in why)]
+            query = set(analysis.terms)
             yes_no = True
         if yes_no:
             # "was it set up in 2024?": the figure is the claim to check, not what the question is about; a year
@@ -372,6 +383,10 @@ class Matcher:
         if decided.answered and yes_no:
             decided = replace(decided, verdict=self._verdict(decided, analysis, text))
         return decided
+
+    def _miscounted(self, analysis: Analysis) -> set[Term]:
+        """Counts ("five areas", "8 ports") that no fact states of what they count."""
+        return {number for number, counted in _counted(analysis) if (number, counted) not in self._counts}
 
     def _asks_expansion(self, question: str, text: str, analysis: Analysis) -> bool:
         """An abbreviation of the lexicon's asked about alone, with a question word or "=" ("what is BRI in the
@@ -649,3 +664,10 @@ def _is_year(value: str) -> bool:
 
 def _term_string(terms: Sequence[Term] | set[Term]) -> str:
     return " ".join(sorted({t.key for t in terms}))
+
+
+def _counted(analysis: Analysis) -> Iterable[tuple[Term, Term]]:
+    """Each small whole number with the concept right after it: what it counts ("five areas", "8 ports")."""
+    for number, counted in analysis.counts:
+        if number.value.isdigit() and 2 <= int(number.value) <= _MOST_COUNTED:
+            yield number, counted

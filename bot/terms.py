@@ -86,6 +86,8 @@ class Analysis:
     outside: list[str] = field(default_factory=list)
     oov: list[str] = field(default_factory=list)
     text: str = ""
+    counts: list[tuple[Term, Term]] = field(default_factory=list)  # a figure and the concept right after it
+    last_number: Term | None = field(default=None, repr=False, compare=False)  # the token just read, if a figure
 
     @property
     def concept_names(self) -> set[str]:
@@ -112,6 +114,13 @@ class TermAnalyser:
 
     def __init__(self, fact_base: FactBase):
         lexicon = fact_base.lexicon
+        # Numbers spelt in words the English reader leaves ("четыре" → "4"), read as figures wherever words are
+        # prepared, so that lexicon phrases ("какие пять портов") are read the same way
+        self._number_words = {fold(word): figure for figure, words in lexicon.numbers.items()
+                              for word in words if not has_cjk(word)}
+        self._number_pattern = re.compile("|".join(
+            rf"(?<![^\W_]){re.escape(w)}(?![^\W_])" for w in sorted(self._number_words, key=len, reverse=True))
+        ) if self._number_words else None
         self._stemmers = {"en": Stemmer.Stemmer("english"), "ru": Stemmer.Stemmer("russian")}
         self._words: dict[str, Term] = {}
         self._phrases: dict[str, Term] = {}
@@ -200,13 +209,17 @@ class TermAnalyser:
         self._excluding_after_zh = tuple(cue for cue in lexicon.clauses.excluding_after if has_cjk(cue))
         self._articles = lexicon.clauses.noun_openers  # "took out the Urumqi area": the cue, then "the"
         self._areas = lexicon.area_places
-        fractions = {fold(word): percent for word, percent in lexicon.fractions.items()}
-        self._fractions = fractions
-        self._fraction_pattern = re.compile("|".join(
-            re.escape(w) if has_cjk(w) else rf"(?<![^\W_]){re.escape(w)}(?![^\W_])"
-            for w in sorted(fractions, key=len, reverse=True))) if fractions else None
-        # The pattern is slow to run over every question; a fraction's longest word must be in it first
-        self._fraction_cues = frozenset(max(_WORD.findall(w) or [w], key=len) for w in fractions)
+        # Words read as figures: fractions as the percent they stand for ("half" → "50 percent"), and numbers in
+        # Chinese ("四个" → "4")
+        spelled = {fold(word): figure for figure, words in lexicon.numbers.items() for word in words if has_cjk(word)}
+        spelled |= {fold(word): f"{percent} percent" for word, percent in lexicon.fractions.items()}
+        self._spelled = spelled
+        self._spelled_pattern = re.compile("|".join(
+            # "哪八个" (which eight) stays as the lexicon has it: a list asked for
+            rf"(?<!哪){re.escape(w)}" if has_cjk(w) else rf"(?<![^\W_]){re.escape(w)}(?![^\W_])"
+            for w in sorted(spelled, key=len, reverse=True))) if spelled else None
+        # The pattern is slow to run over every question; an entry's longest word must be in it first
+        self._spelled_cues = frozenset(max(_WORD.findall(w) or [w], key=len) for w in spelled)
         self._known |= {word for cue in self._excluding | self._excluding_after
                         for word in cue.split()}  # "apart" is no typo for "part"
         self._reads_russian: dict[str, bool] = {}  # a Latin word → whether it reads as a known Russian word
@@ -248,6 +261,8 @@ class TermAnalyser:
             # "one hundred and thirty-five" → 135, "twenty twenty-three" → 2023, "sixteen and a half" → 16.5
             text = alpha2digit(text, "en")
             text = _SPLIT_YEAR.sub(r"\1\2", _HALF.sub(lambda m: f"{m.group(1)}.5", text))
+        if self._number_pattern is not None:
+            text = self._number_pattern.sub(lambda m: self._number_words[m.group(0)], text)
         return _PUNCT.sub(" ", text.replace("-", " "))
 
     def _mark_phrases(self, text: str) -> str:
@@ -369,9 +384,9 @@ class TermAnalyser:
     def analyse_folded(self, text: str, correct: bool = True) -> Analysis:
         """Like `analyse` for text already through `fold`."""
         analysis = Analysis(text=text)
-        if correct and self._fraction_pattern is not None and any(cue in text for cue in self._fraction_cues):
+        if correct and self._spelled_pattern is not None and any(cue in text for cue in self._spelled_cues):
             # "more than half of the zone" is "more than 50 percent": a share, weighed against the answer's percent
-            text = self._fraction_pattern.sub(lambda m: f" {self._fractions[m.group(0)]} percent ", text)
+            text = self._spelled_pattern.sub(lambda m: f" {self._spelled[m.group(0)]} ", text)
         for span in _ZH_SPAN.findall(text):
             if has_cjk(span):
                 self._analyse_zh(span, analysis, correct)
@@ -396,6 +411,7 @@ class TermAnalyser:
             term = self._term(token)
             index += 1
             if term is None:
+                analysis.last_number = None  # "five of them": a count of nothing named
                 if token.isalpha() and len(token) > 1:
                     analysis.oov.append(token)
                 continue
@@ -448,6 +464,7 @@ class TermAnalyser:
             found = self._zh_term_at(text, position, correct=correct)
             if found is None:
                 leftover.append(text[position])
+                analysis.last_number = None
                 position += 1
                 continue
             if leftover:
@@ -485,6 +502,9 @@ class TermAnalyser:
 
     @staticmethod
     def _collect(term: Term, analysis: Analysis) -> None:
+        if term.kind is TermKind.CONCEPT and analysis.last_number is not None:
+            analysis.counts.append((analysis.last_number, term))  # "five areas", "8 ports", "4 片区"
+        analysis.last_number = term if term.kind is TermKind.NUMBER else None
         if term.kind in _INDEXED:
             analysis.terms.append(term)
             if term.kind is TermKind.PLACE:

@@ -632,3 +632,23 @@ def test_the_total_of_two_areas_is_their_sum(matcher, question):
                                       "под какой процент банки дают кредиты на инфраструктуру в зоне"])
 def test_what_pilot_means_and_interest_rates_are_refused_in_russian(matcher, question):
     assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["the zone has five areas right?", "зачем зону разделили на пять участков?",
+                                      "does the zone have 4 areas?", "там четыре участка?"])
+def test_a_count_no_fact_states_of_what_it_counts_is_a_claim_answered_no(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_a_count_the_article_states_is_confirmed(matcher):
+    match = matcher.match("зона связывает восемь стран?")
+    assert match.fact is not None and match.fact.id == "strategic_location" and match.verdict is Verdict.YES
+
+
+def test_a_month_written_as_a_figure_is_no_count(matcher):
+    assert matcher.match("自贸区是11月成立的吗").verdict is not Verdict.NO
+
+
+def test_asking_which_eight_countries_in_chinese_is_still_refused(matcher):
+    assert matcher.match("八个国家具体是哪八个").outcome is Outcome.NO_MATCH

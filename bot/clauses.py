@@ -44,6 +44,10 @@ class ClauseCues:
     excluding: frozenset[str] = frozenset()  # "outside Urumqi", "кроме Урумчи": the zone's other areas, together
     conditions: frozenset[str] = frozenset()  # "is it welcomed, if we open a branch": one question, not two
     excluding_after: frozenset[str] = frozenset()  # "take Urumqi out", "Урумчи не считать": the same, after the area
+    # leading words that ask only with a question mark when the message uses one ("Any figures would help.")
+    soft_leading: frozenset[str] = frozenset()
+    # words holding a question word that ask nothing ("跑了十几年了": "a dozen or so years")
+    not_asking: tuple[str, ...] = ()
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:
@@ -143,7 +147,11 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):
         return True
-    return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
+    if not _CJK.search(text):
+        return False
+    for phrase in cues.not_asking:
+        text = text.replace(phrase, " ")
+    return any(w in text for w in cues.question_words if _CJK.search(w))
 
 
 def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bool:
@@ -167,10 +175,12 @@ def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
     last clause of its sentence ask only when no other clause of the sentence does ("which is bigger, Urumqi or
     Kashgar?" asks one question, not two)."""
     clauses: list[Clause] = []
+    marked = "?" in text or "？" in text
     for number, sentence in enumerate(split_sentences(text)):
         question_mark = sentence.rstrip().endswith(("?", "？"))
         pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)
-        marks = [asks(piece, cues) for piece in pieces]
+        marks = [asks(piece, cues) and not (marked and not question_mark and _first_word(piece) in cues.soft_leading)
+                 for piece in pieces]  # "Any figures would help." beside a question asked with "?" asks nothing
         if question_mark and pieces and (not any(marks) or _first_word(pieces[-1]) in cues.joiners):
             marks[-1] = True  # "why was it set up, and is it the first?": the mark is the joined clause's
         clauses.extend(Clause(piece, mark, number) for piece, mark in zip(pieces, marks, strict=True))

@@ -684,8 +684,8 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
             raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     answer_kinds = _strings(data, "answer_kinds", path, None) if "answer_kinds" in data else ()
     asked_with = _strings(data, "abbreviations_asked_with", path, None) if "abbreviations_asked_with" in data else ()
-    for key, names in (("answer_kinds", answer_kinds), ("abbreviations_asked_with", asked_with)):
-        for named in names:
+    for key, listed in (("answer_kinds", answer_kinds), ("abbreviations_asked_with", asked_with)):
+        for named in listed:
             if named not in sections["concepts"]:
                 raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     abbreviations = _lower(_strings(data, "abbreviations", path, None)) if "abbreviations" in data else ()
@@ -838,7 +838,8 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
     return ClauseCues(frozenset(words("question_words")), frozenset(words("leading_words")),
                       frozenset(words("yes_no_words")), words("joiners"), frozenset(words("noun_openers")),
                       frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")),
-                      frozenset(words("conditions")), frozenset(words("excluding_after")))
+                      frozenset(words("conditions")), frozenset(words("excluding_after")),
+                      frozenset(words("soft_leading")), words("not_asking"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

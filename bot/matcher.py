@@ -333,7 +333,7 @@ class Matcher:
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
-        if len(specific) == 2 and comparing and not yes_no and not names & MEASURES:
+        if len(specific) == 2 and comparing and not names & MEASURES:
             # "which is bigger, Kashgar or Horgos?" chooses between the two places named: it lists nothing, and
             # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)
             analysis.terms = [t for t in analysis.terms if t != PICK] + [RANKING]
@@ -474,6 +474,10 @@ class Matcher:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
         direction = self._direction(text)
         figures = _figures(t.value for t in analysis.numbers)
+        compared = self._sizes_in_order(text, analysis)
+        if direction and len(compared) == 2 and not figures:
+            # "is Horgos bigger than Kashgar?", "хоргос больше кашгара?": the first area's size against the second's
+            return Verdict.YES if (compared[0] > compared[1]) == (direction > 0) else Verdict.NO
         percent = self._percents[index]
         if percent is not None and SHARE in analysis.terms and len(figures) == 1:
             # "is Urumqi more than half of the zone?", "is Horgos about a tenth?": the claim against the answer's 74.9%
@@ -492,15 +496,27 @@ class Matcher:
                 return Verdict.NO  # "was it set up in 2024?"
             answer = fold(match.fact.answer_words("en"))
             for group in self.fact_base.lexicon.exclusive:
-                said = {w for w in group if re.search(rf"\b{re.escape(w)}\b", text)}
-                if said and not any(re.search(rf"\b{re.escape(w)}\b", answer) for w in said) and any(
-                        re.search(rf"\b{re.escape(w)}\b", answer) for w in group):
+                said = {w for w in group if says(text, w)}
+                if said and not any(says(answer, w) for w in said) and any(says(answer, w) for w in group):
                     return Verdict.NO  # "did it open in October?": the answer says November
         subject = match.fact.subject
         specific = {p for p in analysis.places if p not in self._zone_places}
         if subject and specific and subject not in specific:
             return Verdict.NO  # "is Kashgar the biggest?"
         return Verdict.YES
+
+    def _sizes_in_order(self, text: str, analysis: Analysis) -> list[float]:
+        """The sizes of the zone's areas a question names, in the order it names them (a size is the one figure the
+        fact about that area alone states)."""
+        named: list[tuple[int, float]] = []
+        for place in analysis.places & self._areas:
+            index = self._place_first_fact.get(place)
+            stated = _figures(self._stated_numbers[index]) if index is not None else []
+            positions = [m.start() for name in self.fact_base.lexicon.place(place).all_names()
+                         for m in [phrase_pattern(name).search(text)] if m]
+            if len(stated) == 1 and positions:
+                named.append((min(positions), stated[0]))
+        return [size for _, size in sorted(named)]
 
     def _direction(self, text: str) -> int:
         """1 when a question compares upwards ("over", "bigger"), -1 downwards ("under"), 0 when neither or both."""

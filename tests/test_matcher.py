@@ -652,3 +652,22 @@ def test_a_month_written_as_a_figure_is_no_count(matcher):
 
 def test_asking_which_eight_countries_in_chinese_is_still_refused(matcher):
     assert matcher.match("八个国家具体是哪八个").outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("is horgos bigger than kashgar?", Verdict.NO),
+                                                   ("is kashgar bigger than horgos?", Verdict.YES),
+                                                   ("хоргас же больше кашгара по площади?", Verdict.NO),
+                                                   ("喀什比霍尔果斯大吗", Verdict.YES)])
+def test_one_area_against_another_is_answered_by_their_sizes(matcher, question, verdict):
+    assert matcher.match(question).verdict is verdict
+
+
+@pytest.mark.parametrize("question", ["is it the first FTZ in China?", "это первая ЗСТ в Китае?",
+                                      "这是全国第一个自贸区吗"])
+def test_the_first_in_the_northwest_is_not_the_first_in_all_of_china(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "first_in_northwest" and match.verdict is Verdict.NO
+
+
+def test_chat_fillers_in_russian_do_not_hide_the_question(matcher):
+    assert answered(matcher, "бро а скок участков там ваще") == "three_areas"

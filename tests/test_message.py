@@ -106,3 +106,13 @@ def test_a_clause_opening_with_if_belongs_to_the_question_before_it(matcher):
 def test_a_sentence_opening_with_an_if_clause_asks_one_question_with_the_clause_after_it(matcher):
     match = matcher.match("if you take urumqi out, how much is left?")
     assert match.fact.id == "smaller_areas_combined" and not match.parts
+
+
+def test_a_remark_after_a_question_with_a_question_mark_asks_nothing(matcher):
+    match = matcher.match("Could you rank the three areas of the zone by size, biggest first? Need it for a slide.")
+    assert match.fact.id == "area_ranking" and not match.parts
+
+
+def test_a_dozen_or_so_years_in_chinese_asks_nothing(matcher):
+    match = matcher.match("我是做中亚贸易的 跑了十几年了 具体是几个口岸几个国家")
+    assert match.fact.id == "strategic_location" and not match.parts

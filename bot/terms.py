@@ -114,13 +114,10 @@ class TermAnalyser:
 
     def __init__(self, fact_base: FactBase):
         lexicon = fact_base.lexicon
-        # Numbers spelt in words the English reader leaves ("четыре" → "4"), read as figures wherever words are
-        # prepared, so that lexicon phrases ("какие пять портов") are read the same way
+        # Numbers spelt in words the English reader leaves ("четыре" → "4"), one word each, read as figures wherever
+        # words are prepared, so that lexicon phrases ("какие пять портов") are read the same way
         self._number_words = {fold(word): figure for figure, words in lexicon.numbers.items()
                               for word in words if not has_cjk(word)}
-        self._number_pattern = re.compile("|".join(
-            rf"(?<![^\W_]){re.escape(w)}(?![^\W_])" for w in sorted(self._number_words, key=len, reverse=True))
-        ) if self._number_words else None
         self._stemmers = {"en": Stemmer.Stemmer("english"), "ru": Stemmer.Stemmer("russian")}
         self._words: dict[str, Term] = {}
         self._phrases: dict[str, Term] = {}
@@ -261,8 +258,8 @@ class TermAnalyser:
             # "one hundred and thirty-five" → 135, "twenty twenty-three" → 2023, "sixteen and a half" → 16.5
             text = alpha2digit(text, "en")
             text = _SPLIT_YEAR.sub(r"\1\2", _HALF.sub(lambda m: f"{m.group(1)}.5", text))
-        if self._number_pattern is not None:
-            text = self._number_pattern.sub(lambda m: self._number_words[m.group(0)], text)
+        if self._number_words and not self._number_words.keys().isdisjoint(_WORD.findall(text)):
+            text = _WORD.sub(lambda m: self._number_words.get(m.group(0), m.group(0)), text)
         return _PUNCT.sub(" ", text.replace("-", " "))
 
     def _mark_phrases(self, text: str) -> str:

@@ -332,3 +332,24 @@ def test_a_yardstick_key_other_than_more_or_less_fails_at_load(knowledge_copy):
     with pytest.raises(KnowledgeError, match="allowed: more, less") as error:
         load_fact_base(knowledge_copy)
     assert "yardstick" in str(error.value) and "mor" in str(error.value)
+
+
+def test_a_numbers_key_that_is_no_figure_fails_at_load(knowledge_copy):
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[numbers]\nfour = ["четыре"]\n')
+    with pytest.raises(KnowledgeError, match="a figure such as 4") as error:
+        load_fact_base(knowledge_copy)
+    assert "numbers" in str(error.value) and "four" in str(error.value)
+
+
+def test_a_number_written_as_a_phrase_fails_at_load(knowledge_copy):
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[numbers]\n4 = ["четыре штуки"]\n')
+    with pytest.raises(KnowledgeError, match="one word per entry"):
+        load_fact_base(knowledge_copy)
+
+
+def test_an_unknown_concept_among_abbreviations_asked_with_fails_at_load(knowledge_copy):
+    _edit(knowledge_copy / "lexicon.toml", 'abbreviations_asked_with = ["overview"]',
+          'abbreviations_asked_with = ["overveiw"]')
+    with pytest.raises(KnowledgeError, match="unknown concept 'overveiw'") as error:
+        load_fact_base(knowledge_copy)
+    assert "abbreviations_asked_with" in str(error.value)

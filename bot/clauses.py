@@ -48,6 +48,8 @@ class ClauseCues:
     soft_leading: frozenset[str] = frozenset()
     # words holding a question word that ask nothing ("跑了十几年了": "a dozen or so years")
     not_asking: tuple[str, ...] = ()
+    # what someone said, not what is asked: a question word after one ("коллега сказал что ...") asks nothing
+    reported: tuple[str, ...] = ()
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:
@@ -138,6 +140,10 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
     """True when a clause reads as a question: a question mark, a question word, or a leading verb."""
     if ends_with_question_mark:
         return True
+    if cues.not_asking:
+        text = text.replace("-", " ")  # "что-то" as "что то"
+    for phrase in cues.not_asking:  # "сколько то портов", "跑了十几年了"
+        text = text.replace(phrase, " ") if _CJK.search(phrase) else re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
     words = _WORD.findall(text)
     if words and words[0] in cues.joiners:
         words = words[1:]  # "..., and can foreign banks open there"
@@ -147,11 +153,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):
         return True
-    if not _CJK.search(text):
-        return False
-    for phrase in cues.not_asking:
-        text = text.replace(phrase, " ")
-    return any(w in text for w in cues.question_words if _CJK.search(w))
+    return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 
 
 def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bool:
@@ -170,6 +172,23 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bo
     return question_mark and not text.isascii() and not _CJK.search(text)
 
 
+def _reported(pieces: list[str], index: int, cues: ClauseCues) -> bool:
+    """What someone said, not what is asked: a reporting word before the piece's first question word ("коллега
+    сказал что зона соединяет какие то порты"), or ending the piece before one that opens with its question word
+    ("Коллега уверяет, что Кашгар и Хоргос вместе больше Урумчи")."""
+    if not cues.reported:
+        return False
+    words = _WORD.findall(pieces[index])
+    first = next((i for i, w in enumerate(words) if w in cues.question_words), len(words))
+    said = " ".join(words[:first])
+    if any(f" {cue} " in f" {said} " for cue in cues.reported):
+        return True
+    if index > 0 and first == 0:
+        before = " ".join(_WORD.findall(pieces[index - 1])[-2:])
+        return any(f" {cue} " in f" {before} " or before.endswith(cue) for cue in cues.reported)
+    return False
+
+
 def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
     """Every clause of a message (folded text), in order, marked asking or context. A question mark makes the
     last clause of its sentence ask only when no other clause of the sentence does ("which is bigger, Urumqi or
@@ -180,7 +199,8 @@ def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
         question_mark = sentence.rstrip().endswith(("?", "？"))
         pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)
         marks = [asks(piece, cues) and not (marked and not question_mark and _first_word(piece) in cues.soft_leading)
-                 for piece in pieces]  # "Any figures would help." beside a question asked with "?" asks nothing
+                 and not _reported(pieces, index, cues)
+                 for index, piece in enumerate(pieces)]  # "Any figures would help." beside a "?" asks nothing
         if question_mark and pieces and (not any(marks) or _first_word(pieces[-1]) in cues.joiners):
             marks[-1] = True  # "why was it set up, and is it the first?": the mark is the joined clause's
         clauses.extend(Clause(piece, mark, number) for piece, mark in zip(pieces, marks, strict=True))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.clauses import Clause, is_yes_no, message_clauses
 from bot.match import FRAGMENT, Match, Outcome, Refusal
-from bot.terms import MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
+from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
 
 if TYPE_CHECKING:
@@ -100,6 +100,13 @@ class _Reader:
             text = " ".join(texts[i:end])
             if i > 0 and not self._has_content(text) and not self._asks_unread(text):
                 text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
+            elif (i > 0 and not clauses[i - 1].asks and self._leans_on_context(text)
+                  and not self._names_an_attribute(texts[i - 1])):
+                # "коллега сказал что зона соединяет какие-то порты и страны, сколько их там?": what it picks
+                # from is in the clause before it
+                text = f"{texts[i - 1]} {text}"
+            elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
+                text = f"{text} {self.place_names[area]}"  # "someone said the khorgos area is tiny, how big is it"
             else:
                 # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
                 first = i
@@ -109,6 +116,21 @@ class _Reader:
                 units.extend((texts[j], True) for j in range(first, i))
             units.append((text, False))
         return units
+
+    def _leans_on_context(self, text: str) -> bool:
+        """Only picks: "сколько именно?", "сколько их там?", "how many?"."""
+        return self.matcher.only_picks(self._analysed(text))
+
+    def _area_it_stands_for(self, context: str, text: str) -> str | None:
+        """The one area the context clause names, when the question asks only its size of a pronoun ("how many sq km
+        is it", "какая у него площадь")."""
+        analysis = self._analysed(text)
+        if not self._leans(text) or analysis.places or analysis.outside or analysis.unknown or analysis.oov:
+            return None
+        if not analysis.concept_names or not analysis.concept_names <= {SIZE.value, COUNT.value}:
+            return None
+        named = self._analysed(context).places - self._zone_places
+        return next(iter(named)) if len(named) == 1 else None
 
     def _analysed(self, text: str) -> Analysis:
         """A clause's terms, analysed once per message: for reading only (matching changes its own analysis)."""
@@ -150,8 +172,9 @@ class _Reader:
             match = self._clause(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.matcher.only_picks(analysis)
-            if picks and matches and matches[-1].refused:
-                match = replace(match, reason=FRAGMENT)  # "which ports? need names": the refused question again
+            if matches and matches[-1].refused and (picks or self._only_measures(analysis)):
+                # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again
+                match = Match(unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
             elif matches and (why := self.matcher.unlisted(analysis, (matches[-1].question,))):
                 # "which 8 countries? is kazakhstan on the list?", "how many ports? is horgos one of them?"
                 match = Match(unit, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {why}")
@@ -181,6 +204,12 @@ class _Reader:
                         match = carried  # an answer of its own stands unless the place narrows it to that place
             matches.append(match)
         return matches
+
+    def _only_measures(self, analysis: Analysis) -> bool:
+        """Only how much of something ("на сколько процентов", "by what ratio"): nothing of what is measured."""
+        measures = self.fact_base.lexicon.follow_up.selectors | MEASURES
+        return bool(analysis.terms) and not (analysis.places or analysis.unknown or analysis.outside) and all(
+            t.kind is TermKind.CONCEPT and t.value in measures for t in analysis.terms)
 
     def _only_about(self, match: Match, places: list[str]) -> bool:
         """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""

@@ -116,3 +116,19 @@ def test_a_remark_after_a_question_with_a_question_mark_asks_nothing(matcher):
 def test_a_dozen_or_so_years_in_chinese_asks_nothing(matcher):
     match = matcher.match("我是做中亚贸易的 跑了十几年了 具体是几个口岸几个国家")
     assert match.fact.id == "strategic_location" and not match.parts
+
+
+def test_what_a_colleague_said_is_context_and_how_many_picks_from_it(matcher):
+    match = matcher.match("коллега сказал что зона соединяет какие-то порты и страны, сколько их там?")
+    assert match.fact.id == "strategic_location" and not match.parts
+
+
+def test_a_figure_asked_after_a_refused_question_is_part_of_that_refusal(matcher):
+    match = matcher.match("клиенты спрашивают снижены ли пошлины на ввоз товаров и на сколько процентов, "
+                          "в статье есть что-то")
+    assert match.outcome is Outcome.NO_MATCH and match.refused and not match.parts
+
+
+def test_it_after_a_remark_naming_one_area_is_that_area(matcher):
+    match = matcher.match("someone said the khorgos area is tiny, how many sq km is it")
+    assert match.fact.id == "horgos_area"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 # Sentence ends: . ! ? and their Chinese forms, semicolons and line breaks; a full stop inside a number is no end.
 _SENTENCE = re.compile(r"(?<=[!?;！？；。\n])|(?<=[.])(?!\d)")
 # Clause breaks inside a sentence: commas, dashes and colons (not a comma inside a number, 16,58).
-_CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[–—]"
+# Emoji end a clause too ("... keep asking me about this 😂 what's the role of banks").
+_CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[–—]|[\u2600-\u27bf\U0001f300-\U0001faff]+"
                      r"|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")  # Chinese typed with spaces for commas
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -50,6 +51,8 @@ class ClauseCues:
     not_asking: tuple[str, ...] = ()
     # what someone said, not what is asked: a question word after one ("коллега сказал что ...") asks nothing
     reported: tuple[str, ...] = ()
+    # who asks ("he's asking me", "клиенты спрашивают"): the question starts at the question word after one
+    asked_by: tuple[str, ...] = ()
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:
@@ -67,13 +70,13 @@ def split_sentences(text: str) -> list[str]:
 
 def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     """A sentence cut at commas and dashes, and before a joiner that starts another question; a piece opening with a
-    `conditions` word stays with the piece before it ("..., если мы откроем филиал"), or opening the sentence, with
+    `conditions` word stays with the question before it ("приветствуется ли, если мы откроем филиал"), or else with
     the piece after it ("if you take Urumqi out, how much is left?")."""
     pieces: list[str] = []
     opening = ""
     for piece in (p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()):
-        if _first_word(piece) in cues.conditions and not pieces and not opening:
-            opening = piece
+        if _first_word(piece) in cues.conditions and not opening and not (pieces and asks(pieces[-1], cues)):
+            opening = piece  # "just curious, if you put Kashgar and Horgos together, how much land is that?"
         elif pieces and _first_word(piece) in cues.conditions:
             pieces[-1] = f"{pieces[-1]} {piece}"
         else:
@@ -84,8 +87,20 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     result: list[str] = []
     for piece in pieces:
         for joined in _split_at_joiners(piece, cues):
-            result.extend(_split_at_second_question(joined, cues))
+            for asked in _split_at_second_question(joined, cues):
+                result.extend(_split_before_question(asked, cues))
     return result
+
+
+def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:
+    """Cut before the first question word after one of `asked_by` ("my classmates keep asking me about this what's
+    the role of banks", "he's asking me whether Horgos is included"): who asks is context."""
+    words = piece.split()
+    index = next((i for i, w in enumerate(words) if w in cues.wh_words and w not in cues.conditions), 0)
+    before = f" {' '.join(words[:index])} "
+    if index < 2 or len(words) - index < 2 or not any(f" {cue} " in before for cue in cues.asked_by):
+        return [piece]
+    return [" ".join(words[:index]), " ".join(words[index:])]
 
 
 def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
@@ -198,9 +213,11 @@ def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
     for number, sentence in enumerate(split_sentences(text)):
         question_mark = sentence.rstrip().endswith(("?", "？"))
         pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)
-        marks = [asks(piece, cues) and not (marked and not question_mark and _first_word(piece) in cues.soft_leading)
-                 and not _reported(pieces, index, cues)
-                 for index, piece in enumerate(pieces)]  # "Any figures would help." beside a "?" asks nothing
+        # "Any figures would help.", "need this for a quiz - total area?": a soft opening beside a "?" asks nothing
+        marks = [asks(piece, cues) and not _reported(pieces, index, cues)
+                 and not (marked and _first_word(piece) in cues.soft_leading
+                          and not (question_mark and index == len(pieces) - 1))
+                 for index, piece in enumerate(pieces)]
         if question_mark and pieces and (not any(marks) or _first_word(pieces[-1]) in cues.joiners):
             marks[-1] = True  # "why was it set up, and is it the first?": the mark is the joined clause's
         clauses.extend(Clause(piece, mark, number) for piece, mark in zip(pieces, marks, strict=True))

@@ -132,3 +132,19 @@ def test_a_figure_asked_after_a_refused_question_is_part_of_that_refusal(matcher
 def test_it_after_a_remark_naming_one_area_is_that_area(matcher):
     match = matcher.match("someone said the khorgos area is tiny, how many sq km is it")
     assert match.fact.id == "horgos_area"
+
+
+def test_who_asks_is_context_and_the_question_starts_at_its_question_word(matcher):
+    match = matcher.match("Hey, I'm a student in Almaty, my classmates keep asking me about this 😂 what's the role of "
+                          "banks in the FTZ according to the news?")
+    assert match.fact.id == "bank_infrastructure_support"
+
+
+def test_a_soft_opening_before_a_dash_and_the_question_asks_nothing(matcher):
+    match = matcher.match("yo. need this for a quiz night tomorrow haha - total area of xinjiang's free trade zone?")
+    assert match.fact.id == "total_area" and not match.parts
+
+
+def test_an_if_clause_after_a_remark_belongs_to_the_question_after_it(matcher):
+    match = matcher.match("just curious, if you take urumqi out, how much is left?")
+    assert match.fact.id == "smaller_areas_combined" and not match.parts

@@ -95,7 +95,8 @@ class _Reader:
             units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
         for i in asking:
             end = i + 1
-            while end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence:
+            while (end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence
+                   and self._narrows(texts[end])):
                 end += 1
             text = " ".join(texts[i:end])
             if i > 0 and not self._has_content(text) and not self._asks_unread(text):
@@ -116,6 +117,12 @@ class _Reader:
                 units.extend((texts[j], True) for j in range(first, i))
             units.append((text, False))
         return units
+
+    def _narrows(self, text: str) -> bool:
+        """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们
+        公司在那边有业务")."""
+        analysis = self._analysed(text)
+        return bool(analysis.places or analysis.outside or analysis.unknown) or len(analysis.terms) >= len(analysis.oov)
 
     def _leans_on_context(self, text: str) -> bool:
         """Only picks: "сколько именно?", "сколько их там?", "how many?"."""

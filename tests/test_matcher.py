@@ -671,3 +671,12 @@ def test_the_first_in_the_northwest_is_not_the_first_in_all_of_china(matcher, qu
 
 def test_chat_fillers_in_russian_do_not_hide_the_question(matcher):
     assert answered(matcher, "бро а скок участков там ваще") == "three_areas"
+
+
+@pytest.mark.parametrize("question", ["这个自贸区搞来干啥的", "自贸区有啥用"])
+def test_what_the_zone_is_for_in_chinese_chat(matcher, question):
+    assert answered(matcher, question) == "strategic_location"
+
+
+def test_how_much_room_the_zone_takes_in_chinese_is_its_area(matcher):
+    assert answered(matcher, "整个自贸区占了多大地方") == "total_area"

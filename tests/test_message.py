@@ -148,3 +148,8 @@ def test_a_soft_opening_before_a_dash_and_the_question_asks_nothing(matcher):
 def test_an_if_clause_after_a_remark_belongs_to_the_question_after_it(matcher):
     match = matcher.match("just curious, if you take urumqi out, how much is left?")
     assert match.fact.id == "smaller_areas_combined" and not match.parts
+
+
+def test_a_remark_after_a_chinese_question_about_who_asks_does_not_dilute_it(matcher):
+    match = matcher.match("hello 请问霍尔果斯是不是自贸区的一部分 我们公司在那边有业务")
+    assert match.fact.id == "three_areas" and not match.parts

@@ -31,8 +31,9 @@ def fold(text: str) -> str:
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", _FORMAT.sub("", text)))
     text = fold_quotes(text).casefold()
     if not text.isascii():
-        # Strip accents from Latin letters (ü → u) and fold ё to е, as Russian is typed; Cyrillic й and CJK stay.
-        decomposed = unicodedata.normalize("NFD", text.replace("ё", "е"))
+        # Strip accents from Latin letters (ü → u) and fold ё to е, as Russian is typed (and "йо", which sounds
+        # the same: "район" and "раён", "raionov" and "rayonov"); Cyrillic й and CJK stay.
+        decomposed = unicodedata.normalize("NFD", text.replace("ё", "е").replace("йо", "е"))
         kept = [c for i, c in enumerate(decomposed)
                 if not (unicodedata.combining(c) and i and decomposed[i - 1] < "\u0250")]
         text = unicodedata.normalize("NFC", "".join(kept))

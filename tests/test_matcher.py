@@ -680,3 +680,8 @@ def test_what_the_zone_is_for_in_chinese_chat(matcher, question):
 
 def test_how_much_room_the_zone_takes_in_chinese_is_its_area(matcher):
     assert answered(matcher, "整个自贸区占了多大地方") == "total_area"
+
+
+@pytest.mark.parametrize("question", ["сколько раенов в зоне", "iz kakih rayonov sostoit zona"])
+def test_russian_yo_typed_as_it_sounds_is_the_same_word(matcher, question):
+    assert answered(matcher, question) == "three_areas"

@@ -687,8 +687,8 @@ def test_russian_yo_typed_as_it_sounds_is_the_same_word(matcher, question):
     assert answered(matcher, question) == "three_areas"
 
 
-@pytest.mark.parametrize("question", ["what is a free trade zone exactly", "what actually is a free trade zone, like how "
-                                      "does it work?"])
+@pytest.mark.parametrize("question", ["what is a free trade zone exactly",
+                                      "what actually is a free trade zone, like how does it work?"])
 def test_what_free_trade_zones_are_in_general_is_not_in_the_article(matcher, question):
     assert matcher.match(question).outcome is Outcome.NO_MATCH
 

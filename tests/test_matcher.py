@@ -697,6 +697,7 @@ def test_what_the_zone_is_stays_answered(matcher):
     assert answered(matcher, "what is the xinjiang free trade zone") == "overview"
 
 
-@pytest.mark.parametrize("question", ["乌鲁木齐片区具体在哪个区 哪条路上", "自贸区管委会在哪办公", "which district of urumqi is the area in"])
+@pytest.mark.parametrize("question", ["乌鲁木齐片区具体在哪个区 哪条路上", "自贸区管委会在哪办公",
+                                      "which district of urumqi is the area in"])
 def test_the_exact_site_of_an_area_is_not_in_the_article(matcher, question):
     assert matcher.match(question).outcome is Outcome.NO_MATCH

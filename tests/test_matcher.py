@@ -701,3 +701,11 @@ def test_what_the_zone_is_stays_answered(matcher):
                                       "which district of urumqi is the area in"])
 def test_the_exact_site_of_an_area_is_not_in_the_article(matcher, question):
     assert matcher.match(question).outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("新疆自贸区是在哪一天设立的？", "establishment_date"),
+                                                   ("自贸去啥时侯成立的", "establishment_date"),
+                                                   ("新疆自贸试验区到底是个啥 简单说说", "overview"),
+                                                   ("what slice of the zone is Horgos", "horgos_share")])
+def test_chinese_and_english_chat_wordings(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id

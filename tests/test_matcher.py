@@ -709,3 +709,11 @@ def test_the_exact_site_of_an_area_is_not_in_the_article(matcher, question):
                                                    ("what slice of the zone is Horgos", "horgos_share")])
 def test_chinese_and_english_chat_wordings(matcher, question, fact_id):
     assert answered(matcher, question) == fact_id
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("what is the zone trying to push forward overall?",
+                                                    "trade_investment_promotion"),
+                                                   ("what's the zone hoping to turn into for moving goods around?",
+                                                    "logistics_hub_bri")])
+def test_everyday_wordings_of_the_zones_aims(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id

@@ -82,12 +82,13 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat8_heldout.tsv": 0.913, "ru8_heldout.tsv": 0.838, "followups8_heldout.tsv": 0.908,
                    "compound8_heldout.tsv": 0.892, "chat9_heldout.tsv": 0.917, "ru9_heldout.tsv": 0.856,
                    "followups9_heldout.tsv": 0.953, "compound9_heldout.tsv": 0.849, "ru10_heldout.tsv": 0.883,
-                   "chat11_heldout.tsv": 0.948, "ru11_heldout.tsv": 0.833}
+                   "chat11_heldout.tsv": 0.948, "ru11_heldout.tsv": 0.833,
+                   "chat13_heldout.tsv": 0.895, "ru13_heldout.tsv": 0.827}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
                       "ru8_dev.tsv": 0.94, "followups8_dev.tsv": 0.96, "compound8_dev.tsv": 0.91, "ru10_dev.tsv": 0.96,
-                      "chat12_dev.tsv": 0.97, "ru12_dev.tsv": 0.94,
+                      "chat12_dev.tsv": 0.98, "ru12_dev.tsv": 0.95,
                       "chat14_dev.tsv": 0.96, "ru14_dev.tsv": 0.9}
 
 

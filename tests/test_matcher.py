@@ -717,3 +717,11 @@ def test_chinese_and_english_chat_wordings(matcher, question, fact_id):
                                                     "logistics_hub_bri")])
 def test_everyday_wordings_of_the_zones_aims(matcher, question, fact_id):
     assert answered(matcher, question) == fact_id
+
+
+@pytest.mark.parametrize(("question", "fact_id"), [("how much ground does the kashgar bit cover", "kashgar_area"),
+                                                   ("how roomy is the horgos part", "horgos_area"),
+                                                   ("what two parts of the world does it tie together?",
+                                                    "strategic_location")])
+def test_everyday_words_for_size_and_for_the_continents(matcher, question, fact_id):
+    assert answered(matcher, question) == fact_id

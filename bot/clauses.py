@@ -55,6 +55,14 @@ class ClauseCues:
     asked_by: tuple[str, ...] = ()
 
     @functools.cached_property
+    def not_asking_pattern(self) -> re.Pattern[str] | None:
+        """`not_asking` as one pattern: Chinese anywhere, other words as whole words."""
+        if not self.not_asking:
+            return None
+        return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"\b{re.escape(p)}\b"
+                                   for p in sorted(self.not_asking, key=len, reverse=True)))
+
+    @functools.cached_property
     def wh_words(self) -> frozenset[str]:
         """The question words that ask for something (what, how, когда), not for yes or no (吗, ли)."""
         return self.question_words - self.yes_no_words
@@ -155,10 +163,9 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
     """True when a clause reads as a question: a question mark, a question word, or a leading verb."""
     if ends_with_question_mark:
         return True
-    if cues.not_asking:
-        text = text.replace("-", " ")  # "что-то" as "что то"
-    for phrase in cues.not_asking:  # "сколько то портов", "跑了十几年了"
-        text = text.replace(phrase, " ") if _CJK.search(phrase) else re.sub(rf"\b{re.escape(phrase)}\b", " ", text)
+    pattern = cues.not_asking_pattern
+    if pattern is not None:  # "сколько-то портов", "跑了十几年了"
+        text = pattern.sub(" ", text.replace("-", " "))
     words = _WORD.findall(text)
     if words and words[0] in cues.joiners:
         words = words[1:]  # "..., and can foreign banks open there"

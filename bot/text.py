@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -45,6 +46,7 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """`phrase` as whole words, or anywhere if it is Chinese (Chinese has no spaces between words)."""
     if has_cjk(phrase):

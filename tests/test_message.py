@@ -103,26 +103,6 @@ def test_a_clause_opening_with_if_belongs_to_the_question_before_it(matcher):
     assert match.fact.id == "overseas_financial_institutions" and not match.parts
 
 
-def test_a_sentence_opening_with_an_if_clause_asks_one_question_with_the_clause_after_it(matcher):
-    match = matcher.match("if you take urumqi out, how much is left?")
-    assert match.fact.id == "smaller_areas_combined" and not match.parts
-
-
-def test_a_remark_after_a_question_with_a_question_mark_asks_nothing(matcher):
-    match = matcher.match("Could you rank the three areas of the zone by size, biggest first? Need it for a slide.")
-    assert match.fact.id == "area_ranking" and not match.parts
-
-
-def test_a_dozen_or_so_years_in_chinese_asks_nothing(matcher):
-    match = matcher.match("我是做中亚贸易的 跑了十几年了 具体是几个口岸几个国家")
-    assert match.fact.id == "strategic_location" and not match.parts
-
-
-def test_what_a_colleague_said_is_context_and_how_many_picks_from_it(matcher):
-    match = matcher.match("коллега сказал что зона соединяет какие-то порты и страны, сколько их там?")
-    assert match.fact.id == "strategic_location" and not match.parts
-
-
 def test_a_figure_asked_after_a_refused_question_is_part_of_that_refusal(matcher):
     match = matcher.match("клиенты спрашивают снижены ли пошлины на ввоз товаров и на сколько процентов, "
                           "в статье есть что-то")
@@ -140,16 +120,24 @@ def test_who_asks_is_context_and_the_question_starts_at_its_question_word(matche
     assert match.fact.id == "bank_infrastructure_support"
 
 
-def test_a_soft_opening_before_a_dash_and_the_question_asks_nothing(matcher):
-    match = matcher.match("yo. need this for a quiz night tomorrow haha - total area of xinjiang's free trade zone?")
-    assert match.fact.id == "total_area" and not match.parts
-
-
-def test_an_if_clause_after_a_remark_belongs_to_the_question_after_it(matcher):
-    match = matcher.match("just curious, if you take urumqi out, how much is left?")
-    assert match.fact.id == "smaller_areas_combined" and not match.parts
-
-
-def test_a_remark_after_a_chinese_question_about_who_asks_does_not_dilute_it(matcher):
-    match = matcher.match("hello 请问霍尔果斯是不是自贸区的一部分 我们公司在那边有业务")
-    assert match.fact.id == "three_areas" and not match.parts
+@pytest.mark.parametrize(("message", "fact_id"), [
+    pytest.param("if you take urumqi out, how much is left?", "smaller_areas_combined",
+                 id="an if clause opening the sentence goes with the question after it"),
+    pytest.param("Could you rank the three areas of the zone by size, biggest first? Need it for a slide.",
+                 "area_ranking",
+                 id="a remark after a question asked with a question mark asks nothing"),
+    pytest.param("我是做中亚贸易的 跑了十几年了 具体是几个口岸几个国家", "strategic_location",
+                 id="a dozen or so years in Chinese asks nothing"),
+    pytest.param("коллега сказал что зона соединяет какие-то порты и страны, сколько их там?", "strategic_location",
+                 id="what a colleague said is context and how many picks from it"),
+    pytest.param("yo. need this for a quiz night tomorrow haha - total area of xinjiang's free trade zone?",
+                 "total_area",
+                 id="a soft opening before a dash and the question asks nothing"),
+    pytest.param("just curious, if you take urumqi out, how much is left?", "smaller_areas_combined",
+                 id="an if clause after a remark goes with the question after it"),
+    pytest.param("hello 请问霍尔果斯是不是自贸区的一部分 我们公司在那边有业务", "three_areas",
+                 id="a remark after a Chinese question about who asks does not dilute it"),
+])
+def test_the_one_question_of_a_message_is_answered_alone(matcher, message, fact_id):
+    match = matcher.match(message)
+    assert match.fact.id == fact_id and not match.parts

@@ -725,3 +725,8 @@ def test_everyday_wordings_of_the_zones_aims(matcher, question, fact_id):
                                                     "strategic_location")])
 def test_everyday_words_for_size_and_for_the_continents(matcher, question, fact_id):
     assert answered(matcher, question) == fact_id
+
+
+@pytest.mark.parametrize("question", ["how many km from horgos to kashgar", "dist urumqi to horgos km?"])
+def test_distances_between_areas_are_not_in_the_article(matcher, question):
+    assert matcher.match(question).outcome is Outcome.NO_MATCH

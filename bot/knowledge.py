@@ -198,6 +198,8 @@ class FollowUpCues:
     selectors: frozenset[str] = frozenset()
     how: frozenset[str] = frozenset()  # a bare "how?", "как?", "怎么做": answered by an answer holding one of `means`
     means: tuple[str, ...] = ()  # an answer holding one says how ("..., with lower entry barriers on ...")
+    # "by how much", "насколько", "多多少": two places compared by how much, not put in order
+    differences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -792,7 +794,7 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
     return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
                         frozenset(words("comparisons")), words("comparatives"), frozenset(words("why")),
                         words("reasons"), frozenset(words("selectors")), how=frozenset(words("how")),
-                        means=words("means"))
+                        means=words("means"), differences=words("differences"))
 
 
 def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:

@@ -30,6 +30,7 @@ from bot.terms import (
     MEASURES,
     PICK,
     RANKING,
+    RATIO,
     SHARE,
     SIZE,
     SUM,
@@ -333,6 +334,12 @@ class Matcher:
         if membership and analysis.outside:
             return self._membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
+        if (len(specific) == 2 and SUM not in query
+                and any(says(text, cue) for cue in self.fact_base.lexicon.follow_up.differences)):
+            # "насколько кашгар больше хоргоса", "喀什比霍尔果斯多几个平方": by how much, the ratios and differences
+            analysis.terms = [t for t in analysis.terms if t != PICK] + [RATIO]
+            query = set(analysis.terms)
+            names = analysis.concept_names
         if len(specific) == 2 and comparing and not names & MEASURES:
             # "which is bigger, Kashgar or Horgos?" chooses between the two places named: it lists nothing, and
             # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)

@@ -68,9 +68,10 @@ PICK = Term(TermKind.CONCEPT, "list")
 COUNT = Term(TermKind.CONCEPT, "count")
 RANKING = Term(TermKind.CONCEPT, "ranking")
 SUM = Term(TermKind.CONCEPT, "sum")
+RATIO = Term(TermKind.CONCEPT, "ratio")
 TOTAL = Term(TermKind.CONCEPT, "total")
 SHARE = Term(TermKind.CONCEPT, "share")
-MEASURES = frozenset({"ratio", "share", "sum"})
+MEASURES = frozenset({RATIO.value, "share", "sum"})
 
 _INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
 

@@ -730,3 +730,13 @@ def test_everyday_words_for_size_and_for_the_continents(matcher, question, fact_
 @pytest.mark.parametrize("question", ["how many km from horgos to kashgar", "dist urumqi to horgos km?"])
 def test_distances_between_areas_are_not_in_the_article(matcher, question):
     assert matcher.match(question).outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize("question", ["насколько кашгар больше хоргоса по площади", "喀什比霍尔果斯多几个平方",
+                                      "by how much is kashgar bigger than horgos"])
+def test_by_how_much_one_area_exceeds_another_is_their_ratios_and_differences(matcher, question):
+    assert answered(matcher, question) == "area_ratios"
+
+
+def test_two_areas_together_are_still_their_sum(matcher):
+    assert answered(matcher, "Urumqi and Kashgar together come to how many square kilometres?") == "urumqi_vs_others"

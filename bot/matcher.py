@@ -124,9 +124,6 @@ class Matcher:
         # What the facts count: each small figure with the concept right after it ("five ports", "三个片区")
         self._counts: set[tuple[Term, Term]] = set()
         for fact in facts:
-            for text in (*fact.sources, *(fact.answer(language) for language in fact.questions)):
-                self._counts |= set(_counted(self.analyser.analyse(text, correct=False)))
-        for fact in facts:
             weights: dict[Term, float] = {}
             # The share of a fact's questions that use a term, averaged over its languages, so that the language
             # with the most alternate questions does not outweigh the others.
@@ -155,8 +152,10 @@ class Matcher:
             self._answer_numbers.append(numbers)
             # The figures the article states, not the answer's conversions ("about 69.4 square miles"): a yardstick
             # question ("is it over 150 km²?") is weighed against these.
-            quoted = {c.value for source in fact.sources for c in self.analyser.analyse(source, correct=False).terms
-                      if c.kind is TermKind.NUMBER}
+            sources = [self.analyser.analyse(source, correct=False) for source in fact.sources]
+            quoted = {c.value for source in sources for c in source.terms if c.kind is TermKind.NUMBER}
+            answers = [self.analyser.analyse(fact.answer(language), correct=False) for language in fact.questions]
+            self._counts.update(pair for analysis in (*sources, *answers) for pair in _counted(analysis))
             self._stated_numbers.append(numbers & quoted or numbers)
             percent = _PERCENT.search(fact.answer("en"))
             self._percents.append(float(percent.group(1)) if percent else None)
@@ -251,9 +250,10 @@ class Matcher:
                     return rule.why
         return None
 
-    def only_picks(self, analysis: Analysis) -> bool:
-        """Only selector concepts (which, how many, total): nothing of what is picked from."""
-        selectors = self.fact_base.lexicon.follow_up.selectors
+    def only_picks(self, analysis: Analysis, *, measures: bool = False) -> bool:
+        """Only selector concepts (which, how many, total), and with `measures` how much of something ("на сколько
+        процентов"): nothing of what is picked from or measured."""
+        selectors = self.fact_base.lexicon.follow_up.selectors | (MEASURES if measures else frozenset())
         says_more = analysis.places or analysis.unknown or analysis.outside or analysis.oov
         return bool(analysis.terms) and not says_more and all(
             t.kind is TermKind.CONCEPT and t.value in selectors for t in analysis.terms)
@@ -481,8 +481,8 @@ class Matcher:
             return Verdict.NO  # "is Yining part of it?": not one of the areas
         direction = self._direction(text)
         figures = _figures(t.value for t in analysis.numbers)
-        compared = self._sizes_in_order(text, analysis)
-        if direction and len(compared) == 2 and not figures:
+        compared = self._sizes_in_order(text, analysis) if direction and not figures else []
+        if len(compared) == 2:
             # "is Horgos bigger than Kashgar?", "хоргос больше кашгара?": the first area's size against the second's
             return Verdict.YES if (compared[0] > compared[1]) == (direction > 0) else Verdict.NO
         percent = self._percents[index]

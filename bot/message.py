@@ -179,7 +179,7 @@ class _Reader:
             match = self._clause(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.matcher.only_picks(analysis)
-            if matches and matches[-1].refused and (picks or self._only_measures(analysis)):
+            if matches and matches[-1].refused and self.matcher.only_picks(analysis, measures=True):
                 # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again
                 match = Match(unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
             elif matches and (why := self.matcher.unlisted(analysis, (matches[-1].question,))):
@@ -211,12 +211,6 @@ class _Reader:
                         match = carried  # an answer of its own stands unless the place narrows it to that place
             matches.append(match)
         return matches
-
-    def _only_measures(self, analysis: Analysis) -> bool:
-        """Only how much of something ("на сколько процентов", "by what ratio"): nothing of what is measured."""
-        measures = self.fact_base.lexicon.follow_up.selectors | MEASURES
-        return bool(analysis.terms) and not (analysis.places or analysis.unknown or analysis.outside) and all(
-            t.kind is TermKind.CONCEPT and t.value in measures for t in analysis.terms)
 
     def _only_about(self, match: Match, places: list[str]) -> bool:
         """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""

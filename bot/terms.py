@@ -204,6 +204,7 @@ class TermAnalyser:
         self._excluding_starts = {cue.split()[0] for cue in self._excluding if cue}
         self._excluding_zh = tuple(cue for cue in lexicon.clauses.excluding if has_cjk(cue))
         self._excluding_after = {" ".join(self._prepare(fold(cue)).split()) for cue in lexicon.clauses.excluding_after}
+        self._excluding_after_starts = {cue.split()[0] for cue in self._excluding_after if cue}
         self._excluding_after_zh = tuple(cue for cue in lexicon.clauses.excluding_after if has_cjk(cue))
         self._articles = lexicon.clauses.noun_openers  # "took out the Urumqi area": the cue, then "the"
         self._areas = lexicon.area_places
@@ -421,7 +422,8 @@ class TermAnalyser:
         """The area an excluding cue starting at `index` leaves out ("outside Urumqi", "take out the Urumqi"), or the
         area at `index` with a cue after it ("take Urumqi out", "Урумчи не считать"), with the tokens after `index`
         that this takes."""
-        area = self._area_at(tokens, index)
+        after = self._token_text(tokens[index + 1]).split(" ", 1)[0] if index + 1 < len(tokens) else ""
+        area = self._area_at(tokens, index) if after in self._excluding_after_starts else None
         if area is not None:
             for width in (1, 2, 3):
                 cue = " ".join(self._token_text(t) for t in tokens[index + 1:index + 1 + width])

@@ -53,6 +53,10 @@ class ClauseCues:
     reported: tuple[str, ...] = ()
     # who asks ("he's asking me", "клиенты спрашивают"): the question starts at the question word after one
     asked_by: tuple[str, ...] = ()
+    # a figure right after one of these counts some of them, not all ("the other 2 areas"): no claim to check
+    some_of: frozenset[str] = frozenset()
+    # a particle after the first word that makes it a question ("и надо ли визу", "и можно ли открыть банк")
+    particles: frozenset[str] = frozenset()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -155,8 +159,9 @@ def _starts_question(text: str, cues: ClauseCues) -> bool:
         return False
     if words[0] in cues.question_words or words[0] in cues.leading_words:
         return True
-    # a short preposition first: "… и в каком году её создали", "and in which year"
-    return len(words) > 1 and len(words[0]) <= 2 and words[1] in cues.question_words
+    # a short preposition first: "… и в каком году её создали", "and in which year"; or a particle second: "… и надо
+    # ли визу"
+    return len(words) > 1 and ((len(words[0]) <= 2 and words[1] in cues.question_words) or words[1] in cues.particles)
 
 
 def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) -> bool:

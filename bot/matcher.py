@@ -353,6 +353,8 @@ class Matcher:
             # asked "does it have four areas?"
             analysis.terms = [t for t in analysis.terms
                               if t not in miscounted and not (t.kind is TermKind.CONCEPT and t.value in why)]
+            if miscounted and COUNT not in analysis.terms:
+                analysis.terms.append(COUNT)  # "зона же 2 участка, урумчи и кашгар?": how many there are is checked
             query = set(analysis.terms)
             yes_no = True
         if yes_no:
@@ -393,7 +395,9 @@ class Matcher:
 
     def _miscounted(self, analysis: Analysis) -> set[Term]:
         """Counts ("five areas", "8 ports") that no fact states of what they count."""
-        return {number for number, counted in _counted(analysis) if (number, counted) not in self._counts}
+        counted_by_facts = {counted for _, counted in self._counts}  # "the 2 smaller areas": no fact counts those
+        return {number for number, counted in _counted(analysis)
+                if counted in counted_by_facts and (number, counted) not in self._counts}
 
     def _asks_expansion(self, question: str, text: str, analysis: Analysis) -> bool:
         """An abbreviation of the lexicon's asked about alone, with a question word or "=" ("what is BRI in the

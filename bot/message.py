@@ -70,6 +70,9 @@ class _Reader:
                                                        units, strict=True) if part.answered or not implied
                  for part in self._each_place(part, text, language).parts or (part,)]
         parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != FRAGMENT]
+        if not parts and not whole.answered and len(units) == 1:
+            # "студентка КазНУ. что в статье сказано про Пояс и путь?": the one question names only its topic
+            parts = [self._clause(units[0][0], units[0][0], language, question_mark=True)]
         if whole.refused and not any(p.refused for p in parts):
             # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
             # is asked: the whole message is no refusal.
@@ -176,7 +179,8 @@ class _Reader:
         for unit in units:
             analysis = self.analyser.analyse_folded(unit)
             named = analysis.places - self._zone_places
-            match = self._clause(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
+            match = self._clause(unit, unit, language, question_mark=True, fragment=True,
+                                 analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.matcher.only_picks(analysis)
             if matches and matches[-1].refused and self.matcher.only_picks(analysis, measures=True):

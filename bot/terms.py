@@ -8,8 +8,9 @@ into the longest known terms. It also recognises small talk. Scoring lives in `b
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 import Stemmer
@@ -73,6 +74,9 @@ TOTAL = Term(TermKind.CONCEPT, "total")
 SHARE = Term(TermKind.CONCEPT, "share")
 MEASURES = frozenset({RATIO.value, "share", "sum"})
 
+# Reading one message analyses the same text several times (the message, its clauses, the conversation's check);
+# the last few analyses are kept. Small, so that memory stays flat however many different questions come.
+_RECENT_ANALYSES = 64
 _INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
 
 
@@ -93,6 +97,12 @@ class Analysis:
     @property
     def concept_names(self) -> set[str]:
         return {t.value for t in self.terms if t.kind is TermKind.CONCEPT}
+
+    def copy(self) -> Analysis:
+        """An analysis of its own: the matcher rewrites a clause's terms as it reads what the clause asks."""
+        return replace(self, terms=list(self.terms), places=set(self.places), numbers=list(self.numbers),
+                       unknown=list(self.unknown), outside=list(self.outside), oov=list(self.oov),
+                       counts=list(self.counts))
 
 
 def _transliterate(word: str, pairs: tuple[tuple[str, str], ...]) -> str:
@@ -200,6 +210,7 @@ class TermAnalyser:
         self._typo_cache: dict[str, str] = {}
         self._transliteration = lexicon.transliteration
         self._origins = lexicon.clauses.origins
+        self._some_of = lexicon.clauses.some_of
         self._excluding = {" ".join(self._prepare(fold(cue)).split()) for cue in lexicon.clauses.excluding}
         self._excluding_starts = {cue.split()[0] for cue in self._excluding if cue}
         self._excluding_zh = tuple(cue for cue in lexicon.clauses.excluding if has_cjk(cue))
@@ -382,6 +393,10 @@ class TermAnalyser:
 
     def analyse_folded(self, text: str, correct: bool = True) -> Analysis:
         """Like `analyse` for text already through `fold`."""
+        return self._analysed(text, correct).copy()
+
+    @lru_cache(maxsize=_RECENT_ANALYSES)  # noqa: B019 - one analyser lives as long as the process
+    def _analysed(self, text: str, correct: bool) -> Analysis:
         analysis = Analysis(text=text)
         if correct and self._spelled_pattern is not None and any(cue in text for cue in self._spelled_cues):
             # "more than half of the zone" is "more than 50 percent": a share, weighed against the answer's percent
@@ -417,6 +432,8 @@ class TermAnalyser:
             if term.kind is TermKind.OUTSIDE and index > 1 and tokens[index - 2] in self._origins:
                 continue  # "a client from Xi'an asks ...": who asks, not what
             self._collect(term, analysis)
+            if term.kind is TermKind.NUMBER and index > 1 and tokens[index - 2] in self._some_of:
+                analysis.last_number = None  # "the other 2 areas": which of them, not how many there are
 
     def _excluded_area(self, tokens: list[str], index: int) -> tuple[str, int] | None:
         """The area an excluding cue starting at `index` leaves out ("outside Urumqi", "take out the Urumqi"), or the

@@ -66,10 +66,23 @@ def test_a_place_name_alone_gets_the_first_fact_about_that_place(matcher):
 
 def test_greetings_and_thanks_are_small_talk_not_facts(matcher):
     for text, kind in (("hi", "greeting"), ("helo!", "greeting"), ("thanks a lot", "thanks"), ("你好", "greeting"),
-                       ("who are you?", "about_bot"), ("👍", "acknowledgement")):
+                       ("who are you?", "about_bot"), ("👍", "acknowledgement"),
+                       ("thanks a lot, super helpful!", "thanks")):
         match = matcher.match(text)
         assert (match.outcome, match.small_talk) == (Outcome.SMALL_TALK, kind), text
         assert match.fact is None
+
+
+@pytest.mark.parametrize("question", ["why this FTZ matters for Belt and Road", "新疆自贸区的定位"])
+def test_what_the_zone_matters_for_or_how_it_is_positioned_asks_its_role(matcher, question):
+    assert answered(matcher, question) == "logistics_hub_bri"
+
+
+def test_analysing_a_text_again_gives_an_analysis_of_its_own(matcher):
+    first = matcher.analyser.analyse("how big is horgos")
+    first.terms.clear()
+    again = matcher.analyser.analyse("how big is horgos")
+    assert again.terms and again.places == {"horgos"} and again is not first
 
 
 def test_a_greeting_before_a_question_still_gets_the_answer(matcher):
@@ -635,10 +648,16 @@ def test_what_pilot_means_and_interest_rates_are_refused_in_russian(matcher, que
 
 
 @pytest.mark.parametrize("question", ["the zone has five areas right?", "зачем зону разделили на пять участков?",
-                                      "does the zone have 4 areas?", "там четыре участка?"])
+                                      "does the zone have 4 areas?", "там четыре участка?", "has it got 2 areas",
+                                      "зона же 2 участка урумчи и кашгар?"])
 def test_a_count_no_fact_states_of_what_it_counts_is_a_claim_answered_no(matcher, question):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["what do the other 2 areas add up to", "the 2 smaller areas combined?"])
+def test_a_figure_counting_some_of_the_areas_claims_nothing_about_how_many_there_are(matcher, question):
+    assert matcher.match(question).verdict is not Verdict.NO
 
 
 def test_a_count_the_article_states_is_confirmed(matcher):

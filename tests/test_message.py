@@ -114,6 +114,19 @@ def test_it_after_a_remark_naming_one_area_is_that_area(matcher):
     assert match.fact.id == "horgos_area"
 
 
+def test_a_russian_question_opened_by_a_particle_after_a_joiner_is_a_second_question(matcher):
+    match = matcher.match("скока участков в зст и надо ли визу для работы там")
+    assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["three_areas", Outcome.NO_MATCH]
+
+
+@pytest.mark.parametrize("message", [
+    "коллеги переслали новость что синьцзянская зона соединяет 5 портов и 8 стран а что за порты там не написано?",
+    "I read that the zone links 5 ports, which ones?"])
+def test_what_someone_forwarded_is_context_and_the_names_asked_of_it_are_refused(matcher, message):
+    match = matcher.match(message)
+    assert match.refused and not match.parts
+
+
 def test_who_asks_is_context_and_the_question_starts_at_its_question_word(matcher):
     match = matcher.match("Hey, I'm a student in Almaty, my classmates keep asking me about this 😂 what's the role of "
                           "banks in the FTZ according to the news?")
@@ -137,6 +150,8 @@ def test_who_asks_is_context_and_the_question_starts_at_its_question_word(matche
                  id="an if clause after a remark goes with the question after it"),
     pytest.param("hello 请问霍尔果斯是不是自贸区的一部分 我们公司在那边有业务", "three_areas",
                  id="a remark after a Chinese question about who asks does not dilute it"),
+    pytest.param("добрый вечер! студентка КазНУ. подскажите что в статье сказано про Пояс и путь", "logistics_hub_bri",
+                 id="the one question of a message names only its topic"),
 ])
 def test_the_one_question_of_a_message_is_answered_alone(matcher, message, fact_id):
     match = matcher.match(message)

@@ -345,6 +345,11 @@ class Matcher:
             # it asks their order (the largest of all, Urumqi, is no answer; the smallest, Horgos, may be)
             analysis.terms = [t for t in analysis.terms if t != PICK] + [RANKING]
             query = set(analysis.terms)
+        elif len(specific) == 2 and comparing and RATIO in query:
+            # "how many times smaller is Horgos than Urumqi": "smaller" says which way the ratio goes, it asks for
+            # no smallest area
+            analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in comparing)]
+            query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
         miscounted = self._miscounted(analysis)
         if miscounted or (names & why and not yes_no and any(t not in self._idf for t in analysis.numbers)):
@@ -364,8 +369,9 @@ class Matcher:
                     for t in analysis.terms
                     if t.kind is not TermKind.NUMBER or t in self._idf or _is_year(t.value)]
             analysis.terms = [t for t in kept if t is not None]
-            if analysis.numbers and self._direction(text):
-                # "зона больше 150 км2?": "больше" compares with the figure, it does not ask for the largest area
+            if analysis.numbers and self._direction(text, either=True):
+                # "зона больше 150 км2?", "больше трех четвертей или меньше?": "больше" compares with the figure, it
+                # does not ask for the largest area
                 comparisons = self.fact_base.lexicon.follow_up.comparisons
                 analysis.terms = [t for t in analysis.terms
                                   if not (t.kind is TermKind.CONCEPT and t.value in comparisons)]
@@ -529,11 +535,14 @@ class Matcher:
                 named.append((min(positions), stated[0]))
         return [size for _, size in sorted(named)]
 
-    def _direction(self, text: str) -> int:
-        """1 when a question compares upwards ("over", "bigger"), -1 downwards ("under"), 0 when neither or both."""
+    def _direction(self, text: str, *, either: bool = False) -> int:
+        """1 when a question compares upwards ("over", "bigger"), -1 downwards ("under"), 0 when neither or both;
+        with `either`, 1 when it compares either way ("more or less than three quarters?")."""
         yardstick = self.fact_base.lexicon.yardstick
         more = any(says(text, w) for w in yardstick.get("more", ()))
         less = any(says(text, w) for w in yardstick.get("less", ()))
+        if either:
+            return int(more or less)
         return 1 if more and not less else -1 if less and not more else 0
 
     def score(self, analysis: Analysis) -> list[float]:

@@ -102,8 +102,12 @@ class _Reader:
                    and self._narrows(texts[end])):
                 end += 1
             text = " ".join(texts[i:end])
+            implied = False
             if i > 0 and not self._has_content(text) and not self._asks_unread(text):
                 text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
+                # "я диспетчер, весь день на телефоне, скажите коротко - какой участок самый большой?": kept only if
+                # answered when a question follows
+                implied = any(c.asks for c in clauses[end:])
             elif (i > 0 and not clauses[i - 1].asks and self._leans_on_context(text)
                   and not self._names_an_attribute(texts[i - 1])):
                 # "коллега сказал что зона соединяет какие-то порты и страны, сколько их там?": what it picks
@@ -118,7 +122,7 @@ class _Reader:
                        and self._names_an_attribute(texts[first - 1])):
                     first -= 1
                 units.extend((texts[j], True) for j in range(first, i))
-            units.append((text, False))
+            units.append((text, implied))
         return units
 
     def _narrows(self, text: str) -> bool:

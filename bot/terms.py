@@ -8,6 +8,7 @@ into the longest known terms. It also recognises small talk. Scoring lives in `b
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
@@ -77,6 +78,7 @@ MEASURES = frozenset({RATIO.value, "share", "sum"})
 # Reading one message analyses the same text several times (the message, its clauses, the conversation's check);
 # the last few analyses are kept. Small, so that memory stays flat however many different questions come.
 _RECENT_ANALYSES = 64
+_NOT_STOP = Term(TermKind.WORD, "")
 _INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
 
 
@@ -103,6 +105,23 @@ class Analysis:
         return replace(self, terms=list(self.terms), places=set(self.places), numbers=list(self.numbers),
                        unknown=list(self.unknown), outside=list(self.outside), oov=list(self.oov),
                        counts=list(self.counts))
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(char: str) -> tuple[str, ...]:
+    """How a Chinese character may be read, commonest first, without tones (pinyin input has none: "的" → de, di,
+    di, di); empty for any other character."""
+    # pypinyin's table of 40,000 characters takes 0.1 s to import: only once a Chinese homophone is suspected
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return tuple("".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
+                 for r in pinyin_dict.get(ord(char), "").split(",") if r)
+
+
+def _sounds_like(typed: str, meant: str) -> bool:
+    """`typed`, read the usual way, is one way to read `meant` ("过" for 国; not "的" for 第, which only a rare
+    reading of 的 shares)."""
+    return bool(_pinyin(typed)) and _pinyin(typed)[0] in _pinyin(meant)
 
 
 def _transliterate(word: str, pairs: tuple[tuple[str, str], ...]) -> str:
@@ -205,6 +224,13 @@ class TermAnalyser:
                 sounds.setdefault(key, {}).setdefault(meaning, word)
         self._sounds = {key: next(iter(words.values())) for key, words in sounds.items() if len(words) == 1}
         self._zh_max = max((len(t) for t in self._zh_terms), default=1)
+        # Each Chinese term of two characters or more under each of its characters left out ("口?" → 口岸), for terms
+        # typed with one character a homophone ("口案", "成利"): pinyin input's commonest slip.
+        self._zh_one_off: dict[str, list[tuple[int, str, Term]]] = {}
+        for name, term in self._zh_terms.items():
+            if term.kind is not TermKind.STOP and len(name) >= 2 and all(has_cjk(c) for c in name):
+                for i, char in enumerate(name):
+                    self._zh_one_off.setdefault(f"{name[:i]}?{name[i + 1:]}", []).append((i, char, term))
         self._zh_places = [(name, term) for name, term in self._zh_terms.items()
                            if term.kind is TermKind.PLACE and len(name) >= 3]
         self._typo_cache: dict[str, str] = {}
@@ -499,12 +525,13 @@ class TermAnalyser:
             analysis.oov.append("".join(leftover))
 
     def _zh_term_at(self, text: str, position: int, *, correct: bool) -> tuple[Term, int] | None:
-        for length in range(min(self._zh_max, len(text) - position), 0, -1):
-            term = self._zh_terms.get(text[position:position + length])
-            if term is not None:
-                return term, length
+        exact = next(((term, length) for length in range(min(self._zh_max, len(text) - position), 0, -1)
+                      if (term := self._zh_terms.get(text[position:position + length])) is not None), None)
         if not correct:
-            return None
+            return exact
+        heard = self._zh_homophone_at(text, position, longer_than=exact[1] if exact else 0)
+        if heard is not None or exact is not None:
+            return heard or exact
         # "霍尔果丝", "乌木齐": a Chinese place name of three characters or more, its first one right and one other
         # typed as a homophone or left out
         for name, term in self._zh_places:
@@ -515,6 +542,21 @@ class TermAnalyser:
             short = window[:-1]
             if len(short) == len(name) - 1 and any(name[:i] + name[i + 1:] == short for i in range(1, len(name))):
                 return term, len(short)
+        return None
+
+    def _zh_homophone_at(self, text: str, position: int, *, longer_than: int) -> tuple[Term, int] | None:
+        """A known term at `position` typed with one character a homophone ("口案" is 口岸), longer than the term
+        found there as typed. A function word ("在", "那") is typed as meant."""
+        for length in range(min(self._zh_max, len(text) - position), longer_than, -1):
+            window = text[position:position + length]
+            heard = next((term for i in range(length)
+                          for index, char, term in self._zh_one_off.get(f"{window[:i]}?{window[i + 1:]}", ())
+                          if index == i and char != window[i] and _sounds_like(window[i], char)
+                          and self._zh_terms.get(window[i], _NOT_STOP).kind is not TermKind.STOP), None)
+            if heard is not None and not any(
+                    text[position + k:end] in self._zh_terms for k in range(1, length)
+                    for end in range(position + length + 1, min(len(text), position + k + self._zh_max) + 1)):
+                return heard, length  # not "说的一带一路": 一带一路 as typed, not 的一 heard as 第一
         return None
 
     @staticmethod

@@ -78,6 +78,36 @@ def test_what_the_zone_matters_for_or_how_it_is_positioned_asks_its_role(matcher
     assert answered(matcher, question) == "logistics_hub_bri"
 
 
+@pytest.mark.parametrize(("question", "fact"), [("新疆自贸区连着几个口案", "strategic_location"),
+                                                ("自贸区连着几个过家", "strategic_location"),
+                                                ("什么时候成利的", "establishment_date")])
+def test_a_chinese_word_typed_with_a_homophone_is_read_as_meant(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_a_chinese_function_word_is_never_read_as_a_homophone_slip(matcher):
+    match = matcher.match("hello 请问霍尔果斯是不是自贸区的一部分 我们公司在那边有业务")  # 在那 is not 在哪 ("where")
+    assert match.fact.id == "three_areas"
+    assert answered(matcher, "文章里说的一带一路和这个自贸区是什么关系") == "logistics_hub_bri"  # 的一 is not 第一
+
+
+@pytest.mark.parametrize("question", ["how many times smaller is horgos than urumqi",
+                                      "хоргос во сколько раз меньше урумчи"])
+def test_smaller_or_bigger_in_a_ratio_of_two_areas_says_its_direction_not_a_superlative(matcher, question):
+    assert answered(matcher, question) == "area_ratios"
+
+
+def test_more_or_less_than_a_share_asks_the_share(matcher):
+    assert answered(matcher, "урумчи больше трех четвертей всей зоны занимает или меньше?") == "urumqi_share"
+
+
+def test_opening_an_office_is_setting_up_and_a_report_for_management_is_context(matcher):
+    assert answered(matcher, "страховые компании из-за рубежа могут там офис открыть?") == (
+        "overseas_financial_institutions")
+    assert answered(matcher, "для отчета руководству прошу уточнить площадь хоргосского района ЗСТ") == "horgos_area"
+    assert matcher.match("где офис администрации зоны").refused
+
+
 def test_analysing_a_text_again_gives_an_analysis_of_its_own(matcher):
     first = matcher.analyser.analyse("how big is horgos")
     first.terms.clear()

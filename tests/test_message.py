@@ -114,6 +114,12 @@ def test_it_after_a_remark_naming_one_area_is_that_area(matcher):
     assert match.fact.id == "horgos_area"
 
 
+def test_a_request_that_says_nothing_before_the_question_leaves_no_unanswered_part(matcher):
+    match = matcher.match("всем салют, я диспетчер, весь день на телефоне. скажите коротко - какой участок самый "
+                          "большой?")
+    assert match.fact.id == "largest_area" and not match.parts
+
+
 def test_a_russian_question_opened_by_a_particle_after_a_joiner_is_a_second_question(matcher):
     match = matcher.match("скока участков в зст и надо ли визу для работы там")
     assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["three_areas", Outcome.NO_MATCH]

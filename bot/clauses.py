@@ -57,6 +57,8 @@ class ClauseCues:
     some_of: frozenset[str] = frozenset()
     # a particle after the first word that makes it a question ("и надо ли визу", "и можно ли открыть банк")
     particles: frozenset[str] = frozenset()
+    # words ending a statement that make it a yes/no question ("it opened in October, right?", "2 участка же?", "对吧")
+    tags: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -183,9 +185,10 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 
 
-def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bool:
+def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags: bool = True) -> bool:
     """A question to answer Yes or No: a yes/no verb or particle and no question word ("was it set up in 2024?",
-    "是2024年成立的吗", "ее открыли в 2024?" — in Russian a question mark alone makes one)."""
+    "是2024年成立的吗", "ее открыли в 2024?" — in Russian a question mark alone makes one), or with `tags` a statement
+    ending with a tag ("…, right?")."""
     words = _WORD.findall(text)
     if not words:
         return False
@@ -193,6 +196,10 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False) -> bo
     if any(w in wh for w in words) or (_CJK.search(text) and any(w in text for w in wh if _CJK.search(w))):
         return False
     if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):
+        return True
+    ending = f" {' '.join(words)}"
+    if tags and any(ending.endswith(f" {tag}") or (_CJK.search(tag) and text.rstrip(" ?？!！。.").endswith(tag))
+           for tag in cues.tags):
         return True
     if _CJK.search(text) and any(w in text for w in cues.yes_no_words if _CJK.search(w)):
         return True

@@ -217,7 +217,9 @@ class Lexicon:
     membership_concept: str | None = None  # "is Yining part of it?" is answered (No), not refused as outside
     year_concept: str | None = None  # what a year in a yes/no claim asks about ("was it set up in 2024?")
     definition_concept: str | None = None  # "what does 'qualified' mean?": a word the facts only use is refused
-    exclusive: tuple[frozenset[str], ...] = ()  # word groups a yes/no claim is checked against (months, ...)
+    # word groups a yes/no claim is checked against (months, ...): each member with its other words ("october",
+    # "октябре", "十月")
+    exclusive: tuple[tuple[frozenset[str], ...], ...] = ()
     follow_up: FollowUpCues = FollowUpCues()
     answer_kinds: frozenset[str] = frozenset()  # concepts only a fact that states them answers (a cost, jobs)
     # Asked about alone ("what's BRI?", "R&D = ?"), these ask what they stand for; other words of such a question
@@ -538,7 +540,7 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
 _FIGURE_KEY = re.compile(r"\d+(?:\.\d+)?")
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "sound_alike",
-                   "yardstick", "numbers")
+                   "yardstick", "numbers", "exclusive_words")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                           "definition_concept", "answer_kinds", "ignore_generic", "thresholds",
                           "abbreviations", "abbreviations_asked_with"})
@@ -703,7 +705,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         membership_concept=membership,
         year_concept=year,
         definition_concept=definition,
-        exclusive=_load_exclusive(data.get("exclusive", []), path),
+        exclusive=_load_exclusive(data.get("exclusive", []), data.get("exclusive_words", {}), path),
         follow_up=_load_follow_up(data.get("follow_up", {}), path, sections["concepts"]),
         answer_kinds=frozenset(answer_kinds),
         abbreviations=frozenset(abbreviations),
@@ -797,12 +799,19 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
                         means=words("means"), differences=words("differences"))
 
 
-def _load_exclusive(value: Any, path: Path) -> tuple[frozenset[str], ...]:
+def _load_exclusive(value: Any, words: dict[str, list[str]], path: Path) -> tuple[tuple[frozenset[str], ...], ...]:
     if not isinstance(value, list) or not all(
             isinstance(group, list) and group and all(isinstance(w, str) and w.strip() for w in group)
             for group in value):
         raise KnowledgeError(path, "must be a list of lists of words", field_name="exclusive")
-    return tuple(frozenset(w.strip().casefold() for w in group) for group in value)
+    members = {w.strip().casefold() for group in value for w in group}
+    for member in words:
+        if member.casefold() not in members:
+            raise KnowledgeError(path, f"'{member}' is in no `exclusive` group; use one of its words",
+                                 fact_id="[exclusive_words]", field_name=member)
+    other = {member.casefold(): [w.strip().casefold() for w in others] for member, others in words.items()}
+    return tuple(tuple(frozenset({w.strip().casefold(), *other.get(w.strip().casefold(), [])}) for w in group)
+                 for group in value)
 
 
 def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, language: str) -> None:
@@ -826,12 +835,12 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
             elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "sound_alike",
-                             "yardstick", "numbers"):
+                             "yardstick", "numbers", "exclusive_words"):
                 base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
                 raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
                                      "unknown_attributes, outside_entities, clauses, transliteration, sound_alike, "
-                                     "yardstick, numbers)",
+                                     "yardstick, numbers, exclusive_words)",
                                      field_name=section)
 
 
@@ -845,7 +854,7 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
                       frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")),
                       frozenset(words("conditions")), frozenset(words("excluding_after")),
                       frozenset(words("soft_leading")), words("not_asking"), words("reported"), words("asked_by"),
-                      frozenset(words("some_of")), frozenset(words("particles")))
+                      frozenset(words("some_of")), frozenset(words("particles")), words("tags"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

@@ -287,9 +287,11 @@ class Matcher:
         specific = analysis.places - self._zone_places
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)
                   and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
-        if (yes_no and ((only_places and specific) or covers) and analysis.places & self._zone_places
+        asks_yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark, tags=False)
+        if (asks_yes_no and ((only_places and specific) or covers) and analysis.places & self._zone_places
                 and not analysis.unknown and self._membership is not None):
-            # "is Horgos inside the zone?", "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?")
+            # "is Horgos inside the zone?", "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?",
+            # nor "he says the zone is all Urumqi, is that right?")
             return self._membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)
@@ -513,9 +515,10 @@ class Matcher:
                 return Verdict.NO  # "was it set up in 2024?"
             answer = fold(match.fact.answer_words("en"))
             for group in self.fact_base.lexicon.exclusive:
-                said = {w for w in group if says(text, w)}
-                if said and not any(says(answer, w) for w in said) and any(says(answer, w) for w in group):
-                    return Verdict.NO  # "did it open in October?": the answer says November
+                said = [member for member in group if any(says(text, w) for w in member)]
+                if said and not any(says(answer, w) for member in said for w in member) and any(
+                        says(answer, w) for member in group for w in member):
+                    return Verdict.NO  # "did it open in October?", "открыли в октябре?": the answer says November
         subject = match.fact.subject
         specific = {p for p in analysis.places if p not in self._zone_places}
         if subject and specific and subject not in specific:

@@ -274,6 +274,18 @@ def test_answer_kinds_must_name_concepts_of_the_lexicon(tmp_path):
     assert "answer_kinds" in str(error.value) and "lexicon.toml" in str(error.value)
 
 
+def test_other_words_for_an_exclusive_member_join_it_and_an_unknown_member_is_reported(tmp_path, fact_base):
+    months = next(group for group in fact_base.lexicon.exclusive if any("october" in member for member in group))
+    assert any({"october", "октябре", "十月"} <= member for member in months)
+    folder = tmp_path / "solar"
+    shutil.copytree(SOLAR, folder)
+    with (folder / "lexicon.toml").open("a", encoding="utf-8") as lexicon:
+        lexicon.write('\n[exclusive_words]\noctober = ["oct"]\noctobre = ["okt"]\n')
+    with pytest.raises(KnowledgeError, match="'octobre' is in no `exclusive` group") as error:
+        load_fact_base(folder)
+    assert error.value.field_name == "octobre" and "lexicon.toml" in str(error.value)
+
+
 def test_every_problem_of_a_folder_is_reported_in_one_error(knowledge_copy):
     from bot.knowledge import KnowledgeErrors
 

@@ -324,9 +324,27 @@ def test_a_false_premise_is_answered_no_with_the_right_date(matcher):
     assert match.verdict is Verdict.NO
 
 
-def test_a_wrong_month_is_answered_no(matcher):
-    match = matcher.match("did the zone open in October?")
+@pytest.mark.parametrize("question", ["did the zone open in October?", "зону открыли в октябре?",
+                                      "是十月份成立的吗"])
+def test_a_wrong_month_is_answered_no_in_every_language(matcher, question):
+    match = matcher.match(question)
     assert match.answered and match.verdict is Verdict.NO
+    assert matcher.match("открыли в ноябре?").verdict is Verdict.YES
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("it was launched in october right?", Verdict.NO),
+                                                   ("kashgar is the biggest area right?", Verdict.NO),
+                                                   ("霍尔果斯是最大的片区吧", Verdict.NO),
+                                                   ("зона 2 участка да?", Verdict.NO),
+                                                   ("urumqi is the biggest, correct?", Verdict.YES)])
+def test_a_statement_ending_with_a_tag_is_answered_yes_or_no(matcher, question, verdict):
+    assert matcher.match(question).verdict is verdict
+
+
+def test_a_claim_someone_made_checked_with_a_tag_is_no_membership_question(matcher):
+    match = matcher.match("hey, my cousin says the zone is basically all urumqi. is that right? roughly what share is "
+                          "urumqi?")
+    assert match.fact.id == "urumqi_share"
 
 
 def test_a_true_yes_no_question_is_answered_yes(matcher):

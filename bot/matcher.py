@@ -511,8 +511,8 @@ class Matcher:
                 return Verdict.YES if (stated[0] > figures[0]) == (direction > 0) else Verdict.NO
         elif not _COMPARISON.search(text):
             claimed = {t.value for t in analysis.numbers}
-            if claimed - self._answer_numbers[index]:
-                return Verdict.NO  # "was it set up in 2024?"
+            if claimed - self._answer_numbers[index] or self._miscounted(analysis):
+                return Verdict.NO  # "was it set up in 2024?", "the zone has 8 ports?" (8 countries, 5 ports)
             answer = fold(match.fact.answer_words("en"))
             for group in self.fact_base.lexicon.exclusive:
                 said = [member for member in group if any(says(text, w) for w in member)]

@@ -708,6 +708,12 @@ def test_a_figure_counting_some_of_the_areas_claims_nothing_about_how_many_there
     assert matcher.match(question).verdict is not Verdict.NO
 
 
+@pytest.mark.parametrize("question", ["the zone has 8 ports?", "зона соединяет 8 портов?"])
+def test_a_figure_the_answer_states_of_something_else_is_no_count_of_this(matcher, question):
+    match = matcher.match(question)  # 8 countries, 5 ports
+    assert match.fact.id == "strategic_location" and match.verdict is Verdict.NO
+
+
 def test_a_count_the_article_states_is_confirmed(matcher):
     match = matcher.match("зона связывает восемь стран?")
     assert match.fact is not None and match.fact.id == "strategic_location" and match.verdict is Verdict.YES

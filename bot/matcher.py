@@ -360,8 +360,11 @@ class Matcher:
             # asked "does it have four areas?"
             analysis.terms = [t for t in analysis.terms
                               if t not in miscounted and not (t.kind is TermKind.CONCEPT and t.value in why)]
-            if miscounted and COUNT not in analysis.terms:
-                analysis.terms.append(COUNT)  # "зона же 2 участка, урумчи и кашгар?": how many there are is checked
+            counted = {c for n, c in analysis.counts if n in miscounted}
+            if miscounted and all(t in counted or t.kind is not TermKind.CONCEPT for t in analysis.terms):
+                # "зона же 2 участка, урумчи и кашгар?": how many there are is checked (not in "which of the four
+                # areas is the biggest?", which asks the biggest)
+                analysis.terms.append(COUNT)
             query = set(analysis.terms)
             yes_no = True
         if yes_no:
@@ -523,6 +526,8 @@ class Matcher:
         specific = {p for p in analysis.places if p not in self._zone_places}
         if subject and specific and subject not in specific:
             return Verdict.NO  # "is Kashgar the biggest?"
+        if specific and self._areas & set(match.fact.entities) and specific.isdisjoint(match.fact.entities):
+            return Verdict.NO  # "Kashgar is 134.6 km², right?": that figure is Urumqi's
         return Verdict.YES
 
     def _sizes_in_order(self, text: str, analysis: Analysis) -> list[float]:

@@ -103,7 +103,16 @@ class _Reader:
                 end += 1
             text = " ".join(texts[i:end])
             implied = False
-            if i > 0 and not self._has_content(text) and not self._asks_unread(text):
+            cues = self.fact_base.lexicon.clauses
+            if (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
+                    and is_yes_no(text, cues) and not is_yes_no(text, cues, tags=False)):
+                # "кашгарский участок самый большой, 134,6 км², да?": the claim the tag asks about, all of it
+                first = i
+                while (first > 0 and not clauses[first - 1].asks
+                       and clauses[first - 1].sentence == clauses[i].sentence):
+                    first -= 1
+                text = " ".join([*texts[first:i], text])
+            elif i > 0 and not self._has_content(text) and not self._asks_unread(text):
                 text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
                 # "я диспетчер, весь день на телефоне, скажите коротко - какой участок самый большой?": kept only if
                 # answered when a question follows

@@ -347,6 +347,22 @@ def test_a_claim_someone_made_checked_with_a_tag_is_no_membership_question(match
     assert match.fact.id == "urumqi_share"
 
 
+def test_a_figure_of_one_area_claimed_for_another_is_answered_no(matcher):
+    assert matcher.match("is kashgar 134.6 km2?").verdict is Verdict.NO
+    assert matcher.match("is urumqi 134.6 km2?").verdict is Verdict.YES
+
+
+@pytest.mark.parametrize(("question", "fact"), [("Сколько у Урумчинского участка?", "urumqi_area"),
+                                                ("а у Кашгара сколько места", "kashgar_area"),
+                                                ("外国人能在那边开实验室吗", "rnd_centres")])
+def test_everyday_russian_and_chinese_words_for_an_area_and_a_lab(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_a_minimum_the_article_does_not_give_is_refused_in_chinese(matcher):
+    assert matcher.match("外资研发中心最低研发费用要求是多少？").refused
+
+
 def test_a_true_yes_no_question_is_answered_yes(matcher):
     match = matcher.match("can foreign insurers set up there?")
     assert match.fact.id == "overseas_financial_institutions" and match.verdict is Verdict.YES

@@ -120,6 +120,13 @@ def test_a_request_that_says_nothing_before_the_question_leaves_no_unanswered_pa
     assert match.fact.id == "largest_area" and not match.parts
 
 
+@pytest.mark.parametrize("message", ["Кашгарский участок самый большой, 134,6 км², да?",
+                                     "quick sanity check: Urumqi 134.6, Kashgar 28.48, Horgos 16.58 sq km - right?"])
+def test_a_tag_after_a_claim_in_clauses_checks_the_whole_claim(matcher, message):
+    match = matcher.match(message)
+    assert match.fact.id in ("largest_area", "area_ranking") and not match.parts
+
+
 def test_a_russian_question_opened_by_a_particle_after_a_joiner_is_a_second_question(matcher):
     match = matcher.match("скока участков в зст и надо ли визу для работы там")
     assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["three_areas", Outcome.NO_MATCH]

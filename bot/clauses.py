@@ -59,6 +59,8 @@ class ClauseCues:
     particles: frozenset[str] = frozenset()
     # words ending a statement that make it a yes/no question ("it opened in October, right?", "2 участка же?", "对吧")
     tags: tuple[str, ...] = ()
+    # a piece opening with one of these goes on with the one before it ("Урумчи больше, чем Кашгар и Хоргос вместе?")
+    continuations: frozenset[str] = frozenset()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -89,7 +91,9 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     pieces: list[str] = []
     opening = ""
     for piece in (p.strip() for p in _CLAUSE.split(sentence) if p and p.strip()):
-        if _first_word(piece) in cues.conditions and not opening and not (pieces and asks(pieces[-1], cues)):
+        if pieces and _first_word(piece) in cues.continuations:
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        elif _first_word(piece) in cues.conditions and not opening and not (pieces and asks(pieces[-1], cues)):
             opening = piece  # "just curious, if you put Kashgar and Horgos together, how much land is that?"
         elif pieces and _first_word(piece) in cues.conditions:
             pieces[-1] = f"{pieces[-1]} {piece}"

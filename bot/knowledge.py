@@ -854,7 +854,8 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
                       frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")),
                       frozenset(words("conditions")), frozenset(words("excluding_after")),
                       frozenset(words("soft_leading")), words("not_asking"), words("reported"), words("asked_by"),
-                      frozenset(words("some_of")), frozenset(words("particles")), words("tags"))
+                      frozenset(words("some_of")), frozenset(words("particles")), words("tags"),
+                      frozenset(words("continuations")))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

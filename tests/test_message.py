@@ -127,6 +127,18 @@ def test_a_tag_after_a_claim_in_clauses_checks_the_whole_claim(matcher, message)
     assert match.fact.id in ("largest_area", "area_ranking") and not match.parts
 
 
+def test_a_clause_opening_with_than_goes_on_with_the_comparison_before_it(matcher):
+    match = matcher.match("Урумчи больше, чем Кашгар и Хоргос вместе взятые? На сколько?")
+    assert match.parts[0].fact.id == "urumqi_vs_others"
+
+
+@pytest.mark.parametrize(("message", "fact"), [("喀什片区比霍尔果斯片区大吗？", "area_ranking"),
+                                               ("what happens with banks over there", "bank_infrastructure_support"),
+                                               ("а смысл всего этого какой?", "strategic_location")])
+def test_everyday_comparisons_and_asides_in_three_languages(matcher, message, fact):
+    assert matcher.match(message).fact.id == fact
+
+
 def test_a_russian_question_opened_by_a_particle_after_a_joiner_is_a_second_question(matcher):
     match = matcher.match("скока участков в зст и надо ли визу для работы там")
     assert [p.fact.id if p.answered else p.outcome for p in match.parts] == ["three_areas", Outcome.NO_MATCH]

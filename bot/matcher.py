@@ -300,6 +300,12 @@ class Matcher:
             # "хоргос скока?", "kashgar how much": an area has nothing to count; how much of it there is, its size
             analysis.terms = [SIZE if t == COUNT else t for t in analysis.terms]
             query = set(analysis.terms)
+        asked = {t.value for t in query if t.kind is not TermKind.PLACE}
+        if (len(specific & self._areas) == 1 and not analysis.numbers and asked
+                and asked <= self.fact_base.lexicon.abbreviations_asked_with):
+            # "что такое урумчинский участок?": what one of the areas is, its own first fact (as "Urumqi?" alone)
+            analysis.terms = [t for t in analysis.terms if t.kind is TermKind.PLACE]
+            query = set(analysis.terms)
         if TOTAL in query and len(specific & self._areas) >= 2 and not self._areas <= specific:
             # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
             analysis.terms = [SUM if t == TOTAL else t for t in analysis.terms]

@@ -359,6 +359,11 @@ def test_everyday_russian_and_chinese_words_for_an_area_and_a_lab(matcher, quest
     assert answered(matcher, question) == fact
 
 
+def test_what_one_area_is_gets_that_area_s_own_first_fact(matcher):
+    assert answered(matcher, "Что такое Урумчинский участок?") == "urumqi_area"
+    assert answered(matcher, "что такое ЗСТ") == "overview"
+
+
 def test_a_minimum_the_article_does_not_give_is_refused_in_chinese(matcher):
     assert matcher.match("外资研发中心最低研发费用要求是多少？").refused
 

@@ -7,11 +7,13 @@ into the longest known terms. It also recognises small talk. Scoring lives in `b
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 import Stemmer
@@ -107,15 +109,29 @@ class Analysis:
                        counts=list(self.counts))
 
 
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict[int, str]:
+    """pypinyin's table of how 40,000 characters are read, loaded once a Chinese homophone is suspected: the module
+    on its own (14 MB, 0.1 s), not the package, whose phrase dictionaries would cost 50 MB more."""
+    spec = importlib.util.find_spec("pypinyin")
+    folder = next(iter(spec.submodule_search_locations or ())) if spec is not None else None
+    if folder is None:
+        return {}
+    module_spec = importlib.util.spec_from_file_location("_pypinyin_table", Path(folder) / "pinyin_dict.py")
+    if module_spec is None or module_spec.loader is None:
+        return {}
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    table: dict[int, str] = module.pinyin_dict
+    return table
+
+
 @lru_cache(maxsize=4096)
 def _pinyin(char: str) -> tuple[str, ...]:
     """How a Chinese character may be read, commonest first, without tones (pinyin input has none: "的" → de, di,
     di, di); empty for any other character."""
-    # pypinyin's table of 40,000 characters takes 0.1 s to import: only once a Chinese homophone is suspected
-    from pypinyin.pinyin_dict import pinyin_dict
-
     return tuple("".join(c for c in unicodedata.normalize("NFD", r) if not unicodedata.combining(c))
-                 for r in pinyin_dict.get(ord(char), "").split(",") if r)
+                 for r in _pinyin_table().get(ord(char), "").split(",") if r)
 
 
 def _sounds_like(typed: str, meant: str) -> bool:

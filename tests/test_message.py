@@ -177,6 +177,9 @@ def test_who_asks_is_context_and_the_question_starts_at_its_question_word(matche
                  id="a remark after a Chinese question about who asks does not dilute it"),
     pytest.param("добрый вечер! студентка КазНУ. подскажите что в статье сказано про Пояс и путь", "logistics_hub_bri",
                  id="the one question of a message names only its topic"),
+    pytest.param("салам алейкум я торгую на барахолке в бишкеке товар вожу из китая скажите проще чем эта зона поможет "
+                 "таким как я", "trade_investment_promotion",
+                 id="in a run-on message the question starts at the question word after 'tell me'"),
 ])
 def test_the_one_question_of_a_message_is_answered_alone(matcher, message, fact_id):
     match = matcher.match(message)

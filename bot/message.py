@@ -88,6 +88,7 @@ class _Reader:
         units: list[tuple[str, bool]] = []
         texts = [plain_text(c.text) for c in clauses]
         asking = [i for i, c in enumerate(clauses) if c.asks]
+        cues = self.fact_base.lexicon.clauses
         if not asking:
             last = next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)
             while (last > 0 and self._only_places(texts[last])
@@ -103,7 +104,6 @@ class _Reader:
                 end += 1
             text = " ".join(texts[i:end])
             implied = False
-            cues = self.fact_base.lexicon.clauses
             if (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
                     and is_yes_no(text, cues) and not is_yes_no(text, cues, tags=False)):
                 # "кашгарский участок самый большой, 134,6 км², да?": the claim the tag asks about, all of it
@@ -192,8 +192,7 @@ class _Reader:
         for unit in units:
             analysis = self.analyser.analyse_folded(unit)
             named = analysis.places - self._zone_places
-            match = self._clause(unit, unit, language, question_mark=True, fragment=True,
-                                 analysis=analysis)
+            match = self._clause(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.matcher.only_picks(analysis)
             if matches and matches[-1].refused and self.matcher.only_picks(analysis, measures=True):

@@ -160,6 +160,8 @@ class Matcher:
             percent = _PERCENT.search(fact.answer("en"))
             self._percents.append(float(percent.group(1)) if percent else None)
             self._weights.append(weights)
+        # What the facts count at all: "the 2 smaller areas" counts nothing they count, so it claims nothing
+        self._counted_by_facts = {counted for _, counted in self._counts}
         self._entities = [frozenset(fact.entities) for fact in facts]
         self._subjects = [fact.subject for fact in facts]
         self._postings: dict[Term, list[tuple[int, float]]] = {}
@@ -412,9 +414,8 @@ class Matcher:
 
     def _miscounted(self, analysis: Analysis) -> set[Term]:
         """Counts ("five areas", "8 ports") that no fact states of what they count."""
-        counted_by_facts = {counted for _, counted in self._counts}  # "the 2 smaller areas": no fact counts those
         return {number for number, counted in _counted(analysis)
-                if counted in counted_by_facts and (number, counted) not in self._counts}
+                if counted in self._counted_by_facts and (number, counted) not in self._counts}
 
     def _asks_expansion(self, question: str, text: str, analysis: Analysis) -> bool:
         """An abbreviation of the lexicon's asked about alone, with a question word or "=" ("what is BRI in the

@@ -7,7 +7,7 @@ place or only picks ("and horgos?", "which ones?"), two areas asked together: th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -107,11 +107,7 @@ class _Reader:
             if (i > 0 and not clauses[i - 1].asks and clauses[i - 1].sentence == clauses[i].sentence
                     and is_yes_no(text, cues) and not is_yes_no(text, cues, tags=False)):
                 # "кашгарский участок самый большой, 134,6 км², да?": the claim the tag asks about, all of it
-                first = i
-                while (first > 0 and not clauses[first - 1].asks
-                       and clauses[first - 1].sentence == clauses[i].sentence):
-                    first -= 1
-                text = " ".join([*texts[first:i], text])
+                text = " ".join([*texts[_context_start(clauses, i):i], text])
             elif i > 0 and not self._has_content(text) and not self._asks_unread(text):
                 text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
                 # "я диспетчер, весь день на телефоне, скажите коротко - какой участок самый большой?": kept only if
@@ -126,10 +122,7 @@ class _Reader:
                 text = f"{text} {self.place_names[area]}"  # "someone said the khorgos area is tiny, how big is it"
             else:
                 # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
-                first = i
-                while (first > 0 and not clauses[first - 1].asks and clauses[first - 1].sentence == clauses[i].sentence
-                       and self._names_an_attribute(texts[first - 1])):
-                    first -= 1
+                first = _context_start(clauses, i, keep=lambda j: self._names_an_attribute(texts[j]))
                 units.extend((texts[j], True) for j in range(first, i))
             units.append((text, implied))
         return units
@@ -267,6 +260,15 @@ class _Reader:
     def _has_content(self, text: str) -> bool:
         analysis = self._analysed(text)
         return bool(analysis.terms or analysis.unknown or analysis.outside)
+
+
+def _context_start(clauses: Sequence[Clause], i: int, *, keep: Callable[[int], bool] = lambda _: True) -> int:
+    """The first of the clauses just before clause `i` in its sentence that ask nothing (and that `keep` takes)."""
+    first = i
+    while (first > 0 and not clauses[first - 1].asks and clauses[first - 1].sentence == clauses[i].sentence
+           and keep(first - 1)):
+        first -= 1
+    return first
 
 
 def _combine(whole: Match, parts: list[Match]) -> Match:

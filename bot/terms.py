@@ -80,7 +80,6 @@ MEASURES = frozenset({RATIO.value, "share", "sum"})
 # Reading one message analyses the same text several times (the message, its clauses, the conversation's check);
 # the last few analyses are kept. Small, so that memory stays flat however many different questions come.
 _RECENT_ANALYSES = 64
-_NOT_STOP = Term(TermKind.WORD, "")
 _INDEXED = frozenset({TermKind.PLACE, TermKind.CONCEPT, TermKind.KEYWORD, TermKind.WORD, TermKind.NUMBER})
 
 
@@ -243,6 +242,7 @@ class TermAnalyser:
         # Each Chinese term of two characters or more under each of its characters left out ("口?" → 口岸), for terms
         # typed with one character a homophone ("口案", "成利"): pinyin input's commonest slip.
         self._zh_one_off: dict[str, list[tuple[int, str, Term]]] = {}
+        self._zh_function_words = {name for name, term in self._zh_terms.items() if term.kind is TermKind.STOP}
         for name, term in self._zh_terms.items():
             if term.kind is not TermKind.STOP and len(name) >= 2 and all(has_cjk(c) for c in name):
                 for i, char in enumerate(name):
@@ -568,7 +568,7 @@ class TermAnalyser:
             heard = next((term for i in range(length)
                           for index, char, term in self._zh_one_off.get(f"{window[:i]}?{window[i + 1:]}", ())
                           if index == i and char != window[i] and _sounds_like(window[i], char)
-                          and self._zh_terms.get(window[i], _NOT_STOP).kind is not TermKind.STOP), None)
+                          and window[i] not in self._zh_function_words), None)
             if heard is not None and not any(
                     text[position + k:end] in self._zh_terms for k in range(1, length)
                     for end in range(position + length + 1, min(len(text), position + k + self._zh_max) + 1)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Sentence ends: . ! ? and their Chinese forms, semicolons and line breaks; a full stop inside a number is no end.
@@ -61,6 +62,14 @@ class ClauseCues:
     tags: tuple[str, ...] = ()
     # a piece opening with one of these goes on with the one before it ("Урумчи больше, чем Кашгар и Хоргос вместе?")
     continuations: frozenset[str] = frozenset()
+    # the zone's name right after one of these holds the place asked about ("инин в зоне?", "is Yining in the FTZ?")
+    within: frozenset[str] = frozenset()
+    # a question starts at one of these in a run-on message ("... вот хотел спросить кашгарский участок он большой"):
+    # what comes before is context
+    openers: tuple[str, ...] = ()
+    # a question ends before one of these ("... сколько там км2 а то отец спрашивает", "... how big is it coz my boss
+    # asked"): what comes after is context
+    closers: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -103,11 +112,29 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     if opening:
         pieces.append(opening)
     result: list[str] = []
-    for piece in pieces:
+    for piece in (marked for piece in pieces for marked in _split_at_markers(piece, cues)):
         for joined in _split_at_joiners(piece, cues):
             for asked in _split_at_second_question(joined, cues):
                 result.extend(_split_before_question(asked, cues))
     return result
+
+
+def _split_at_markers(piece: str, cues: ClauseCues) -> list[str]:
+    """Cut a run-on piece before its first `openers` phrase (with context before it) and, after that, before the
+    first `closers` phrase: context, the question (opening with the opener, so that it asks), context."""
+    words = piece.split()
+    starts = [i for i in range(2, len(words) - 2) if opens_with(" ".join(words[i:]), cues.openers)]
+    pieces = [" ".join(words[:starts[0]]), " ".join(words[starts[0]:])] if starts else [piece]
+    question = pieces[-1].split()
+    ends = [i for i in range(3, len(question)) if opens_with(" ".join(question[i:]), cues.closers)]
+    if ends:
+        pieces[-1:] = [" ".join(question[:ends[0]]), " ".join(question[ends[0]:])]
+    return pieces
+
+
+def opens_with(text: str, phrases: Iterable[str]) -> bool:
+    """True when `text` (words split by single spaces) starts with one of `phrases` as whole words."""
+    return any(text == phrase or text.startswith(f"{phrase} ") for phrase in phrases)
 
 
 def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:
@@ -186,6 +213,8 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):
         return True
+    if any(" ".join(words).startswith(f"{cue} ") for cue in cues.openers):
+        return True  # "хотел спросить кашгарский участок он большой"
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 
 

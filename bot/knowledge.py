@@ -226,6 +226,8 @@ class Lexicon:
     # may still make the concepts of `abbreviations_asked_with` ("что такое" reads as `overview`)
     abbreviations: frozenset[str] = frozenset()
     abbreviations_asked_with: frozenset[str] = frozenset()
+    # names of the zone that name its whole region too ("Xinjiang"): a place "in Xinjiang" may lie outside the zone
+    region_names: frozenset[str] = frozenset()
     # language → (Latin spelling, letters) pairs, longest first: Russian typed in Latin letters ("skolko stran")
     transliteration: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # language → (letter, letter it sounds like) pairs: "плошать" and "площадь" sound alike ("$" marks a word's end)
@@ -543,7 +545,7 @@ _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "trans
                    "yardstick", "numbers", "exclusive_words")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                           "definition_concept", "answer_kinds", "ignore_generic", "thresholds",
-                          "abbreviations", "abbreviations_asked_with"})
+                          "abbreviations", "abbreviations_asked_with", "region_names"})
 
 
 def overlay_path(path: Path, language: str) -> Path:
@@ -693,6 +695,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
             if named not in sections["concepts"]:
                 raise KnowledgeError(path, f"unknown concept '{named}'; use a name from [concepts]", field_name=key)
     abbreviations = _lower(_strings(data, "abbreviations", path, None)) if "abbreviations" in data else ()
+    region_names = _lower(_strings(data, "region_names", path, None)) if "region_names" in data else ()
     return Lexicon(
         places=tuple(places),
         concepts=sections["concepts"],
@@ -710,6 +713,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         answer_kinds=frozenset(answer_kinds),
         abbreviations=frozenset(abbreviations),
         abbreviations_asked_with=frozenset(asked_with),
+        region_names=frozenset(region_names),
         transliteration=_load_transliteration(data.get("transliteration", {}), path),
         sound_alike=_load_sound_alike(data.get("sound_alike", {}), path),
         yardstick=_load_yardstick(data.get("yardstick", {}), path),
@@ -855,7 +859,8 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
                       frozenset(words("conditions")), frozenset(words("excluding_after")),
                       frozenset(words("soft_leading")), words("not_asking"), words("reported"), words("asked_by"),
                       frozenset(words("some_of")), frozenset(words("particles")), words("tags"),
-                      frozenset(words("continuations")))
+                      frozenset(words("continuations")), frozenset(words("within")),
+                      words("openers"), words("closers"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

@@ -194,6 +194,15 @@ class Matcher:
         self._year = Term(TermKind.CONCEPT, year) if year else None
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
+        # "инин в зоне?", "is Yining in the FTZ?": the zone named right after a `within` word holds the place asked of
+        within = sorted((fold(w) for w in self.fact_base.lexicon.clauses.within), key=len, reverse=True)
+        regions = {fold(n) for n in self.fact_base.lexicon.region_names}
+        zone_names = sorted({fold(n) for p in self.fact_base.lexicon.places if p.zone for n in p.all_names()} - regions,
+                            key=len, reverse=True)
+        names = "|".join(map(re.escape, zone_names))
+        self._in_zone = re.compile("|".join(
+            rf"{re.escape(w)}\s*(?:{names})" if has_cjk(w) else rf"(?<!\w){re.escape(w)}\s+(?:{names})(?!\w)"
+            for w in within)) if within and zone_names else None
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None
         # Latin letters next to Chinese ones still stand alone ("文章里的BRI指的是啥")
@@ -290,10 +299,11 @@ class Matcher:
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)
                   and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
         asks_yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark, tags=False)
-        if (asks_yes_no and ((only_places and specific) or covers) and analysis.places & self._zone_places
+        held = bool(analysis.outside) and self._in_zone is not None and self._in_zone.search(text) is not None
+        if (asks_yes_no and ((only_places and (specific or held)) or covers) and analysis.places & self._zone_places
                 and not analysis.unknown and self._membership is not None):
-            # "is Horgos inside the zone?", "does the zone cover Turpan?" (not "is it bigger than the Shanghai one?",
-            # nor "he says the zone is all Urumqi, is that right?")
+            # "is Horgos inside the zone?", "does the zone cover Turpan?", "а инин в зоне?" (not "is it bigger than
+            # the Shanghai one?", "does Kazakhstan have an FTZ?", nor "he says the zone is all Urumqi, is that right?")
             return self._membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)

@@ -521,7 +521,7 @@ def test_each_in_a_second_question_means_each_of_the_areas_the_first_answer_name
 
 def test_what_the_zone_is_for_asks_its_purpose(matcher):
     match = matcher.match("hey guys whats the ftz for and when did it start lol")
-    assert [p.fact.id for p in match.parts] == ["strategic_location", "establishment_date"]
+    assert [p.fact.id for p in match.parts] == ["trade_investment_promotion", "establishment_date"]
 
 
 def test_a_second_thing_asked_after_and_the_is_answered_unless_asked_together(matcher):
@@ -769,6 +769,12 @@ def test_chat_fillers_in_russian_do_not_hide_the_question(matcher):
 
 @pytest.mark.parametrize("question", ["这个自贸区搞来干啥的", "自贸区有啥用"])
 def test_what_the_zone_is_for_in_chinese_chat(matcher, question):
+    assert answered(matcher, question) == "trade_investment_promotion"
+
+
+@pytest.mark.parametrize("question", ["why xinjiang of all places", "почему именно там а не в другом месте",
+                                      "为什么选新疆"])
+def test_why_the_zone_is_where_it_is_asks_its_strategic_location(matcher, question):
     assert answered(matcher, question) == "strategic_location"
 
 
@@ -834,3 +840,20 @@ def test_by_how_much_one_area_exceeds_another_is_their_ratios_and_differences(ma
 
 def test_two_areas_together_are_still_their_sum(matcher):
     assert answered(matcher, "Urumqi and Kashgar together come to how many square kilometres?") == "urumqi_vs_others"
+
+
+@pytest.mark.parametrize("question", ["а инин в зоне?", "алашанькоу в фтз есть?", "伊宁在自贸区吗", "is alashankou in the ftz"])
+def test_a_place_asked_to_be_in_the_zone_is_answered_no_with_the_zones_areas(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["в казахстане есть зст?", "Does Kazakhstan have a free trade zone?",
+                                      "is yining in xinjiang?", "伊宁在新疆吗"])
+def test_a_zone_in_another_place_or_a_place_in_the_region_is_no_membership_question(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["who is this zone for?", "для кого это всё делается вообще", "这个自贸区是给谁的"])
+def test_who_the_zone_is_for_is_answered_with_what_it_offers_foreign_investors(matcher, question):
+    assert answered(matcher, question) == "foreign_investment_services"

@@ -134,7 +134,7 @@ def test_a_clause_opening_with_than_goes_on_with_the_comparison_before_it(matche
 
 @pytest.mark.parametrize(("message", "fact"), [("喀什片区比霍尔果斯片区大吗？", "area_ranking"),
                                                ("what happens with banks over there", "bank_infrastructure_support"),
-                                               ("а смысл всего этого какой?", "strategic_location")])
+                                               ("а смысл всего этого какой?", "trade_investment_promotion")])
 def test_everyday_comparisons_and_asides_in_three_languages(matcher, message, fact):
     assert matcher.match(message).fact.id == fact
 
@@ -184,3 +184,13 @@ def test_who_asks_is_context_and_the_question_starts_at_its_question_word(matche
 def test_the_one_question_of_a_message_is_answered_alone(matcher, message, fact_id):
     match = matcher.match(message)
     assert match.fact.id == fact_id and not match.parts
+
+
+@pytest.mark.parametrize(("message", "fact"), [
+    ("всем привет я из оша у нас семейный бизнес сухофрукты везем в кашгар вот хотел спросить кашгарский участок "
+     "зоны он большой или так себе сколько там км2 а то отец спрашивает а я не знаю", "kashgar_area"),
+    ("hi quick one, preparing slides for a meeting tomorrow morning and i only need the size of the kashgar part",
+     "kashgar_area"),
+    ("老板们好 主要跑霍尔果斯口岸 想问下新疆自贸区是哪天正式挂牌的啊 我们这边有人说是去年", "establishment_date")])
+def test_the_question_of_a_run_on_message_is_answered_whatever_its_story_says(matcher, message, fact):
+    assert matcher.match(message).fact.id == fact

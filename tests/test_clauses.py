@@ -1,0 +1,32 @@
+"""Cutting a message into clauses: where a run-on message's question starts and ends."""
+
+from __future__ import annotations
+
+from bot.clauses import message_clauses
+from bot.knowledge import FactBase
+from bot.text import fold
+
+
+def clauses_of(fact_base: FactBase, message: str) -> list[tuple[str, bool]]:
+    return [(c.text, c.asks) for c in message_clauses(fold(message), fact_base.lexicon.clauses)]
+
+
+def test_a_run_on_question_starts_at_its_opener_and_ends_before_its_closer(fact_base):
+    message = ("всем привет я из оша у нас бизнес вот хотел спросить кашгарский участок он большой сколько там км2 "
+               "а то отец спрашивает")
+    assert clauses_of(fact_base, message) == [
+        ("всем привет я из оша у нас бизнес вот", False),
+        ("хотел спросить кашгарский участок он большой сколько там км2", True),
+        ("а то отец спрашивает", False)]
+
+
+def test_an_opener_with_nothing_after_it_asks_nothing_of_its_own(fact_base):
+    assert ("хотел узнать", False) in clauses_of(fact_base, "всем привет! хотел узнать, когда открыли зону?")
+
+
+def test_an_english_run_on_is_cut_the_same_way(fact_base):
+    message = "preparing slides for a meeting tomorrow and i only need the size of the kashgar part coz my boss asked"
+    assert clauses_of(fact_base, message) == [
+        ("preparing slides for a meeting tomorrow and", False),
+        ("i only need the size of the kashgar part", True),
+        ("coz my boss asked", False)]

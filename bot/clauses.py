@@ -230,7 +230,10 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
         return False
     if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):
         return True
-    ending = f" {' '.join(words)}"
+    joined = f" {' '.join(words)} "
+    if any(" " in phrase and f" {phrase} " in joined for phrase in cues.yes_no_words):
+        return True  # "хотан тоже в зону попал или нет"
+    ending = joined.rstrip()
     if tags and any(ending.endswith(f" {tag}") or (_CJK.search(tag) and text.rstrip(" ?？!！。.").endswith(tag))
            for tag in cues.tags):
         return True

@@ -857,3 +857,9 @@ def test_a_zone_in_another_place_or_a_place_in_the_region_is_no_membership_quest
 @pytest.mark.parametrize("question", ["who is this zone for?", "для кого это всё делается вообще", "这个自贸区是给谁的"])
 def test_who_the_zone_is_for_is_answered_with_what_it_offers_foreign_investors(matcher, question):
     assert answered(matcher, question) == "foreign_investment_services"
+
+
+@pytest.mark.parametrize("question", ["хотан тоже в зону попал или нет", "чугучак тоже зона?"])
+def test_a_place_also_in_the_zone_asked_in_russian_chat_is_a_membership_question(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO

@@ -26,7 +26,9 @@ from bot.text import fold, has_cjk
 
 _MARK = "\ue000"
 _TOKEN = re.compile(_MARK + r"\d+|\d+(?:\.\d+)?|[^\W_]+")
-_ZH_SPAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+")
+# Chinese runs, and the rest; a day or month in figures stays with its character ("11月", "1日"): a date, not a count
+_ZH_SPAN = re.compile(r"(?:\d{1,2}(?=[月日号]))?[\u3400-\u9fff\uf900-\ufaff]+"
+                      r"|(?:(?!\d{1,2}[月日号])[^\u3400-\u9fff\uf900-\ufaff])+|\d{1,2}")
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b")

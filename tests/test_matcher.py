@@ -863,3 +863,11 @@ def test_who_the_zone_is_for_is_answered_with_what_it_offers_foreign_investors(m
 def test_a_place_also_in_the_zone_asked_in_russian_chat_is_a_membership_question(matcher, question):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("自贸区是11月成立的吗", Verdict.YES), ("是5月成立的吗", Verdict.NO),
+                                                   ("его открыли в мае?", Verdict.NO),
+                                                   ("was it opened in may?", Verdict.NO)])
+def test_a_month_claimed_in_figures_or_words_is_checked_against_the_date(matcher, question, verdict):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "establishment_date" and match.verdict is verdict

@@ -290,9 +290,12 @@ class Matcher:
         analysis = analysis if analysis is not None else terms.analyse_folded(text)
         query = set(analysis.terms)
         if self._definition is not None and self._asks_expansion(question, text, analysis):
-            # "what's BRI?", "R&D = ?": what the abbreviation stands for
+            # "what's BRI?", "R&D = ?", "что такое пояс и путь": what the abbreviation stands for ("что такое" asks
+            # it too, not for an overview)
+            asked_with = self.fact_base.lexicon.abbreviations_asked_with
+            analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in asked_with)]
             analysis.terms.append(self._definition)
-            query.add(self._definition)
+            query = set(analysis.terms)
         yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
         specific = analysis.places - self._zone_places

@@ -871,3 +871,9 @@ def test_a_place_also_in_the_zone_asked_in_russian_chat_is_a_membership_question
 def test_a_month_claimed_in_figures_or_words_is_checked_against_the_date(matcher, question, verdict):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "establishment_date" and match.verdict is verdict
+
+
+@pytest.mark.parametrize("question", ["что такое пояс и путь простыми словами", "what is belt and road?", "一带一路是啥",
+                                      "что такое BRI"])
+def test_what_the_belt_and_road_is_asks_what_the_name_stands_for(matcher, question):
+    assert answered(matcher, question) == "abbreviations"

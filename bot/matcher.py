@@ -453,7 +453,8 @@ class Matcher:
         whole_name = any(" " in abbreviation for abbreviation in named)
         return (not (left.places or left.outside or left.unknown or left.numbers)
                 and all(t.kind is TermKind.CONCEPT and t.value in asked_with for t in left.terms)
-                and (bool(left.terms) or not whole_name or len(rest.split()) <= 3))
+                and (bool(left.terms) or not whole_name
+                     or (len(rest.split()) <= 3 and " ".join(rest.split()) not in self.fact_base.lexicon.follow_up.how)))
 
     def _kinds_missing(self, fact_id: str, names: set[str]) -> list[str]:
         """The `answer_kinds` a question asks for (of its concept `names`) that the fact does not state."""

@@ -87,14 +87,16 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat15_heldout.tsv": 0.875, "ru15_heldout.tsv": 0.830,
                    "chat16_heldout.tsv": 0.907, "ru16_heldout.tsv": 0.922,
                    "chat17_heldout.tsv": 0.969, "ru17_heldout.tsv": 0.82,
-                   "chat21_heldout.tsv": 0.9, "ru21_heldout.tsv": 0.867}
+                   "chat21_heldout.tsv": 0.9, "ru21_heldout.tsv": 0.867,
+                   "chat22_heldout.tsv": 0.88, "ru22_heldout.tsv": 0.833}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
                       "ru8_dev.tsv": 0.94, "followups8_dev.tsv": 0.96, "compound8_dev.tsv": 0.91, "ru10_dev.tsv": 0.96,
                       "chat12_dev.tsv": 0.98, "ru12_dev.tsv": 0.95,
                       "chat14_dev.tsv": 0.96, "ru14_dev.tsv": 0.9, "chat18_dev.tsv": 0.98, "ru18_dev.tsv": 0.94,
-                      "chat19_dev.tsv": 0.97, "ru19_dev.tsv": 0.9, "chat20_dev.tsv": 0.93, "ru20_dev.tsv": 0.87}
+                      "chat19_dev.tsv": 0.97, "ru19_dev.tsv": 0.9, "chat20_dev.tsv": 0.93, "ru20_dev.tsv": 0.87,
+                      "chat23_dev.tsv": 0.89, "ru23_dev.tsv": 0.73}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

@@ -80,6 +80,16 @@ class ClauseCues:
                                    for p in sorted(self.not_asking, key=len, reverse=True)))
 
     @functools.cached_property
+    def opener_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`openers` as word tuples, by first word."""
+        return _by_first_word(self.openers)
+
+    @functools.cached_property
+    def closer_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`closers` as word tuples, by first word."""
+        return _by_first_word(self.closers)
+
+    @functools.cached_property
     def wh_words(self) -> frozenset[str]:
         """The question words that ask for something (what, how, когда), not for yes or no (吗, ли)."""
         return self.question_words - self.yes_no_words
@@ -123,18 +133,32 @@ def _split_at_markers(piece: str, cues: ClauseCues) -> list[str]:
     """Cut a run-on piece before its first `openers` phrase (with context before it) and, after that, before the
     first `closers` phrase: context, the question (opening with the opener, so that it asks), context."""
     words = piece.split()
-    starts = [i for i in range(2, len(words) - 2) if opens_with(" ".join(words[i:]), cues.openers)]
-    pieces = [" ".join(words[:starts[0]]), " ".join(words[starts[0]:])] if starts else [piece]
+    start = next((i for i in range(2, len(words) - 2) if _phrase_at(words, i, cues.opener_words)), None)
+    pieces = [" ".join(words[:start]), " ".join(words[start:])] if start is not None else [piece]
     question = pieces[-1].split()
-    ends = [i for i in range(3, len(question)) if opens_with(" ".join(question[i:]), cues.closers)]
-    if ends:
-        pieces[-1:] = [" ".join(question[:ends[0]]), " ".join(question[ends[0]:])]
+    end = next((i for i in range(3, len(question)) if _phrase_at(question, i, cues.closer_words)), None)
+    if end is not None:
+        pieces[-1:] = [" ".join(question[:end]), " ".join(question[end:])]
     return pieces
 
 
-def opens_with(text: str, phrases: Iterable[str]) -> bool:
-    """True when `text` (words split by single spaces) starts with one of `phrases` as whole words."""
-    return any(text == phrase or text.startswith(f"{phrase} ") for phrase in phrases)
+def _by_first_word(phrases: Iterable[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        if words:
+            grouped.setdefault(words[0], []).append(words)
+    return {first: tuple(group) for first, group in grouped.items()}
+
+
+def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    return any(tuple(words[index:index + len(p)]) == p for p in phrases.get(words[index], ()))
+
+
+def opens_with_closer(text: str, cues: ClauseCues) -> bool:
+    """True when a clause starts with one of `closers` ("а то отец спрашивает"): context after a question."""
+    words = text.split()
+    return bool(words) and _phrase_at(words, 0, cues.closer_words)
 
 
 def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:
@@ -213,7 +237,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):
         return True
-    if any(" ".join(words).startswith(f"{cue} ") for cue in cues.openers):
+    if any(len(words) > len(p) and tuple(words[:len(p)]) == p for p in cues.opener_words.get(words[0], ())):
         return True  # "хотел спросить кашгарский участок он большой"
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.clauses import Clause, is_yes_no, message_clauses, opens_with
+from bot.clauses import Clause, is_yes_no, message_clauses, opens_with_closer
 from bot.match import FRAGMENT, Match, Outcome, Refusal
 from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
@@ -131,7 +131,7 @@ class _Reader:
         """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们
         公司在那边有业务")."""
         cues = self.fact_base.lexicon.clauses
-        if opens_with(text, cues.closers) or any(says(text, cue) for cue in cues.reported):
+        if opens_with_closer(text, cues) or any(says(text, cue) for cue in cues.reported):
             return False  # "..., а то отец спрашивает", "... 我们这边有人说是去年"
         analysis = self._analysed(text)
         return bool(analysis.places or analysis.outside or analysis.unknown) or len(analysis.terms) >= len(analysis.oov)

@@ -62,6 +62,10 @@ class ClauseCues:
     tags: tuple[str, ...] = ()
     # a piece opening with one of these goes on with the one before it ("Урумчи больше, чем Кашгар и Хоргос вместе?")
     continuations: frozenset[str] = frozenset()
+    # a choice between two things ("goods or money?", "в 2023 или 2024?", "还是"): no Yes or No answers it, unless it
+    # opens one of `still_yes_no` ("or not", "или меньше": a claim to check all the same)
+    alternatives: frozenset[str] = frozenset()
+    still_yes_no: tuple[str, ...] = ()
     # the zone's name right after one of these holds the place asked about ("инин в зоне?", "is Yining in the FTZ?")
     within: frozenset[str] = frozenset()
     # a question starts at one of these in a run-on message ("... вот хотел спросить кашгарский участок он большой"):
@@ -88,6 +92,11 @@ class ClauseCues:
     def closer_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """`closers` as word tuples, by first word."""
         return _by_first_word(self.closers)
+
+    @functools.cached_property
+    def still_yes_no_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`still_yes_no` as word tuples, by first word."""
+        return _by_first_word(self.still_yes_no)
 
     @functools.cached_property
     def wh_words(self) -> frozenset[str]:
@@ -252,6 +261,11 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
     wh = cues.wh_words
     if any(w in wh for w in words) or (_CJK.search(text) and any(w in text for w in wh if _CJK.search(w))):
         return False
+    tokens = text.split()  # figures too: "in 2023 or 2024"
+    if any(0 < i < len(tokens) - 1 and w in cues.alternatives and not _phrase_at(tokens, i, cues.still_yes_no_words)
+           for i, w in enumerate(tokens)) or (
+            _CJK.search(text) and any(w in text for w in cues.alternatives if _CJK.search(w))):
+        return False  # "is it mainly about goods or money?", "是2023年还是2024年"
     if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):
         return True
     joined = f" {' '.join(words)} "

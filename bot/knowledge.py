@@ -859,8 +859,9 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
                       frozenset(words("conditions")), frozenset(words("excluding_after")),
                       frozenset(words("soft_leading")), words("not_asking"), words("reported"), words("asked_by"),
                       frozenset(words("some_of")), frozenset(words("particles")), words("tags"),
-                      frozenset(words("continuations")), frozenset(words("within")),
-                      words("openers"), words("closers"))
+                      frozenset(words("continuations")), within=frozenset(words("within")),
+                      openers=words("openers"), closers=words("closers"),
+                      alternatives=frozenset(words("alternatives")), still_yes_no=words("still_yes_no"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

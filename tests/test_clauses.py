@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.clauses import message_clauses
+import pytest
+
+from bot.clauses import is_yes_no, message_clauses
 from bot.knowledge import FactBase
 from bot.text import fold
 
@@ -30,3 +32,13 @@ def test_an_english_run_on_is_cut_the_same_way(fact_base):
         ("preparing slides for a meeting tomorrow and", False),
         ("i only need the size of the kashgar part", True),
         ("coz my boss asked", False)]
+
+
+@pytest.mark.parametrize(("question", "yes_no"), [("was it set up in 2023 or 2024", False),
+                                                  ("это больше про грузы или про деньги", False),
+                                                  ("是2023年还是2024年成立的", False),
+                                                  ("is it the first or not", True),
+                                                  ("урумчи больше трех четвертей или меньше", True),
+                                                  ("хотан тоже в зону попал или нет", True)])
+def test_a_choice_between_two_things_asks_which_not_yes_or_no(fact_base, question, yes_no):
+    assert is_yes_no(question, fact_base.lexicon.clauses, question_mark=True) is yes_no

@@ -131,8 +131,8 @@ def split_clauses(sentence: str, cues: ClauseCues) -> list[str]:
     if opening:
         pieces.append(opening)
     result: list[str] = []
-    for piece in (marked for piece in pieces for marked in _split_at_markers(piece, cues)):
-        for joined in _split_at_joiners(piece, cues):
+    for marked in (part for piece in pieces for part in _split_at_markers(piece, cues)):
+        for joined in _split_at_joiners(marked, cues):
             for asked in _split_at_second_question(joined, cues):
                 result.extend(_split_before_question(asked, cues))
     return result

@@ -448,13 +448,17 @@ class Matcher:
             rest = rest.replace(abbreviation, " ")
         left = self.analyser.analyse_folded(rest)
         asked_with = self.fact_base.lexicon.abbreviations_asked_with
-        # A name of several words asks what it is in a short question ("what is belt and road?", "что такое пояс и
-        # путь"), not in a longer one ("что в статье сказано про пояс и путь" asks what the article says of it)
-        whole_name = any(" " in abbreviation for abbreviation in named)
-        return (not (left.places or left.outside or left.unknown or left.numbers)
-                and all(t.kind is TermKind.CONCEPT and t.value in asked_with for t in left.terms)
-                and (bool(left.terms) or not whole_name
-                     or (len(rest.split()) <= 3 and " ".join(rest.split()) not in self.fact_base.lexicon.follow_up.how)))
+        if left.places or left.outside or left.unknown or left.numbers or not all(
+                t.kind is TermKind.CONCEPT and t.value in asked_with for t in left.terms):
+            return False
+        if left.terms or not any(" " in abbreviation for abbreviation in named):
+            return True
+        # A name of several words asks what it stands for in a short question ("what is belt and road?"), not in a
+        # longer one ("что в статье сказано про пояс и путь" asks what the article says of it) nor in a bare "how"
+        # carried over from the answer before
+        words = rest.split()
+        return (len(words) <= self.thresholds.definition_question_words
+                and " ".join(words) not in self.fact_base.lexicon.follow_up.how)
 
     def _kinds_missing(self, fact_id: str, names: set[str]) -> list[str]:
         """The `answer_kinds` a question asks for (of its concept `names`) that the fact does not state."""

@@ -32,6 +32,8 @@ class Thresholds:
     zone_wide_penalty: float = 0.75  # the question names Kashgar; a fact about the whole zone may still hold there
     missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
     subject_elsewhere_penalty: float = 0.6  # "Horgos or Kashgar, which is bigger?" is not about Urumqi the largest
+    # Definitions.
+    definition_question_words: int = 3  # a name of several words asks what it stands for in a question this short
     # Yes/no verdicts.
     share_claim_points: float = 1.0  # "is Horgos about a tenth?": a claimed share this many points off the answer's
     share_claim_ratio: float = 0.05  # ... or this share of the claim, whichever is more, is right (9.2% is a tenth)

@@ -842,7 +842,8 @@ def test_two_areas_together_are_still_their_sum(matcher):
     assert answered(matcher, "Urumqi and Kashgar together come to how many square kilometres?") == "urumqi_vs_others"
 
 
-@pytest.mark.parametrize("question", ["а инин в зоне?", "алашанькоу в фтз есть?", "伊宁在自贸区吗", "is alashankou in the ftz"])
+@pytest.mark.parametrize("question", ["а инин в зоне?", "алашанькоу в фтз есть?", "伊宁在自贸区吗",
+                                      "is alashankou in the ftz"])
 def test_a_place_asked_to_be_in_the_zone_is_answered_no_with_the_zones_areas(matcher, question):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
@@ -854,7 +855,8 @@ def test_a_zone_in_another_place_or_a_place_in_the_region_is_no_membership_quest
     assert matcher.match(question).refused
 
 
-@pytest.mark.parametrize("question", ["who is this zone for?", "для кого это всё делается вообще", "这个自贸区是给谁的"])
+@pytest.mark.parametrize("question", ["who is this zone for?", "для кого это всё делается вообще",
+                                      "这个自贸区是给谁的"])
 def test_who_the_zone_is_for_is_answered_with_what_it_offers_foreign_investors(matcher, question):
     assert answered(matcher, question) == "foreign_investment_services"
 
@@ -873,7 +875,7 @@ def test_a_month_claimed_in_figures_or_words_is_checked_against_the_date(matcher
     assert match.fact is not None and match.fact.id == "establishment_date" and match.verdict is verdict
 
 
-@pytest.mark.parametrize("question", ["что такое пояс и путь простыми словами", "what is belt and road?", "一带一路是啥",
-                                      "что такое BRI"])
+@pytest.mark.parametrize("question", ["что такое пояс и путь простыми словами", "what is belt and road?",
+                                      "一带一路是啥", "что такое BRI"])
 def test_what_the_belt_and_road_is_asks_what_the_name_stands_for(matcher, question):
     assert answered(matcher, question) == "abbreviations"

@@ -25,6 +25,7 @@ from bot.knowledge import FactBase
 from bot.text import fold, has_cjk
 
 _MARK = "\ue000"
+_GAP = "..."  # in a lexicon phrase: any words here ("who ... for")
 _TOKEN = re.compile(_MARK + r"\d+|\d+(?:\.\d+)?|[^\W_]+")
 # Chinese runs, and the rest; a day or month in figures stays with its character ("11月", "1日"): a date, not a count
 _ZH_SPAN = re.compile(r"(?:\d{1,2}(?=[月日号]))?[\u3400-\u9fff\uf900-\ufaff]+"
@@ -168,6 +169,9 @@ class TermAnalyser:
         self._stemmers = {"en": Stemmer.Stemmer("english"), "ru": Stemmer.Stemmer("russian")}
         self._words: dict[str, Term] = {}
         self._phrases: dict[str, Term] = {}
+        # "who ... for": a question opening with the head and ending with the tail, any words between ("who is this
+        # thing even meant for?"); key → (head, tail)
+        self._frames: dict[str, tuple[str, str]] = {}
         self._zh_terms: dict[str, Term] = {}
         # Lower layers first: later entries override, so places beat refusal cues beat concepts beat stopwords.
         for word in lexicon.all_stopwords():
@@ -182,7 +186,7 @@ class TermAnalyser:
         for place in lexicon.places:
             for name in place.all_names():
                 self._add_term(name, Term(TermKind.PLACE, place.id))
-        longest_first = sorted(self._phrases, key=len, reverse=True)
+        longest_first = sorted((p for p in self._phrases if p not in self._frames), key=len, reverse=True)
         self._phrase_pattern = re.compile(
             r"(?<![^\W_])(" + "|".join(re.escape(p) for p in longest_first) + r")(?![^\W_])"
         ) if self._phrases else None
@@ -297,6 +301,12 @@ class TermAnalyser:
         if has_cjk(word):
             self._zh_terms[fold(word)] = term
             return
+        if _GAP in word:
+            head, tail = (" ".join(self._prepare(fold(part)).split()) for part in word.split(_GAP, 1))
+            key = f"{head} {_GAP} {tail}"
+            self._frames[key] = (head, tail)
+            self._phrases[key] = term
+            return
         word = " ".join(self._prepare(fold(word)).split())
         tokens = _TOKEN.findall(word)
         if not tokens:
@@ -320,6 +330,14 @@ class TermAnalyser:
         return _PUNCT.sub(" ", text.replace("-", " "))
 
     def _mark_phrases(self, text: str) -> str:
+        words = text.split()
+        for key, (head, tail) in self._frames.items():
+            first, last = head.split(), tail.split()
+            if (len(words) > len(first) + len(last) and words[:len(first)] == first
+                    and words[len(words) - len(last):] == last
+                    and " ".join(words[len(words) - len(last) - 1:]) not in self._phrases):  # not "short for"
+                text = " ".join([f"{_MARK}{self._phrase_index[key]}", *words[len(first):len(words) - len(last)]])
+                break
         if self._phrase_pattern is None:
             return text
         return self._phrase_pattern.sub(lambda m: f" {_MARK}{self._phrase_index[m.group(1)]} ", text)

@@ -879,3 +879,10 @@ def test_a_month_claimed_in_figures_or_words_is_checked_against_the_date(matcher
                                       "一带一路是啥", "что такое BRI"])
 def test_what_the_belt_and_road_is_asks_what_the_name_stands_for(matcher, question):
     assert answered(matcher, question) == "abbreviations"
+
+
+@pytest.mark.parametrize(("question", "fact"), [("who is this thing even meant for?", "foreign_investment_services"),
+                                                ("what is this zone for", "trade_investment_promotion"),
+                                                ("What is BRI short for?", "abbreviations")])
+def test_a_question_framed_by_who_or_what_and_a_final_for_asks_its_audience_or_purpose(matcher, question, fact):
+    assert answered(matcher, question) == fact

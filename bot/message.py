@@ -120,6 +120,9 @@ class _Reader:
                 text = f"{texts[i - 1]} {text}"
             elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
                 text = f"{text} {self.place_names[area]}"  # "someone said the khorgos area is tiny, how big is it"
+            elif i > 0 and not clauses[i - 1].asks and self._asks_of_context(texts[i - 1], text):
+                # "… the zone makes things easier for foreign research centres. what exactly do they make easier?"
+                text = f"{texts[i - 1]} {text}"
             else:
                 # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
                 first = _context_start(clauses, i, keep=lambda j: self._names_an_attribute(texts[j]))
@@ -150,6 +153,15 @@ class _Reader:
             return None
         named = self._analysed(context).places - self._zone_places
         return next(iter(named)) if len(named) == 1 else None
+
+    def _asks_of_context(self, context: str, text: str) -> bool:
+        """A question with a pronoun that asks only what the clause before it says, of more than it names ("what
+        exactly do they make easier?" after "… makes things easier for foreign research centres")."""
+        asked, said = self._analysed(text), self._analysed(context)
+        concepts = asked.concept_names
+        return (self._leans(text) and bool(concepts) and concepts < said.concept_names
+                and not (asked.places - self._zone_places or asked.unknown or asked.outside)
+                and not (said.unknown or said.outside))
 
     def _analysed(self, text: str) -> Analysis:
         """A clause's terms, analysed once per message: for reading only (matching changes its own analysis)."""

@@ -194,3 +194,16 @@ def test_the_one_question_of_a_message_is_answered_alone(matcher, message, fact_
     ("老板们好 主要跑霍尔果斯口岸 想问下新疆自贸区是哪天正式挂牌的啊 我们这边有人说是去年", "establishment_date")])
 def test_the_question_of_a_run_on_message_is_answered_whatever_its_story_says(matcher, message, fact):
     assert matcher.match(message).fact.id == fact
+
+
+def test_a_question_with_a_pronoun_asks_what_the_clause_before_it_said_of_more(matcher):
+    message = ("Someone at a conference told me the Xinjiang zone makes things easier for foreign research centres. "
+               "What exactly do they make easier?")
+    assert matcher.match(message).fact.id == "rnd_centres"
+
+
+@pytest.mark.parametrize(("message", "fact"), [("кто из городов самый жирный кусок отхватил", "largest_area"),
+                                               ("а иностранцам туда можно или тока китайцам",
+                                                "foreign_investment_services")])
+def test_everyday_russian_for_the_biggest_share_and_equal_access(matcher, message, fact):
+    assert matcher.match(message).fact.id == fact

@@ -160,14 +160,15 @@ def _by_first_word(phrases: Iterable[str]) -> dict[str, tuple[tuple[str, ...], .
     return {first: tuple(group) for first, group in grouped.items()}
 
 
-def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
-    return any(tuple(words[index:index + len(p)]) == p for p in phrases.get(words[index], ()))
+def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
+    """How many words one of `phrases` (by first word) takes at `index`: 0 when none starts there."""
+    return next((len(p) for p in phrases.get(words[index], ()) if tuple(words[index:index + len(p)]) == p), 0)
 
 
 def opens_with_closer(text: str, cues: ClauseCues) -> bool:
     """True when a clause starts with one of `closers` ("а то отец спрашивает"): context after a question."""
     words = text.split()
-    return bool(words) and _phrase_at(words, 0, cues.closer_words)
+    return bool(words) and _phrase_at(words, 0, cues.closer_words) > 0
 
 
 def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:
@@ -246,7 +247,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):
         return True
-    if any(len(words) > len(p) and tuple(words[:len(p)]) == p for p in cues.opener_words.get(words[0], ())):
+    if 0 < _phrase_at(words, 0, cues.opener_words) < len(words):
         return True  # "хотел спросить кашгарский участок он большой"
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 

@@ -853,15 +853,19 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
         raise KnowledgeError(path, "section [clauses] must be a table")
     def words(key: str) -> tuple[str, ...]:
         return _lower(_strings(table, key, path, "[clauses]")) if key in table else ()
-    return ClauseCues(frozenset(words("question_words")), frozenset(words("leading_words")),
-                      frozenset(words("yes_no_words")), words("joiners"), frozenset(words("noun_openers")),
-                      frozenset(words("together")), frozenset(words("origins")), frozenset(words("excluding")),
-                      frozenset(words("conditions")), frozenset(words("excluding_after")),
-                      frozenset(words("soft_leading")), words("not_asking"), words("reported"), words("asked_by"),
-                      frozenset(words("some_of")), frozenset(words("particles")), words("tags"),
-                      frozenset(words("continuations")), within=frozenset(words("within")),
-                      openers=words("openers"), closers=words("closers"),
-                      alternatives=frozenset(words("alternatives")), still_yes_no=words("still_yes_no"))
+    def word_set(key: str) -> frozenset[str]:
+        return frozenset(words(key))
+    # every cue by its name, so that adding one to ClauseCues cannot shift the others
+    return ClauseCues(
+        question_words=word_set("question_words"), leading_words=word_set("leading_words"),
+        yes_no_words=word_set("yes_no_words"), joiners=words("joiners"), noun_openers=word_set("noun_openers"),
+        together=word_set("together"), origins=word_set("origins"), excluding=word_set("excluding"),
+        conditions=word_set("conditions"), excluding_after=word_set("excluding_after"),
+        soft_leading=word_set("soft_leading"), not_asking=words("not_asking"), reported=words("reported"),
+        asked_by=words("asked_by"), some_of=word_set("some_of"), particles=word_set("particles"), tags=words("tags"),
+        continuations=word_set("continuations"), alternatives=word_set("alternatives"),
+        still_yes_no=words("still_yes_no"), within=word_set("within"), openers=words("openers"),
+        closers=words("closers"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

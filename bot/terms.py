@@ -170,8 +170,8 @@ class TermAnalyser:
         self._words: dict[str, Term] = {}
         self._phrases: dict[str, Term] = {}
         # "who ... for": a question opening with the head and ending with the tail, any words between ("who is this
-        # thing even meant for?"); key → (head, tail)
-        self._frames: dict[str, tuple[str, str]] = {}
+        # thing even meant for?"); key → (head words, tail words)
+        self._frames: dict[str, tuple[list[str], list[str]]] = {}
         self._zh_terms: dict[str, Term] = {}
         # Lower layers first: later entries override, so places beat refusal cues beat concepts beat stopwords.
         for word in lexicon.all_stopwords():
@@ -304,7 +304,7 @@ class TermAnalyser:
         if _GAP in word:
             head, tail = (" ".join(self._prepare(fold(part)).split()) for part in word.split(_GAP, 1))
             key = f"{head} {_GAP} {tail}"
-            self._frames[key] = (head, tail)
+            self._frames[key] = (head.split(), tail.split())
             self._phrases[key] = term
             return
         word = " ".join(self._prepare(fold(word)).split())
@@ -331,8 +331,7 @@ class TermAnalyser:
 
     def _mark_phrases(self, text: str) -> str:
         words = text.split()
-        for key, (head, tail) in self._frames.items():
-            first, last = head.split(), tail.split()
+        for key, (first, last) in self._frames.items():
             if (len(words) > len(first) + len(last) and words[:len(first)] == first
                     and words[len(words) - len(last):] == last
                     and " ".join(words[len(words) - len(last) - 1:]) not in self._phrases):  # not "short for"

@@ -74,6 +74,9 @@ class ClauseCues:
     # a question ends before one of these ("... сколько там км2 а то отец спрашивает", "... how big is it coz my boss
     # asked"): what comes after is context
     closers: tuple[str, ...] = ()
+    # a question asking which of the claims before it is right ("он говорит в октябре, я в ноябре, кто прав?"):
+    # those claims are what is asked
+    disputes: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -92,6 +95,11 @@ class ClauseCues:
     def closer_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """`closers` as word tuples, by first word."""
         return _by_first_word(self.closers)
+
+    @functools.cached_property
+    def dispute_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`disputes` as word tuples, by first word."""
+        return _by_first_word(self.disputes)
 
     @functools.cached_property
     def still_yes_no_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -169,6 +177,12 @@ def opens_with_closer(text: str, cues: ClauseCues) -> bool:
     """True when a clause starts with one of `closers` ("а то отец спрашивает"): context after a question."""
     words = text.split()
     return bool(words) and _phrase_at(words, 0, cues.closer_words) > 0
+
+
+def opens_with_dispute(text: str, cues: ClauseCues) -> bool:
+    """True when a clause starts with one of `disputes` ("who's right?"): it asks about the claims before it."""
+    words = text.split()
+    return bool(words) and _phrase_at(words, 0, cues.dispute_words) > 0
 
 
 def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:

@@ -340,8 +340,10 @@ class Matcher:
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.NOT_GIVEN.value}: {analysis.unknown[0]}")
         names = analysis.concept_names
+        miscounted = self._miscounted(analysis)
         for rule in self.fact_base.lexicon.not_given:
-            if rule.concepts <= names and not rule.unless & names and rule.places <= analysis.places:
+            if (rule.concepts <= names and not rule.unless & names and rule.places <= analysis.places
+                    and not miscounted):
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
         if self._definition in query and not specific and query & self._article_words:  # "what does 'qualified' mean?"
             return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {_UNEXPLAINED}")
@@ -374,7 +376,6 @@ class Matcher:
             analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in comparing)]
             query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
-        miscounted = self._miscounted(analysis)
         if miscounted or (names & why and not yes_no and any(t not in self._idf for t in analysis.numbers)):
             # "why does the zone have four areas?", "why was it set up in 2024?", "听说有四个片区": a figure no fact
             # states (or a count no fact states of what it counts: "five areas") is a claim to check first, as if

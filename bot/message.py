@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.clauses import Clause, is_yes_no, message_clauses, opens_with_closer
+from bot.clauses import Clause, is_yes_no, message_clauses, opens_with_closer, opens_with_dispute
 from bot.match import FRAGMENT, Match, Outcome, Refusal
 from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
@@ -39,6 +39,7 @@ class _Reader:
         self._leans = matcher.leans
         self._answer_explains = matcher.answer_explains
         self._analyses: dict[str, Analysis] = {}  # read-only analyses of clauses, shared by the tests below
+        self._disputed: str | None = None  # the claims a "who's right?" asks about, when a message has one
 
     def read(self, question: str, *, one_question: bool = False) -> Match:
         """Match one message; never raises for any text. With `one_question`, the message is not cut into several
@@ -77,7 +78,8 @@ class _Reader:
             # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
             # is asked: the whole message is no refusal.
             whole = Match(question, Outcome.NO_MATCH, language, reason=Refusal.TOO_WEAK.value)
-        return _combine(whole, parts)
+        combined = _combine(whole, parts)
+        return replace(combined, verdict=None) if self._disputed is not None else combined
 
     def _question_units(self, clauses: Sequence[Clause]) -> list[tuple[str, bool]]:
         """The text of each question in a message, and whether it is only implied: an asking clause with the clauses
@@ -89,7 +91,19 @@ class _Reader:
         texts = [plain_text(c.text) for c in clauses]
         asking = [i for i, c in enumerate(clauses) if c.asks]
         cues = self.fact_base.lexicon.clauses
-        if not asking:
+        dispute = next((i for i in asking if i > 0 and opens_with_dispute(texts[i], cues)), None)
+        claims: list[str] = []
+        if dispute is not None:
+            # the claims start where someone is said to say something ("мужики спорили, одни говорят ...")
+            start = next((j for j in range(dispute) if any(says(texts[j], cue) for cue in cues.reported)), 0)
+            claims = [text for text in texts[start:dispute] if self._has_content(text)]
+        if claims:
+            # "одни говорят открыли в ноябре, другие что в октябре. кто прав?": the claims before it are what is
+            # asked (questions among them included), and no Yes or No answers it
+            units.append((" ".join(claims), False))
+            self._disputed = units[-1][0]
+            asking = [i for i in asking if i > dispute]
+        elif not asking:
             last = next((i for i in reversed(range(len(texts))) if self._has_content(texts[i])), len(clauses) - 1)
             while (last > 0 and self._only_places(texts[last])
                    and clauses[last - 1].sentence == clauses[last].sentence):
@@ -233,6 +247,8 @@ class _Reader:
                     carried = self._clause(unit, f"{unit} {names}", language, question_mark=True, fragment=True)
                     if carried.answered and (not match.answered or self._only_about(carried, carry)):
                         match = carried  # an answer of its own stands unless the place narrows it to that place
+            if unit == self._disputed:
+                match = replace(match, verdict=None)  # "..., who's right?" is no yes/no question
             matches.append(match)
         return matches
 

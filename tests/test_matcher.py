@@ -886,3 +886,16 @@ def test_what_the_belt_and_road_is_asks_what_the_name_stands_for(matcher, questi
                                                 ("What is BRI short for?", "abbreviations")])
 def test_a_question_framed_by_who_or_what_and_a_final_for_asks_its_audience_or_purpose(matcher, question, fact):
     assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("question", ["the zone connects 8 ports and 5 countries - which ones?",
+                                      "i heard it links 10 ports, which ones",
+                                      "Зона связывает семь стран — какие именно?"])
+def test_a_wrong_count_before_asking_for_names_the_article_lacks_is_corrected(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "strategic_location"
+    assert match.verdict is Verdict.NO
+
+
+def test_asking_for_names_the_article_lacks_with_the_right_count_is_still_refused(matcher):
+    assert matcher.match("the zone connects 5 ports and 8 countries - which ones?").refused

@@ -207,3 +207,19 @@ def test_a_question_with_a_pronoun_asks_what_the_clause_before_it_said_of_more(m
                                                 "foreign_investment_services")])
 def test_everyday_russian_for_the_biggest_share_and_equal_access(matcher, message, fact):
     assert matcher.match(message).fact.id == fact
+
+
+@pytest.mark.parametrize(("message", "fact"), [
+    ("my friend says the zone has 4 areas, I say 3. who's right?", "three_areas"),
+    ("hi bot, my friend and I are arguing: he says the Urumqi part is more than half of the whole zone, I say less. "
+     "who's right? 😂 we're both in logistics in bishkek btw", "urumqi_share"),
+    ("пока грузились мужики спорили, одни говорят зону открыли в ноябре, другие что в октябре. кто прав?",
+     "establishment_date")])
+def test_who_is_right_asks_about_the_claims_before_it_and_gets_no_yes_or_no(matcher, message, fact):
+    match = matcher.match(message)
+    assert match.fact is not None and match.fact.id == fact
+    assert match.verdict is None
+
+
+def test_who_is_right_about_something_the_article_does_not_say_is_refused(matcher):
+    assert matcher.match("he says hainan has a bigger ftz than this one, I say no. who's right?").refused

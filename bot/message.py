@@ -91,12 +91,10 @@ class _Reader:
         texts = [plain_text(c.text) for c in clauses]
         asking = [i for i, c in enumerate(clauses) if c.asks]
         cues = self.fact_base.lexicon.clauses
-        dispute = next((i for i in asking if i > 0 and opens_with_dispute(texts[i], cues)), None)
-        claims: list[str] = []
-        if dispute is not None:
-            # the claims start where someone is said to say something ("мужики спорили, одни говорят ...")
-            start = next((j for j in range(dispute) if any(says(texts[j], cue) for cue in cues.reported)), 0)
-            claims = [text for text in texts[start:dispute] if self._has_content(text)]
+        dispute = next((i for i in asking if i > 0 and opens_with_dispute(texts[i], cues)), 0)
+        # the claims start where someone is said to say something ("мужики спорили, одни говорят ...")
+        start = next((j for j in range(dispute) if any(says(texts[j], cue) for cue in cues.reported)), 0)
+        claims = [text for text in texts[start:dispute] if self._has_content(text)]
         if claims:
             # "одни говорят открыли в ноябре, другие что в октябре. кто прав?": the claims before it are what is
             # asked (questions among them included), and no Yes or No answers it

@@ -321,6 +321,12 @@ class Matcher:
             # "что такое урумчинский участок?": what one of the areas is, its own first fact (as "Urumqi?" alone)
             analysis.terms = [t for t in analysis.terms if t.kind is TermKind.PLACE]
             query = set(analysis.terms)
+        what_is = self.fact_base.lexicon.abbreviations_asked_with
+        if any(t.value in what_is for t in query) and any(
+                t.kind in (TermKind.CONCEPT, TermKind.KEYWORD) and t.value not in what_is for t in query):
+            # "what is this zone trying to achieve": "what is this" asks what the rest says, not for an overview
+            analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in what_is)]
+            query = set(analysis.terms)
         if TOTAL in query and len(specific & self._areas) >= 2 and not self._areas <= specific:
             # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
             analysis.terms = [SUM if t == TOTAL else t for t in analysis.terms]

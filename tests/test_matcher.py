@@ -899,3 +899,13 @@ def test_a_wrong_count_before_asking_for_names_the_article_lacks_is_corrected(ma
 
 def test_asking_for_names_the_article_lacks_with_the_right_count_is_still_refused(matcher):
     assert matcher.match("the zone connects 5 ports and 8 countries - which ones?").refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("in plain terms what is this zone actually trying to achieve?", "trade_investment_promotion"),
+    ("What this zone wants to promote, in general?", "trade_investment_promotion"),
+    ("brief summary of the areas pls", "three_areas"),
+    ("what is this free trade zone?", "overview")])
+def test_what_is_this_asks_for_an_overview_only_when_nothing_else_is_asked(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == fact

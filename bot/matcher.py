@@ -303,6 +303,9 @@ class Matcher:
                   and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
         asks_yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark, tags=False)
         held = bool(analysis.outside) and self._in_zone is not None and self._in_zone.search(text) is not None
+        # a short "а достык тоже зона" asks whether, question mark or not
+        bare = held and only_places and len(text.split()) <= self.thresholds.bare_membership_words
+        asks_yes_no = asks_yes_no or bare
         if (asks_yes_no and ((only_places and (specific or held)) or covers) and analysis.places & self._zone_places
                 and not analysis.unknown and self._membership is not None):
             # "is Horgos inside the zone?", "does the zone cover Turpan?", "а инин в зоне?" (not "is it bigger than

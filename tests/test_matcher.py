@@ -909,3 +909,14 @@ def test_asking_for_names_the_article_lacks_with_the_right_count_is_still_refuse
 def test_what_is_this_asks_for_an_overview_only_when_nothing_else_is_asked(matcher, question, fact):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == fact
+
+
+@pytest.mark.parametrize("question", ["а достык это тоже зона", "инин в зоне", "is yining in the zone"])
+def test_a_short_membership_question_needs_no_question_mark(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas"
+    assert match.verdict is Verdict.NO
+
+
+def test_a_place_said_to_have_a_zone_of_its_own_is_no_membership_question(matcher):
+    assert matcher.match("в алматы тоже есть зона").refused

@@ -77,6 +77,9 @@ class ClauseCues:
     # a question asking which of the claims before it is right ("он говорит в октябре, я в ноябре, кто прав?"):
     # those claims are what is asked
     disputes: tuple[str, ...] = ()
+    # a clause opening with one of these names what the question after it is about ("as for banks, what are they
+    # asked to do?", "что касается банков, что от них хотят")
+    topics: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -100,6 +103,11 @@ class ClauseCues:
     def dispute_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """`disputes` as word tuples, by first word."""
         return _by_first_word(self.disputes)
+
+    @functools.cached_property
+    def topic_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`topics` as word tuples, by first word."""
+        return _by_first_word(self.topics)
 
     @functools.cached_property
     def still_yes_no_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -173,16 +181,10 @@ def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str,
     return next((len(p) for p in phrases.get(words[index], ()) if tuple(words[index:index + len(p)]) == p), 0)
 
 
-def opens_with_closer(text: str, cues: ClauseCues) -> bool:
-    """True when a clause starts with one of `closers` ("а то отец спрашивает"): context after a question."""
+def opens_with(text: str, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """True when a clause starts with one of `phrases` (a cue's word tuples by first word, as `closer_words`)."""
     words = text.split()
-    return bool(words) and _phrase_at(words, 0, cues.closer_words) > 0
-
-
-def opens_with_dispute(text: str, cues: ClauseCues) -> bool:
-    """True when a clause starts with one of `disputes` ("who's right?"): it asks about the claims before it."""
-    words = text.split()
-    return bool(words) and _phrase_at(words, 0, cues.dispute_words) > 0
+    return bool(words) and _phrase_at(words, 0, phrases) > 0
 
 
 def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:

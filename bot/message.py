@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.clauses import Clause, is_yes_no, message_clauses, opens_with_closer, opens_with_dispute
+from bot.clauses import Clause, is_yes_no, message_clauses, opens_with
 from bot.match import FRAGMENT, Match, Outcome, Refusal
 from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
@@ -91,7 +91,7 @@ class _Reader:
         texts = [plain_text(c.text) for c in clauses]
         asking = [i for i, c in enumerate(clauses) if c.asks]
         cues = self.fact_base.lexicon.clauses
-        dispute = next((i for i in asking if i > 0 and opens_with_dispute(texts[i], cues)), 0)
+        dispute = next((i for i in asking if i > 0 and opens_with(texts[i], cues.dispute_words)), 0)
         # the claims start where someone is said to say something ("мужики спорили, одни говорят ...")
         start = next((j for j in range(dispute) if any(says(texts[j], cue) for cue in cues.reported)), 0)
         claims = [text for text in texts[start:dispute] if self._has_content(text)]
@@ -132,6 +132,8 @@ class _Reader:
                 text = f"{texts[i - 1]} {text}"
             elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
                 text = f"{text} {self.place_names[area]}"  # "someone said the khorgos area is tiny, how big is it"
+            elif i > 0 and not clauses[i - 1].asks and opens_with(texts[i - 1], cues.topic_words):
+                text = f"{texts[i - 1]} {text}"  # "что касается банков, что от них хотят?": what it is about
             elif i > 0 and not clauses[i - 1].asks and self._asks_of_context(texts[i - 1], text):
                 # "… the zone makes things easier for foreign research centres. what exactly do they make easier?"
                 text = f"{texts[i - 1]} {text}"
@@ -146,7 +148,7 @@ class _Reader:
         """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们
         公司在那边有业务")."""
         cues = self.fact_base.lexicon.clauses
-        if opens_with_closer(text, cues) or any(says(text, cue) for cue in cues.reported):
+        if opens_with(text, cues.closer_words) or any(says(text, cue) for cue in cues.reported):
             return False  # "..., а то отец спрашивает", "... 我们这边有人说是去年"
         analysis = self._analysed(text)
         return bool(analysis.places or analysis.outside or analysis.unknown) or len(analysis.terms) >= len(analysis.oov)

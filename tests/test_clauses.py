@@ -42,3 +42,8 @@ def test_an_english_run_on_is_cut_the_same_way(fact_base):
                                                   ("хотан тоже в зону попал или нет", True)])
 def test_a_choice_between_two_things_asks_which_not_yes_or_no(fact_base, question, yes_no):
     assert is_yes_no(question, fact_base.lexicon.clauses, question_mark=True) is yes_no
+
+
+def test_when_it_comes_to_asks_nothing_but_when_did_it_open_asks(fact_base):
+    assert clauses_of(fact_base, "when it comes to belt and road") == [("when it comes to belt and road", False)]
+    assert clauses_of(fact_base, "when did it open") == [("when did it open", True)]

@@ -223,3 +223,13 @@ def test_who_is_right_asks_about_the_claims_before_it_and_gets_no_yes_or_no(matc
 
 def test_who_is_right_about_something_the_article_does_not_say_is_refused(matcher):
     assert matcher.match("he says hainan has a bigger ftz than this one, I say no. who's right?").refused
+
+
+@pytest.mark.parametrize(("message", "fact"), [
+    ("as for banks, what are they asked to do?", "bank_infrastructure_support"),
+    ("про хоргос: сколько там км2?", "horgos_area"),
+    ("my supervisor asked what the zone is supposed to support when it comes to belt and road. what does the news "
+     "say?", "logistics_hub_bri")])
+def test_a_clause_naming_the_topic_says_what_the_question_after_it_is_about(matcher, message, fact):
+    match = matcher.match(message)
+    assert match.fact is not None and match.fact.id == fact

@@ -132,6 +132,8 @@ class _Reader:
                 text = f"{texts[i - 1]} {text}"
             elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
                 text = f"{text} {self.place_names[area]}"  # "someone said the khorgos area is tiny, how big is it"
+            elif i > 0 and not clauses[i - 1].asks and self._asks_membership_of_context(texts[i - 1], text):
+                text = f"{texts[i - 1]} {text}"  # "я живу в инине, это в зоне?": the place before is asked of
             elif i > 0 and not clauses[i - 1].asks and opens_with(texts[i - 1], cues.topic_words):
                 text = f"{texts[i - 1]} {text}"  # "что касается банков, что от них хотят?": what it is about
             elif i > 0 and not clauses[i - 1].asks and self._asks_of_context(texts[i - 1], text):
@@ -167,6 +169,19 @@ class _Reader:
             return None
         named = self._analysed(context).places - self._zone_places
         return next(iter(named)) if len(named) == 1 else None
+
+    def _asks_membership_of_context(self, context: str, text: str) -> bool:
+        """A question with a pronoun naming only the zone ("это в зоне?", "is that in the zone?") after a clause
+        naming one place."""
+        analysis = self._analysed(text)
+        if not self._leans(text) or analysis.outside or analysis.unknown or analysis.oov or not analysis.terms:
+            return False
+        member = self.fact_base.lexicon.membership_concept
+        if not analysis.places <= self._zone_places or not all(
+                t.kind is TermKind.PLACE or t.value == member for t in analysis.terms):
+            return False
+        before = self._analysed(context)
+        return len(before.outside) + len(before.places - self._zone_places) == 1
 
     def _asks_of_context(self, context: str, text: str) -> bool:
         """A question with a pronoun that asks only what the clause before it says, of more than it names ("what

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.match import Outcome
+from bot.match import Outcome, Verdict
 from bot.matcher import Matcher
 from bot.message import read_message
 
@@ -233,3 +233,12 @@ def test_who_is_right_about_something_the_article_does_not_say_is_refused(matche
 def test_a_clause_naming_the_topic_says_what_the_question_after_it_is_about(matcher, message, fact):
     match = matcher.match(message)
     assert match.fact is not None and match.fact.id == fact
+
+
+@pytest.mark.parametrize("message", ["we trade in Yining. is that in the zone?",
+                                     "мы торгуем в кульдже, это входит в зону?",
+                                     "we ship through Dostyk. is it in the FTZ?"])
+def test_is_that_in_the_zone_asks_about_the_place_named_before_it(matcher, message):
+    match = matcher.match(message)
+    assert match.fact is not None and match.fact.id == "three_areas"
+    assert match.verdict is Verdict.NO

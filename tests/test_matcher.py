@@ -920,3 +920,10 @@ def test_a_short_membership_question_needs_no_question_mark(matcher, question):
 
 def test_a_place_said_to_have_a_zone_of_its_own_is_no_membership_question(matcher):
     assert matcher.match("в алматы тоже есть зона").refused
+
+
+@pytest.mark.parametrize("question", ["Is the zone already up and running?", "hi is the xinjiang ftz open yet",
+                                      "зона официально уже создана или только планируют?", "新疆自贸区已经运营了吗"])
+def test_whether_the_zone_already_works_is_answered_with_when_it_was_established(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "establishment_date"

@@ -814,8 +814,10 @@ def _load_exclusive(value: Any, words: dict[str, list[str]], path: Path) -> tupl
             raise KnowledgeError(path, f"'{member}' is in no `exclusive` group; use one of its words",
                                  fact_id="[exclusive_words]", field_name=member)
     other = {member.casefold(): [w.strip().casefold() for w in others] for member, others in words.items()}
-    return tuple(tuple(frozenset({w.strip().casefold(), *other.get(w.strip().casefold(), [])}) for w in group)
-                 for group in value)
+    def spellings(member: str) -> frozenset[str]:
+        said = {member, *other.get(member, [])}
+        return frozenset(said | {w.replace("-", " ") for w in said})  # a question's hyphens are read as spaces
+    return tuple(tuple(spellings(w.strip().casefold()) for w in group) for group in value)
 
 
 def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, language: str) -> None:

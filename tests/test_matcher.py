@@ -927,3 +927,13 @@ def test_a_place_said_to_have_a_zone_of_its_own_is_no_membership_question(matche
 def test_whether_the_zone_already_works_is_answered_with_when_it_was_established(matcher, question):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "establishment_date"
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("was the zone set up in the southeast of china?", Verdict.NO),
+                                                   ("зона на юго-востоке китая?", Verdict.NO),
+                                                   ("新疆自贸区在东南吗", Verdict.NO),
+                                                   ("зона на северо-западе?", Verdict.YES)])
+def test_a_direction_the_article_does_not_give_is_answered_no_with_the_one_it_gives(matcher, question, verdict):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id in {"first_in_northwest", "location"}
+    assert match.verdict is verdict

@@ -937,3 +937,10 @@ def test_a_direction_the_article_does_not_give_is_answered_no_with_the_one_it_gi
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id in {"first_in_northwest", "location"}
     assert match.verdict is verdict
+
+
+@pytest.mark.parametrize(("question", "fact"), [("自贸区几月份成立的", "establishment_date"),
+                                                ("几月份去喀什最好", None)])
+def test_which_month_asks_a_date_and_which_month_to_visit_is_still_refused(matcher, question, fact):
+    match = matcher.match(question)
+    assert (match.fact.id if match.answered and match.fact else None) == fact

@@ -26,6 +26,7 @@ from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion
 from bot.message import read_message
 from bot.semantic import SemanticIndex, load_encoder, top_two
 from bot.terms import (
+    COMPARE,
     COUNT,
     MEASURES,
     PICK,
@@ -333,6 +334,10 @@ class Matcher:
         if TOTAL in query and len(specific & self._areas) >= 2 and not self._areas <= specific:
             # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
             analysis.terms = [SUM if t == TOTAL else t for t in analysis.terms]
+            query = set(analysis.terms)
+        elif {TOTAL, COMPARE} <= query and len(specific & self._areas) == 1:
+            # "how large is the Urumqi area compared to the total?": its share of the whole
+            analysis.terms = [SHARE if t == TOTAL else t for t in analysis.terms if t != COMPARE]
             query = set(analysis.terms)
         membership = membership and self._membership is not None and self._membership in query
         sizing = SIZE in query or bool(analysis.concept_names & self.fact_base.lexicon.follow_up.comparisons)

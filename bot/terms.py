@@ -78,6 +78,7 @@ SUM = Term(TermKind.CONCEPT, "sum")
 RATIO = Term(TermKind.CONCEPT, "ratio")
 TOTAL = Term(TermKind.CONCEPT, "total")
 SHARE = Term(TermKind.CONCEPT, "share")
+COMPARE = Term(TermKind.CONCEPT, "compare")
 MEASURES = frozenset({RATIO.value, "share", "sum"})
 
 # Reading one message analyses the same text several times (the message, its clauses, the conversation's check);

@@ -944,3 +944,10 @@ def test_a_direction_the_article_does_not_give_is_answered_no_with_the_one_it_gi
 def test_which_month_asks_a_date_and_which_month_to_visit_is_still_refused(matcher, question, fact):
     match = matcher.match(question)
     assert (match.fact.id if match.answered and match.fact else None) == fact
+
+
+@pytest.mark.parametrize(("question", "fact"), [("How large is the Urumqi area compared to the total?", "urumqi_share"),
+                                                ("what is the total area of the urumqi part", "urumqi_area")])
+def test_one_area_compared_with_the_total_asks_its_share(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == fact

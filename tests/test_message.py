@@ -242,3 +242,8 @@ def test_is_that_in_the_zone_asks_about_the_place_named_before_it(matcher, messa
     match = matcher.match(message)
     assert match.fact is not None and match.fact.id == "three_areas"
     assert match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("message", ["спасибо большое выручили 🙏 хорошего дня", "ладно, хорошего вечера", "u a bot?"])
+def test_thanks_goodbyes_and_questions_about_the_bot_in_chat_words_are_small_talk(matcher, message):
+    assert matcher.match(message).outcome is Outcome.SMALL_TALK

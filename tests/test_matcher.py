@@ -951,3 +951,14 @@ def test_which_month_asks_a_date_and_which_month_to_visit_is_still_refused(match
 def test_one_area_compared_with_the_total_asks_its_share(matcher, question, fact):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == fact
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("зону открыли весной 2023, правильно?", Verdict.NO),
+                                                   ("did it open in the summer?", Verdict.NO),
+                                                   ("自贸区是春天成立的吗", Verdict.NO),
+                                                   ("was it launched in autumn 2023?", Verdict.YES),
+                                                   ("зону открыли осенью?", Verdict.YES)])
+def test_a_season_is_checked_against_the_month_the_answer_gives(matcher, question, verdict):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id.startswith("establishment_")
+    assert match.verdict is verdict

@@ -335,6 +335,11 @@ class Matcher:
             # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
             analysis.terms = [SUM if t == TOTAL else t for t in analysis.terms]
             query = set(analysis.terms)
+        elif (not yes_no and len(specific & self._areas) == 1 and query & {SIZE, COUNT}
+              and (claimed := self._claimed_of_another(query, specific))):
+            # "since horgos is the largest part, how big is it?": the largest is another area; their order answers
+            analysis.terms = [t for t in analysis.terms if t not in claimed] + [RANKING]
+            query = set(analysis.terms)
         elif {TOTAL, COMPARE} <= query and len(specific & self._areas) == 1:
             # "how large is the Urumqi area compared to the total?": its share of the whole
             analysis.terms = [SHARE if t == TOTAL else t for t in analysis.terms if t != COMPARE]
@@ -439,6 +444,16 @@ class Matcher:
         if decided.answered and yes_no:
             decided = replace(decided, verdict=self._verdict(decided, analysis, text))
         return decided
+
+    def claims_of_another(self, analysis: Analysis) -> bool:
+        """True when a clause naming one area says what a fact holds of another ("horgos is the largest part")."""
+        specific = analysis.places & self._areas
+        return len(specific) == 1 and bool(self._claimed_of_another(set(analysis.terms), specific))
+
+    def _claimed_of_another(self, query: set[Term], specific: set[str]) -> set[Term]:
+        """What the query says that makes a fact about another place ("largest": Urumqi's) when it names one area."""
+        return {term for index, subject in enumerate(self._subjects) if subject is not None and subject not in specific
+                for term in self._required[index] & query if term.kind is TermKind.CONCEPT and term != SIZE}
 
     def _miscounted(self, analysis: Analysis) -> set[Term]:
         """Counts ("five areas", "8 ports") that no fact states of what they count."""

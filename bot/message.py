@@ -131,7 +131,10 @@ class _Reader:
                 # from is in the clause before it
                 text = f"{texts[i - 1]} {text}"
             elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
-                text = f"{text} {self.place_names[area]}"  # "someone said the khorgos area is tiny, how big is it"
+                # "someone said the khorgos area is tiny, how big is it"; all of a claim the article contradicts ("since
+                # horgos is the largest part, how big is it": the largest is Urumqi)
+                claim = self.matcher.claims_of_another(self._analysed(texts[i - 1]))
+                text = f"{texts[i - 1]} {text}" if claim else f"{text} {self.place_names[area]}"
             elif i > 0 and not clauses[i - 1].asks and self._asks_membership_of_context(texts[i - 1], text):
                 text = f"{texts[i - 1]} {text}"  # "я живу в инине, это в зоне?": the place before is asked of
             elif i > 0 and not clauses[i - 1].asks and opens_with(texts[i - 1], cues.topic_words):

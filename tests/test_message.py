@@ -247,3 +247,15 @@ def test_is_that_in_the_zone_asks_about_the_place_named_before_it(matcher, messa
 @pytest.mark.parametrize("message", ["спасибо большое выручили 🙏 хорошего дня", "ладно, хорошего вечера", "u a bot?"])
 def test_thanks_goodbyes_and_questions_about_the_bot_in_chat_words_are_small_talk(matcher, message):
     assert matcher.match(message).outcome is Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize("message", ["since horgos is the largest part, how big is it exactly",
+                                     "хоргос самый большой участок, сколько он?",
+                                     "霍尔果斯片区作为面积最大的片区，有多少平方公里"])
+def test_a_size_asked_on_a_false_claim_of_the_largest_gets_the_areas_in_order(matcher, message):
+    match = matcher.match(message)
+    assert match.fact is not None and match.fact.id == "area_ranking"
+
+
+def test_a_size_asked_of_the_area_that_is_the_largest_gets_it(matcher):
+    assert matcher.match("how big is urumqi, the largest area").fact.id in {"largest_area", "urumqi_area"}

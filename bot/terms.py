@@ -175,7 +175,8 @@ class TermAnalyser:
         self._frames: dict[str, tuple[list[str], list[str]]] = {}
         self._zh_terms: dict[str, Term] = {}
         # Lower layers first: later entries override, so places beat refusal cues beat concepts beat stopwords.
-        for word in lexicon.all_stopwords():
+        # The words that open a question or a dispute ("такой вопрос", "i only need", "кто прав") say nothing of it.
+        for word in (*lexicon.all_stopwords(), *lexicon.clauses.openers, *lexicon.clauses.disputes):
             self._add_term(word, Term(TermKind.STOP, word))
         for concept, words in lexicon.concepts.items():
             for word in words:

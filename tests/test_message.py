@@ -259,3 +259,10 @@ def test_a_size_asked_on_a_false_claim_of_the_largest_gets_the_areas_in_order(ma
 
 def test_a_size_asked_of_the_area_that_is_the_largest_gets_it(matcher):
     assert matcher.match("how big is urumqi, the largest area").fact.id in {"largest_area", "urumqi_area"}
+
+
+def test_the_words_opening_a_run_on_question_and_apologies_around_it_never_dilute_it(matcher):
+    message = ("ребята всем привет давно в этом чате сижу но пишу впервые работаю экспедитором в актобе и вот такой "
+               "вопрос эта синьцзянская зона она больше для торговли или для инвестиций или для всего сразу "
+               "как вы поняли извиняюсь если уже обсуждали")
+    assert matcher.match(message).fact.id == "trade_investment_promotion"

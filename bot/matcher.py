@@ -165,6 +165,11 @@ class Matcher:
         self._counted_by_facts = {counted for _, counted in self._counts}
         self._entities = [frozenset(fact.entities) for fact in facts]
         self._subjects = [fact.subject for fact in facts]
+        # What makes a fact about one place ("largest": Urumqi's), by that place: a question naming another area with
+        # it rests on a false claim
+        self._claims = [(subject, frozenset(t for t in required if t.kind is TermKind.CONCEPT and t != SIZE))
+                        for subject, required in zip(self._subjects, self._required, strict=True)
+                        if subject is not None]
         self._postings: dict[Term, list[tuple[int, float]]] = {}
         for index, weights in enumerate(self._weights):
             for term, weight in weights.items():
@@ -452,8 +457,7 @@ class Matcher:
 
     def _claimed_of_another(self, query: set[Term], specific: set[str]) -> set[Term]:
         """What the query says that makes a fact about another place ("largest": Urumqi's) when it names one area."""
-        return {term for index, subject in enumerate(self._subjects) if subject is not None and subject not in specific
-                for term in self._required[index] & query if term.kind is TermKind.CONCEPT and term != SIZE}
+        return {term for subject, claimed in self._claims if subject not in specific for term in claimed & query}
 
     def _miscounted(self, analysis: Analysis) -> set[Term]:
         """Counts ("five areas", "8 ports") that no fact states of what they count."""

@@ -135,13 +135,12 @@ class _Reader:
                 # horgos is the largest part, how big is it": the largest is Urumqi)
                 claim = self.matcher.claims_of_another(self._analysed(texts[i - 1]))
                 text = f"{texts[i - 1]} {text}" if claim else f"{text} {self.place_names[area]}"
-            elif i > 0 and not clauses[i - 1].asks and self._asks_membership_of_context(texts[i - 1], text):
-                text = f"{texts[i - 1]} {text}"  # "я живу в инине, это в зоне?": the place before is asked of
-            elif i > 0 and not clauses[i - 1].asks and opens_with(texts[i - 1], cues.topic_words):
-                text = f"{texts[i - 1]} {text}"  # "что касается банков, что от них хотят?": what it is about
-            elif i > 0 and not clauses[i - 1].asks and self._asks_of_context(texts[i - 1], text):
-                # "… the zone makes things easier for foreign research centres. what exactly do they make easier?"
-                text = f"{texts[i - 1]} {text}"
+            elif i > 0 and not clauses[i - 1].asks and (
+                    self._asks_membership_of_context(texts[i - 1], text)  # "я живу в инине, это в зоне?"
+                    or opens_with(texts[i - 1], cues.topic_words)  # "что касается банков, что от них хотят?"
+                    # "… the zone makes things easier for foreign research centres. what exactly do they make easier?"
+                    or self._asks_of_context(texts[i - 1], text)):
+                text = f"{texts[i - 1]} {text}"  # the clause before says what, or of what, it asks
             else:
                 # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
                 first = _context_start(clauses, i, keep=lambda j: self._names_an_attribute(texts[j]))

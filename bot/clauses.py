@@ -90,6 +90,11 @@ class ClauseCues:
                                    for p in sorted(self.not_asking, key=len, reverse=True)))
 
     @functools.cached_property
+    def not_asking_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """`not_asking` as word tuples, by first word."""
+        return _by_first_word(self.not_asking)
+
+    @functools.cached_property
     def opener_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """`openers` as word tuples, by first word."""
         return _by_first_word(self.openers)
@@ -218,12 +223,14 @@ def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
     right after the first ("какой участок какой по размеру") is one question."""
     words = piece.split()
     wh = cues.wh_words
+    # a question word that ends a `not_asking` phrase ("так что любая инфа пригодится") starts no question
+    inside = {i + k for i in range(len(words)) for k in range(1, _phrase_at(words, i, cues.not_asking_words))}
     pieces: list[str] = []
     start, last = 0, -1
     for index, word in enumerate(words):
         if word not in wh:
             continue
-        if last >= 0 and index - start >= 2 and len(words) - index >= 2 and (
+        if last >= 0 and index not in inside and index - start >= 2 and len(words) - index >= 2 and (
                 word != words[last] or index - last >= 3):
             pieces.append(" ".join(words[start:index]))
             start = index

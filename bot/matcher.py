@@ -624,7 +624,7 @@ class Matcher:
         # A figure the article does not state ("bigger than 100 km²") is the question's yardstick, not its subject.
         query_mass = sum(idf.get(c) or (t.yardstick_weight if c.kind is TermKind.NUMBER else 1.0) * self._oov_weight
                          for c in query)
-        query_mass += self._oov_weight * len(analysis.oov) * (
+        query_mass += self._oov_weight * min(len(analysis.oov), t.oov_counted) * (
             t.cjk_oov_share if any(has_cjk(w) for w in analysis.oov) else 1.0)
         specific = {p for p in analysis.places if p not in self._zone_places}
         matched = [0.0] * len(self._weights)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.clauses import Clause, is_yes_no, message_clauses, opens_with
 from bot.match import FRAGMENT, Match, Outcome, Refusal
 from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
-from bot.text import detect_language, fold, has_cjk, says
+from bot.text import detect_language, fold, has_cjk, phrase_pattern, says
 
 if TYPE_CHECKING:
     from bot.matcher import Matcher
@@ -40,6 +40,7 @@ class _Reader:
         self._answer_explains = matcher.answer_explains
         self._analyses: dict[str, Analysis] = {}  # read-only analyses of clauses, shared by the tests below
         self._disputed: str | None = None  # the claims a "who's right?" asks about, when a message has one
+        self._context: dict[str, str] = {}  # a question's text -> the clause just before it that asks nothing
 
     def read(self, question: str, *, one_question: bool = False) -> Match:
         """Match one message; never raises for any text. With `one_question`, the message is not cut into several
@@ -74,6 +75,8 @@ class _Reader:
         if not parts and not whole.answered and len(units) == 1:
             # "студентка КазНУ. что в статье сказано про Пояс и путь?": the one question names only its topic
             parts = [self._clause(units[0][0], units[0][0], language, question_mark=True)]
+        if not whole.answered and len(units) == 1 and not any(p.answered or p.refused for p in parts):
+            parts = self._with_context(units[0][0], language) or parts
         if whole.refused and not any(p.refused for p in parts):
             # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
             # is asked: the whole message is no refusal.
@@ -121,7 +124,8 @@ class _Reader:
                 # "кашгарский участок самый большой, 134,6 км², да?": the claim the tag asks about, all of it
                 text = " ".join([*texts[_context_start(clauses, i):i], text])
             elif i > 0 and not self._has_content(text) and not self._asks_unread(text):
-                text = f"{texts[i - 1]} {text}"  # "..., can you tell?"; not "..., is there a bonded warehouse?"
+                # "..., can you tell?"; not "..., is there a bonded warehouse?"
+                text = f"{self._claim_of(texts[i - 1])} {text}"
                 # "я диспетчер, весь день на телефоне, скажите коротко - какой участок самый большой?": kept only if
                 # answered when a question follows
                 implied = any(c.asks for c in clauses[end:])
@@ -145,8 +149,34 @@ class _Reader:
                 # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
                 first = _context_start(clauses, i, keep=lambda j: self._names_an_attribute(texts[j]))
                 units.extend((texts[j], True) for j in range(first, i))
+                if first == i and i > 0 and not clauses[i - 1].asks:
+                    self._context[text] = self._claim_of(texts[i - 1])
             units.append((text, implied))
         return units
+
+    def _with_context(self, text: str, language: str) -> list[Match]:
+        """A question too weak on its own, read with the clause before it, when that makes an answer of the fact the
+        question itself leaned to ("… для иностранных научных центров есть поблажки какие именно облегчения там
+        обещают по расходам"): the context confirms what is asked, never changes it."""
+        context = self._context.get(text)
+        analysis = self._analysed(text)
+        if context is None or analysis.unknown or analysis.outside or not analysis.terms:
+            return []
+        scores = self.matcher.score(analysis)
+        leaning = max(range(len(scores)), key=scores.__getitem__)
+        joined = self._clause(text, f"{context} {text}", language, question_mark=True)
+        if joined.answered and joined.fact is self.fact_base.facts[leaning] and scores[leaning] > 0:
+            return [joined]
+        return []
+
+    def _claim_of(self, context: str) -> str:
+        """What a context clause says of the zone: after the last word reporting it ("нам сказали что …"), else its
+        last few words (who writes and why is no part of it)."""
+        starts = [m.end() for cue in self.fact_base.lexicon.clauses.reported
+                  for m in phrase_pattern(cue).finditer(context)]
+        if starts:
+            return context[max(starts):].strip()
+        return " ".join(context.split()[-_CONTEXT_WORDS:])
 
     def _narrows(self, text: str) -> bool:
         """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们
@@ -308,6 +338,10 @@ class _Reader:
     def _has_content(self, text: str) -> bool:
         analysis = self._analysed(text)
         return bool(analysis.terms or analysis.unknown or analysis.outside)
+
+
+# How much of a context clause with no reporting word may say what a question too weak on its own is about.
+_CONTEXT_WORDS = 12
 
 
 def _context_start(clauses: Sequence[Clause], i: int, *, keep: Callable[[int], bool] = lambda _: True) -> int:

@@ -25,6 +25,7 @@ class Thresholds:
     key_weight: float = 0.75  # terms weighing this much or more are the fact's key terms
     # Scoring.
     oov_weight: float = 0.8  # an unknown word weighs this share of the rarest known term: it dilutes the match
+    oov_counted: int = 5  # past this many unknown words, more dilute no further (a long message's context)
     cjk_oov_share: float = 0.5  # unknown Chinese characters dilute half as much (segmenting them is rough)
     yardstick_weight: float = 0.2  # a figure the article does not state ("bigger than 100 km²?") hardly counts
     coverage_share: float = 0.75  # of the lexical score: how much of the question the fact covers (rest: key terms)

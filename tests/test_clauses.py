@@ -47,3 +47,14 @@ def test_a_choice_between_two_things_asks_which_not_yes_or_no(fact_base, questio
 def test_when_it_comes_to_asks_nothing_but_when_did_it_open_asks(fact_base):
     assert clauses_of(fact_base, "when it comes to belt and road") == [("when it comes to belt and road", False)]
     assert clauses_of(fact_base, "when did it open") == [("when did it open", True)]
+
+
+def test_so_that_holds_a_question_word_but_starts_no_question(fact_base):
+    message = "какие именно облегчения обещают по расходам так что любая инфа пригодится"
+    assert clauses_of(fact_base, message) == [(message, True)]
+
+
+def test_i_need_opens_the_question_after_who_writes(fact_base):
+    message = "привет я журналист в астане пишу заметку мне нужно одним предложением чем зона поможет"
+    assert clauses_of(fact_base, message) == [("привет я журналист в астане пишу заметку", False),
+                                              ("мне нужно одним предложением чем зона поможет", True)]

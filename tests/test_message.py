@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.match import Outcome, Verdict
+from bot.match import Outcome, Refusal, Verdict
 from bot.matcher import Matcher
 from bot.message import read_message
 
@@ -266,3 +266,28 @@ def test_the_words_opening_a_run_on_question_and_apologies_around_it_never_dilut
                "вопрос эта синьцзянская зона она больше для торговли или для инвестиций или для всего сразу "
                "как вы поняли извиняюсь если уже обсуждали")
     assert matcher.match(message).fact.id == "trade_investment_promotion"
+
+
+def test_a_question_too_weak_on_its_own_is_read_with_the_claim_before_it(matcher):
+    message = ("мы маленькая фирма думаем открыть лабораторию и нам сказали что в зоне для иностранных научных центров "
+               "есть поблажки какие именно облегчения там обещают по расходам или по оборудованию мы пока только "
+               "прикидываем")
+    assert matcher.match(message).fact.id == "rnd_centres"
+
+
+def test_the_context_before_a_question_never_makes_an_answer_the_question_did_not_lean_to(matcher):
+    assert not matcher.match("i run a trucking firm and we go through horgos a lot. any advice?").answered
+
+
+@pytest.mark.parametrize(("message", "fact"), [
+    ("я студент третьего курса пишу курсовую про зону сколько там участков", "three_areas"),
+    ("привет я журналист в астане пишу заметку мне нужно одним предложением чем зона поможет иностранным "
+     "исследовательским центрам", "rnd_centres"),
+    ("kashgar part how much km", "kashgar_area")])
+def test_who_writes_and_bare_units_never_hide_the_question(matcher, message, fact):
+    assert matcher.match(message).fact.id == fact
+
+
+@pytest.mark.parametrize("message", ["how many km is kashgar from the border", "какой курс юаня в зоне"])
+def test_a_distance_or_an_exchange_rate_is_still_refused(matcher, message):
+    assert matcher.match(message).reason.startswith(Refusal.NOT_GIVEN.value)

@@ -272,6 +272,9 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return True
     if 0 < _phrase_at(words, 0, cues.opener_words) < len(words):
         return True  # "хотел спросить кашгарский участок он большой"
+    joined = f" {' '.join(words)} "
+    if any(" " in phrase and f" {phrase} " in joined for phrase in cues.yes_no_words):
+        return True  # "по площади он больше кашгара или нет", with no question mark
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 
 

@@ -58,3 +58,10 @@ def test_i_need_opens_the_question_after_who_writes(fact_base):
     message = "привет я журналист в астане пишу заметку мне нужно одним предложением чем зона поможет"
     assert clauses_of(fact_base, message) == [("привет я журналист в астане пишу заметку", False),
                                               ("мне нужно одним предложением чем зона поможет", True)]
+
+
+def test_or_not_asks_without_a_question_mark_and_almost_like_asks_nothing(fact_base):
+    assert clauses_of(fact_base, "по площади он больше кашгара или нет") == [
+        ("по площади он больше кашгара или нет", True)]
+    assert clauses_of(fact_base, "шеф говорит что хоргос почти как урумчи по размеру") == [
+        ("шеф говорит что хоргос почти как урумчи по размеру", False)]

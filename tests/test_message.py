@@ -291,3 +291,10 @@ def test_who_writes_and_bare_units_never_hide_the_question(matcher, message, fac
 @pytest.mark.parametrize("message", ["how many km is kashgar from the border", "какой курс юаня в зоне"])
 def test_a_distance_or_an_exchange_rate_is_still_refused(matcher, message):
     assert matcher.match(message).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+@pytest.mark.parametrize("message", ["will the zone expand to other cities",
+                                     "сколько земли ещё добавят к зоне, расширять её планируют или нет",
+                                     "新疆自贸区以后会扩区吗"])
+def test_plans_to_enlarge_the_zone_are_not_in_the_article(matcher, message):
+    assert matcher.match(message).reason.startswith(Refusal.NOT_GIVEN.value)

@@ -87,9 +87,13 @@ class Conversation:
             return refused
         asked = self._without_places(self._turns[-1].question, keep_zone=True)
         match = self.matcher.lexical.match(f"{asked} {text}", one_question=True)
-        if match.answered and match.verdict is Verdict.NO and not match.parts:
-            return replace(match, question=message, language=detect_language(message), follow_up=True)
-        return refused
+        if not (match.answered and match.verdict is Verdict.NO and not match.parts):
+            # "which cities make up the zone?", then "and Alashankou?": is it one of them
+            member = self.matcher.membership_answer(message, refused.language, analysis)
+            if not member.answered or member.fact is None or member.fact.id != self._turns[-1].fact_id:
+                return refused
+            match = member
+        return replace(match, question=message, language=detect_language(message), follow_up=True)
 
     def _choice(self, message: str) -> Match | None:
         found = _CHOICE.match(message)

@@ -316,7 +316,7 @@ class Matcher:
                 and not analysis.unknown and self._membership is not None):
             # "is Horgos inside the zone?", "does the zone cover Turpan?", "а инин в зоне?" (not "is it bigger than
             # the Shanghai one?", "does Kazakhstan have an FTZ?", nor "he says the zone is all Urumqi, is that right?")
-            return self._membership_answer(question, language, analysis)
+            return self.membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)
         if (specific and not analysis.places & self._zone_places and not analysis.numbers
@@ -381,7 +381,7 @@ class Matcher:
             return self._settle(question, text, language, analysis, None,
                                 Match(question, Outcome.NO_MATCH, language, reason=unread.value))
         if membership and analysis.outside:
-            return self._membership_answer(question, language, analysis)
+            return self.membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
         if (len(specific) == 2 and SUM not in query
                 and any(says(text, cue) for cue in self.fact_base.lexicon.follow_up.differences)):
@@ -500,7 +500,7 @@ class Matcher:
         return sorted(k for k in self.fact_base.lexicon.answer_kinds & names
                       if Term(TermKind.CONCEPT, k) not in self._weights[index])
 
-    def _membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
+    def membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
         """"Is Yining part of it?" No; "is Horgos inside the zone?" Yes: with the fact that lists the zone's areas
         (the one the membership concept weighs most for)."""
         assert self._membership is not None

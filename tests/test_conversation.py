@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation import Conversation, Conversations
-from bot.match import Outcome
+from bot.match import Outcome, Verdict
 
 
 class FakeClock:
@@ -131,6 +131,13 @@ def test_a_place_outside_the_zone_after_a_membership_question_is_answered_no_but
     assert replies(conversation, "is horgos part of the zone?", "and yining?") == ["three_areas", "three_areas"]
     assert conversation.reply("and yining?").verdict is not None
     assert replies(Conversation(matcher), "how big is kashgar", "what about almaty") == ["kashgar_area", "no_match"]
+
+
+@pytest.mark.parametrize("first", ["which cities make up the zone", "какие города входят в зону"])
+def test_a_place_outside_the_zone_after_the_areas_were_listed_is_answered_not_one_of_them(matcher, first):
+    conversation = Conversation(matcher)
+    assert replies(conversation, first, "and Alashankou?") == ["three_areas", "three_areas"]
+    assert conversation.reply("and Alashankou?").verdict is Verdict.NO
 
 
 def test_a_bare_why_after_an_answer_that_gives_its_reason_is_that_answer(matcher):

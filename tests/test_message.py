@@ -298,3 +298,13 @@ def test_a_distance_or_an_exchange_rate_is_still_refused(matcher, message):
                                      "新疆自贸区以后会扩区吗"])
 def test_plans_to_enlarge_the_zone_are_not_in_the_article(matcher, message):
     assert matcher.match(message).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+def test_zones_before_this_one_are_not_in_the_article_unless_asked_of_the_northwest(matcher):
+    assert matcher.match("how many zones did china set up before this one").reason.startswith(
+        Refusal.NOT_GIVEN.value)
+    assert matcher.match("was there an FTZ in China's northwest before this one?").fact.id == "first_in_northwest"
+
+
+def test_a_good_spot_asks_what_is_strategic_about_the_location(matcher):
+    assert matcher.match("why is xinjiang a good spot for an ftz").fact.id == "strategic_location"

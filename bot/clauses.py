@@ -197,8 +197,7 @@ def _split_before_question(piece: str, cues: ClauseCues) -> list[str]:
     the role of banks", "he's asking me whether Horgos is included"): who asks is context."""
     words = piece.split()
     index = next((i for i, w in enumerate(words) if w in cues.wh_words and w not in cues.conditions), 0)
-    before = f" {' '.join(words[:index])} "
-    if index < 2 or len(words) - index < 2 or not any(f" {cue} " in before for cue in cues.asked_by):
+    if index < 2 or len(words) - index < 2 or not _has_cue(words[:index], cues.asked_by):
         return [piece]
     return [" ".join(words[:index]), " ".join(words[index:])]
 
@@ -211,10 +210,17 @@ def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
         if words[index] in cues.joiners and _starts_question(" ".join(rest), cues):
             return [" ".join(words[:index]), *_split_at_joiners(" ".join(rest), cues)]
         if (words[index] in cues.joiners and rest[0] in cues.noun_openers and len(rest) >= 3
-                and any(w in wh for w in words[:index]) and not cues.together & set(rest)):
+                and (any(w in wh for w in words[:index]) or _has_cue(words[:index], cues.asked_by))
+                and not cues.together & set(rest)):
             # the joiner stays, so that `asks` knows "and the size of its area" asks
             return [" ".join(words[:index]), *_split_at_joiners(" ".join(words[index:]), cues)]
     return [piece]
+
+
+def _has_cue(words: list[str], phrases: Iterable[str]) -> bool:
+    """True when one of `phrases` stands in `words` as whole words ("could you tell me its total area")."""
+    joined = f" {' '.join(words)} "
+    return any(f" {phrase} " in joined for phrase in phrases)
 
 
 def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
@@ -272,8 +278,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return True
     if 0 < _phrase_at(words, 0, cues.opener_words) < len(words):
         return True  # "хотел спросить кашгарский участок он большой"
-    joined = f" {' '.join(words)} "
-    if any(" " in phrase and f" {phrase} " in joined for phrase in cues.yes_no_words):
+    if _has_cue(words, (phrase for phrase in cues.yes_no_words if " " in phrase)):
         return True  # "по площади он больше кашгара или нет", with no question mark
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 
@@ -295,10 +300,9 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
         return False  # "is it mainly about goods or money?", "是2023年还是2024年"
     if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):
         return True
-    joined = f" {' '.join(words)} "
-    if any(" " in phrase and f" {phrase} " in joined for phrase in cues.yes_no_words):
+    if _has_cue(words, (phrase for phrase in cues.yes_no_words if " " in phrase)):
         return True  # "хотан тоже в зону попал или нет"
-    ending = joined.rstrip()
+    ending = f" {' '.join(words)}"
     if tags and any(ending.endswith(f" {tag}") or (_CJK.search(tag) and text.rstrip(" ?？!！。.").endswith(tag))
            for tag in cues.tags):
         return True

@@ -65,3 +65,8 @@ def test_or_not_asks_without_a_question_mark_and_almost_like_asks_nothing(fact_b
         ("по площади он больше кашгара или нет", True)]
     assert clauses_of(fact_base, "шеф говорит что хоргос почти как урумчи по размеру") == [
         ("шеф говорит что хоргос почти как урумчи по размеру", False)]
+
+
+def test_a_request_to_be_told_two_things_is_cut_into_two_questions(fact_base):
+    assert clauses_of(fact_base, "could you tell me its total area and the date it was established") == [
+        ("could you tell me its total area", True), ("and the date it was established", True)]

@@ -244,7 +244,8 @@ def test_is_that_in_the_zone_asks_about_the_place_named_before_it(matcher, messa
     assert match.verdict is Verdict.NO
 
 
-@pytest.mark.parametrize("message", ["спасибо большое выручили 🙏 хорошего дня", "ладно, хорошего вечера", "u a bot?"])
+@pytest.mark.parametrize("message", ["спасибо большое выручили 🙏 хорошего дня", "ладно, хорошего вечера", "u a bot?",
+                                     "what languages do you speak?", "you're useless lol", "тупой бот"])
 def test_thanks_goodbyes_and_questions_about_the_bot_in_chat_words_are_small_talk(matcher, message):
     assert matcher.match(message).outcome is Outcome.SMALL_TALK
 
@@ -308,3 +309,7 @@ def test_zones_before_this_one_are_not_in_the_article_unless_asked_of_the_northw
 
 def test_a_good_spot_asks_what_is_strategic_about_the_location(matcher):
     assert matcher.match("why is xinjiang a good spot for an ftz").fact.id == "strategic_location"
+
+
+def test_the_languages_spoken_in_a_place_are_still_not_in_the_article(matcher):
+    assert matcher.match("what languages are spoken in kashgar").reason.startswith(Refusal.NOT_GIVEN.value)

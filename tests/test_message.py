@@ -313,3 +313,15 @@ def test_a_good_spot_asks_what_is_strategic_about_the_location(matcher):
 
 def test_the_languages_spoken_in_a_place_are_still_not_in_the_article(matcher):
     assert matcher.match("what languages are spoken in kashgar").reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+@pytest.mark.parametrize("message", ["what does the urumqi area specialise in?",
+                                     "what industries are in the kashgar area?",
+                                     "when did the state council approve the zone?", "喀什片区主要发展什么产业",
+                                     "на какой отрасли специализируется хоргос"])
+def test_industries_and_who_approved_the_zone_are_not_in_the_article(matcher, message):
+    assert matcher.match(message).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+def test_xinjiangs_first_ftz_is_still_answered_with_its_date(matcher):
+    assert matcher.match("when was xinjiang's first FTZ launched?").fact.id == "establishment_date"

@@ -318,8 +318,9 @@ def test_the_languages_spoken_in_a_place_are_still_not_in_the_article(matcher):
 @pytest.mark.parametrize("message", ["what does the urumqi area specialise in?",
                                      "what industries are in the kashgar area?",
                                      "when did the state council approve the zone?", "喀什片区主要发展什么产业",
-                                     "на какой отрасли специализируется хоргос"])
-def test_industries_and_who_approved_the_zone_are_not_in_the_article(matcher, message):
+                                     "на какой отрасли специализируется хоргос", "喀什片区租金多少",
+                                     "研发中心要多少人才能入驻"])
+def test_industries_rents_headcounts_and_who_approved_the_zone_are_not_in_the_article(matcher, message):
     assert matcher.match(message).reason.startswith(Refusal.NOT_GIVEN.value)
 
 

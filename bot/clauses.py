@@ -90,6 +90,11 @@ class ClauseCues:
                                    for p in sorted(self.not_asking, key=len, reverse=True)))
 
     @functools.cached_property
+    def yes_no_phrases(self) -> tuple[str, ...]:
+        """The `yes_no_words` of several words ("или нет", "or not"), looked for as whole words anywhere."""
+        return tuple(phrase for phrase in self.yes_no_words if " " in phrase)
+
+    @functools.cached_property
     def not_asking_words(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """`not_asking` as word tuples, by first word."""
         return _by_first_word(self.not_asking)
@@ -278,7 +283,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return True
     if 0 < _phrase_at(words, 0, cues.opener_words) < len(words):
         return True  # "хотел спросить кашгарский участок он большой"
-    if _has_cue(words, (phrase for phrase in cues.yes_no_words if " " in phrase)):
+    if _has_cue(words, cues.yes_no_phrases):
         return True  # "по площади он больше кашгара или нет", with no question mark
     return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
 
@@ -300,7 +305,7 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
         return False  # "is it mainly about goods or money?", "是2023年还是2024年"
     if words[0] in cues.yes_no_words or any(w in cues.yes_no_words for w in words if not w.isascii()):
         return True
-    if _has_cue(words, (phrase for phrase in cues.yes_no_words if " " in phrase)):
+    if _has_cue(words, cues.yes_no_phrases):
         return True  # "хотан тоже в зону попал или нет"
     ending = f" {' '.join(words)}"
     if tags and any(ending.endswith(f" {tag}") or (_CJK.search(tag) and text.rstrip(" ?？!！。.").endswith(tag))

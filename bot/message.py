@@ -164,10 +164,10 @@ class _Reader:
             return []
         scores = self.matcher.score(analysis)
         leaning = max(range(len(scores)), key=scores.__getitem__)
+        if scores[leaning] <= 0:
+            return []  # the question leans to no fact: nothing for the context to confirm
         joined = self._clause(text, f"{context} {text}", language, question_mark=True)
-        if joined.answered and joined.fact is self.fact_base.facts[leaning] and scores[leaning] > 0:
-            return [joined]
-        return []
+        return [joined] if joined.answered and joined.fact is self.fact_base.facts[leaning] else []
 
     def _claim_of(self, context: str) -> str:
         """What a context clause says of the zone: after the last word reporting it ("нам сказали что …"), else its

@@ -535,6 +535,38 @@ def test_rows_held_back_for_an_update_are_written_only_when_it_is_committed(log:
     assert log.flush() and rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
 
 
+def test_an_answered_update_leaves_the_inbox_with_its_rows_at_once_without_waiting_for_the_writer(
+        db_path: Path) -> None:
+    # After a crash, whatever is still in the inbox is answered again: a sent answer's update must not linger there.
+    log = QuestionLog(db_path, linger=60.0)
+    try:
+        assert log.flush() and log.inbox_store_now([(41, 1.0, '{"update_id": 41}')])
+        with questionlog.deferring_rows() as held:
+            log_a_few(log, 2)
+        log.commit(held, update_id=41)
+        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+        assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
+    finally:
+        log.close()
+
+
+def test_an_answered_update_waits_for_the_writer_while_earlier_jobs_are_queued_so_nothing_lands_out_of_order(
+        db_path: Path) -> None:
+    log = QuestionLog(db_path, linger=60.0)
+    try:
+        assert log.flush() and log.inbox_store_now([(42, 1.0, '{"update_id": 42}')])
+        log_a_few(log, 1)  # queued for the writer, which is lingering
+        with questionlog.deferring_rows() as held:
+            log_a_few(log, 1)
+        log.commit(held, update_id=42)
+        assert rows(db_path, "SELECT update_id FROM inbox") == [(42,)]
+        assert log.flush()
+        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+        assert rows(db_path, "SELECT question FROM questions ORDER BY id") == [("question 0",), ("question 0",)]
+    finally:
+        log.close()
+
+
 # --- schema 3: follow-ups ----------------------------------------------------------------------------------------
 
 

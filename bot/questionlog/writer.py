@@ -24,11 +24,12 @@ in the file), so `log_match` can return the id for the answer's buttons before t
 The same file holds the Telegram bot's *inbox* (schema version 2): each update fetched from Telegram, as JSON,
 written before Telegram is told it was received, and deleted once it has been answered, so that a crash loses no
 question (see `bot.telegram.polling` and docs/delivery.md). A fetched batch is stored by the event loop itself when
-the file is free at that moment (`inbox_store_now`: one insert, never waiting for a lock); deletions go through the
-writer thread and the same transactions as the rows, so an answer's row and the deletion of its update are committed
-together (`DeferredRows`): a crash never leaves a row for an answer that was not sent. The largest update id ever
-stored (where polling resumes after a restart) is in the inbox itself until its update is deleted, and is written to
-the `meta` table by the transaction that deletes it (`read_inbox` reads both).
+the file is free at that moment (`inbox_store_now`: one insert, never waiting for a lock). An answered update is
+deleted in the same transaction as its rows (`DeferredRows`, `commit`), so a crash never leaves a row for an answer
+that was not sent; that transaction too runs on the event loop when the file is free and nothing is queued before
+it (some 80 µs), so that an update whose answer went out does not wait in the inbox for the writer. The largest
+update id ever stored (where polling resumes after a restart) is in the inbox itself until its update is deleted,
+and is written to the `meta` table by the transaction that deletes it (`read_inbox` reads both).
 
 The writer also watches the file itself: before each write it compares the device and inode of the open file with
 those at the path, and checks the file still starts like an SQLite database. A file deleted, replaced or
@@ -313,6 +314,7 @@ class QuestionLog:
         self._wal_written = False  # a transaction was committed since the last checkpoint
         self._tidy_at = 0.0
         self._closed = False
+        self._busy = False  # the writer thread holds jobs it took from the queue and has not finished writing
         self._hurry = threading.Event()
         # Held while the connection is used or changed: by the writer thread for each transaction (not while it
         # prepares rows), and by `inbox_store_now`, which never waits for it.
@@ -398,28 +400,12 @@ class QuestionLog:
         """Store updates in the inbox on the caller's thread, if that can be done at once: the file is open, the
         writer thread is not in a transaction, and no other process holds its write lock. True once committed (a
         transaction of some 20 µs); False when the file is busy (try again in a moment); None when the file is not
-        open (or the log closed), and then `inbox_store` is the way.
+        open, or was deleted or replaced (or the log closed), and then `inbox_store` is the way.
 
         Why on the caller's thread: the bot stores every batch it fetches before it polls again, and waking the
         writer thread for each one cost about 150 µs of CPU per question in thread switches at 300 questions a
         second, more than the transaction itself."""
-        if self._closed or self._connection is None:
-            return None
-        if not self._db_lock.acquire(blocking=False):
-            return False
-        try:
-            connection = self._connection
-            if connection is None or self._identity is None:
-                return None
-            # The connection's busy timeout is 0 outside the writer's own work: another process's lock fails at once.
-            self._run_transaction(connection, [], [], _InboxWork.of([_InboxStoreJob(tuple(entries), _ignore)]))
-            self._inbox_dirty = True
-            self._tidy_at = time.monotonic() + _TIDY_SECONDS
-            return True
-        except sqlite3.Error:
-            return False
-        finally:
-            self._db_lock.release()
+        return self._write_now([], _InboxWork.of([_InboxStoreJob(tuple(entries), _ignore)]))
 
     def inbox_store(self, entries: Sequence[tuple[int, float, str]], done: Callable[[bool], None]) -> None:
         """Queue updates (id, received at, JSON) for the inbox and hurry the writer; `done(True)` is called on the
@@ -436,13 +422,24 @@ class QuestionLog:
             self._queue.append(_InboxDoneJob(update_id))
 
     def commit(self, deferred: DeferredRows, update_id: int | None = None) -> None:
-        """Queue the rows held back while an update was answered, and the deletion of that update from the inbox,
-        so that the writer commits them together."""
-        for job in deferred.jobs:
-            self._put(job)
-        deferred.jobs = []
+        """Write the rows held back while an update was answered together with the deletion of that update from
+        the inbox: at once on the caller's thread when nothing is waiting to be written before them (as
+        `inbox_store_now` does), else queued so that the writer commits them together.
+
+        Why at once: after a crash every update still in the inbox is answered again, and waiting for the writer
+        (up to its linger, longer on a busy machine) left a sent answer's update there for tens of milliseconds."""
+        jobs, deferred.jobs = deferred.jobs, []
         if update_id is not None:
-            self.inbox_done(update_id)
+            jobs.append(_InboxDoneJob(update_id))
+            # Only when nothing queued or being written could land after this (an update's store, say): checked in
+            # this order because the writer marks itself busy before it takes jobs from the queue.
+            if not self._queue and not self._busy and self._write_now(self._rows(jobs), _InboxWork.of(jobs)):
+                return
+        for job in jobs:
+            if isinstance(job, _InboxDoneJob):
+                self.inbox_done(job.update_id)
+            else:
+                self._put(job)
 
     def on_writer(self, function: Callable[[sqlite3.Connection | None], object],
                   done: Callable[[object], None]) -> None:
@@ -453,6 +450,36 @@ class QuestionLog:
             return
         self._queue.append(_CallJob(function, done))
         self._hurry.set()
+
+    def _write_now(self, rows: Sequence[_Row], inbox: _InboxWork | None) -> bool | None:
+        """One transaction on the caller's thread if it can be done at once: True once committed, False when the
+        file is busy, None when it is not open, was deleted, replaced or overwritten (the writer thread deals with
+        that, hurried), or the log is closed."""
+        if self._closed or self._connection is None:
+            return None
+        if not self._db_lock.acquire(blocking=False):
+            return False
+        try:
+            connection = self._connection
+            if connection is None or self._identity is None:
+                return None
+            if self._file_problem() is not None:
+                self._header_checked_at = 0.0  # so that the writer sees it too, at once
+                self._hurry.set()
+                return None
+            # The connection's busy timeout is 0 outside the writer's own work: another process's lock fails at once.
+            self._run_transaction(connection, [row.values for row in rows if row.question],
+                                  [row.values for row in rows if not row.question], inbox)
+        except sqlite3.Error:
+            return False
+        finally:
+            self._db_lock.release()
+        if inbox is not None:
+            self._inbox_dirty = True
+            self._tidy_at = time.monotonic() + _TIDY_SECONDS
+        if rows:
+            self._recovered(len(rows))
+        return True
 
     def __enter__(self) -> QuestionLog:
         return self
@@ -525,6 +552,7 @@ class QuestionLog:
         """Write one batch from the queue; returns (stop, behind)."""
         stop = False
         batch: list[_Job] = []
+        self._busy = True  # before taking jobs: see `commit`
         while len(batch) < _BATCH_LIMIT and not (batch and isinstance(batch[-1], _StopJob)):
             try:
                 batch.append(self._queue.popleft())
@@ -541,6 +569,8 @@ class QuestionLog:
                                 "unexpected error")
             _settle_stores(writes, False)
             self._warn(f"question log: unexpected error, rows dropped: {exc!r}")
+        finally:
+            self._busy = False
         for job in batch:
             if isinstance(job, _FlushJob):
                 job.done.set()

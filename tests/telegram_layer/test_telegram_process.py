@@ -155,21 +155,29 @@ def test_kill_9_mid_burst_then_a_restart_answers_every_question_and_repeats_only
         ask_everyone(standin, matcher, users)
         # Past the rate limiter's first burst of 100: the kill meets answers going out at a steady 100 a second.
         standin.wait_for(lambda: len(standin.sent) >= 200, timeout=20, what="200 answers")
+        killed_at = time.perf_counter()
         stopped(process, signal.SIGKILL)
         before = len(standin.sent)
+        first_sent = dict(reversed(standin.stats.sent_at))  # chat -> when its first answer went out
         process = bot_process(standin, tmp_path, standin.token, BOT_MESSAGES_PER_SECOND="100")
         standin.wait_for(lambda: min(answers_per_user(standin, users)) >= 1, timeout=20, what="every answer")
         stopped(process, signal.SIGTERM)
     finally:
         reap(process)
     counts = answers_per_user(standin, users)
-    twice = sum(count - 1 for count in counts)
-    assert 200 <= before < 300 and min(counts) == 1
-    assert twice <= DUPLICATES_AFTER_A_CRASH, f"{twice} answered twice"
+    repeated = [user for user, count in zip(users, counts, strict=True) if count > 1]
+    assert 200 <= before < 300 and min(counts) == 1 and max(counts) <= 2
+    assert len(repeated) <= DUPLICATES_AFTER_A_CRASH, f"{len(repeated)} answered twice"
+    # Only answers still on the wire are repeated, never one that went out well before the kill.
+    oldest = max(killed_at - first_sent[user] for user in repeated) if repeated else 0.0
+    assert oldest < ON_THE_WIRE_SECONDS, f"an answer sent {oldest:.3f} s before the kill was sent again"
     assert process.returncode == 0
 
 
-DUPLICATES_AFTER_A_CRASH = 10  # docs/delivery.md: the answers of the last ~50 ms, and those on the wire
+# docs/delivery.md: the answers on the wire at the kill; 1-2 measured on an idle 2-core machine, up to 13 when two
+# busy processes share its cores (the rate limiter then lets answers out in clumps).
+DUPLICATES_AFTER_A_CRASH = 20
+ON_THE_WIRE_SECONDS = 0.5
 
 
 def test_sigterm_with_a_backlog_larger_than_the_grace_allows_stops_in_time_and_the_rest_is_answered_after_restart(

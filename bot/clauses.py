@@ -265,6 +265,9 @@ def _starts_question(text: str, cues: ClauseCues) -> bool:
     return len(words) > 1 and ((len(words[0]) <= 2 and words[1] in cues.question_words) or words[1] in cues.particles)
 
 
+_HEDGE_WORDS = 3  # "if possible", "если можно": a condition this short asks, of what came before
+
+
 def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) -> bool:
     """True when a clause reads as a question: a question mark, a question word, or a leading verb."""
     if ends_with_question_mark:
@@ -277,6 +280,12 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         words = words[1:]  # "..., and can foreign banks open there"
         if words and words[0] in cues.noun_openers:
             return True  # "what's the population of Urumqi and the size of its area"
+    if len(words) > _HEDGE_WORDS and words[0] in cues.conditions:
+        # "if Horgos covers 28.48 km², …" sets a condition and asks nothing by itself ("…, and if possible" and "if
+        # so" still ask: of what came before)
+        words = words[1:]
+        if words[0] in cues.leading_words:
+            return False
     if not words:
         return False
     if words[0] in cues.leading_words or any(w in cues.question_words for w in words):

@@ -200,14 +200,16 @@ class Matcher:
         self._year = Term(TermKind.CONCEPT, year) if year else None
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
-        # "инин в зоне?", "is Yining in the FTZ?": the zone named right after a `within` word holds the place asked of
+        # "инин в зоне?", "is Yining in the FTZ?", "is Turpan inside the Xinjiang FTZ?": the zone named right after a
+        # `within` word (up to three words may come between) holds the place asked of
         within = sorted((fold(w) for w in self.fact_base.lexicon.clauses.within), key=len, reverse=True)
         regions = {fold(n) for n in self.fact_base.lexicon.region_names}
         zone_names = sorted({fold(n) for p in self.fact_base.lexicon.places if p.zone for n in p.all_names()} - regions,
                             key=len, reverse=True)
         names = "|".join(map(re.escape, zone_names))
         self._in_zone = re.compile("|".join(
-            rf"{re.escape(w)}\s*(?:{names})" if has_cjk(w) else rf"(?<!\w){re.escape(w)}\s+(?:{names})(?!\w)"
+            rf"{re.escape(w)}\s*(?:{names})" if has_cjk(w)
+            else rf"(?<!\w){re.escape(w)}\s+(?:\w+\s+){{0,3}}(?:{names})(?!\w)"
             for w in within)) if within and zone_names else None
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None

@@ -146,8 +146,10 @@ class _Reader:
                     or self._asks_of_context(texts[i - 1], text)):
                 text = f"{texts[i - 1]} {text}"  # the clause before says what, or of what, it asks
             else:
-                # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order
-                first = _context_start(clauses, i, keep=lambda j: self._names_an_attribute(texts[j]))
+                # "kashgar size, horgos size, and which is smaller": each attribute named before it, in order (not
+                # a condition: "if Horgos covers 28.48 km², how big is Kashgar?" asks of Kashgar alone)
+                first = _context_start(clauses, i, keep=lambda j: self._names_an_attribute(texts[j])
+                                       and texts[j].split()[0] not in cues.conditions)
                 units.extend((texts[j], True) for j in range(first, i))
                 if first == i and i > 0 and not clauses[i - 1].asks:
                     self._context[text] = self._claim_of(texts[i - 1])

@@ -412,8 +412,9 @@ class TermAnalyser:
                                          -_common_prefix(f[0], word), len(f[0]) <= len(word),
                                          abs(len(f[0]) - len(word))), default=None)
         result = best[0] if best is not None else self._unglue(word)
-        if result == word and word.isascii():
-            result = self._read_in_letters(word)  # "stran" is страна typed in Latin letters
+        if result == word and any(c.isascii() for c in word):
+            # "stran" is страна typed in Latin letters; "хорgos" is хоргос, half typed with the wrong keyboard
+            result = self._read_in_letters(word)
         return self._remember(word, result)
 
     def _remember(self, word: str, correction: str) -> str:
@@ -443,12 +444,23 @@ class TermAnalyser:
         return word
 
     def _unglue(self, word: str) -> str:
-        """Two known words typed without the space ("howmany", "whatis"), or the word itself."""
-        for cut in range(2, len(word) - 1):
-            head, tail = word[:cut], word[cut:]
-            if head in self._known and tail in self._known:
-                return f"{head} {tail}"
-        return word
+        """Known words typed without the spaces ("howmany", "whichcitiesareinthezone"), or the word itself: the
+        fewest words of two letters or more; three or more only in a long word with words of three letters on
+        average, so that an unknown name is not read as a string of short words."""
+        if len(word) > _LONGEST_GLUED:
+            return word
+        fewest: list[list[str] | None] = [[]] + [None] * len(word)  # at each position: the fewest words so far
+        for end in range(2, len(word) + 1):
+            for start in range(max(0, end - _LONGEST_WORD), end - 1):
+                before, piece = fewest[start], word[start:end]
+                if before is not None and piece in self._known and (
+                        fewest[end] is None or len(before) + 1 < len(fewest[end] or ())):
+                    fewest[end] = [*before, piece]
+        words = fewest[-1]
+        if words is None or len(words) < 2 or (len(words) > 2 and (
+                len(word) < _GLUED_MIN_LETTERS or len(word) < 3 * len(words))):
+            return word
+        return " ".join(words)
 
     def analyse(self, question: str, correct: bool = True) -> Analysis:
         """The terms of a question; `correct=False` skips typo correction (for indexing the facts themselves)."""
@@ -651,6 +663,8 @@ class TermAnalyser:
                 kind = self._small_talk.get(joiner.join(pieces[start:end]))
                 if kind is None and end == start + 1:
                     kind = self._small_talk_piece(pieces[start], joiner)
+                elif kind is None and not joiner:  # a Chinese stopword of several characters ("谢了兄弟")
+                    kind = self._small_talk_piece("".join(pieces[start:end]), joiner)
                 if kind is not None and not reached[end]:
                     reached[end] = so_far or kind
         return reached[-1]
@@ -677,6 +691,13 @@ class TermAnalyser:
                 return " ".join(words[cut:]), kind
         return text, None
 
+
+
+# Words typed without spaces: at most this long in all, each word at most `_LONGEST_WORD` letters; three words or
+# more only from `_GLUED_MIN_LETTERS` letters.
+_LONGEST_GLUED = 60
+_LONGEST_WORD = 20
+_GLUED_MIN_LETTERS = 10
 
 
 def plain_text(text: str) -> str:

@@ -962,3 +962,50 @@ def test_a_season_is_checked_against_the_month_the_answer_gives(matcher, questio
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id.startswith("establishment_")
     assert match.verdict is verdict
+
+
+@pytest.mark.parametrize(("question", "fact"), [("howbigiskashgar", "kashgar_area"),
+                                                ("whenwasthezoneopened", "establishment_date"),
+                                                ("скольковсегоучастков", "three_areas")])
+def test_words_typed_without_spaces_are_read_as_the_words_they_are(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.answered and match.fact is not None and match.fact.id == fact
+
+
+def test_a_long_unknown_word_is_not_read_as_a_string_of_short_words(matcher):
+    assert matcher.match("supercalifragilisticexpialidocious").outcome is Outcome.NO_MATCH
+
+
+@pytest.mark.parametrize(("question", "fact"), [("площадь хорgosа", "horgos_area"),
+                                                ("кашгар больше чем хорgos?", "area_ranking")])
+def test_a_russian_word_half_typed_on_the_latin_keyboard_is_read_in_russian(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.answered and match.fact is not None and match.fact.id == fact
+
+
+@pytest.mark.parametrize("question", ["is Turpan in the new Xinjiang FTZ?", "Is Turpan inside the Xinjiang FTZ?"])
+def test_a_place_asked_to_be_in_the_zone_named_in_several_words_is_answered_no_with_the_three_areas(
+        matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_a_condition_before_a_question_is_not_answered_as_a_question_of_its_own(matcher):
+    match = matcher.match("if kashgar is 46.4 sq km, how big is urumqi?")
+    assert match.fact is not None and match.fact.id == "urumqi_area" and len(match.suggestions) == 0
+
+
+@pytest.mark.parametrize("question", ["谢了哥们", "thanks, that really helped!", "你是真人还是机器人",
+                                      "行 先这样 回头再问"])
+def test_thanks_and_goodbyes_with_a_friendly_word_around_them_are_small_talk(matcher, question):
+    assert matcher.match(question).outcome is Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize(("question", "facts"), [
+    ("how many more square kilometres is kashgar than horgos", {"area_ratios"}),
+    ("霍尔果斯比喀什小对吧", {"area_ranking", "smallest_area"}),
+    ("чем зона будет заниматься?", {"logistics_hub_bri", "trade_investment_promotion", "strategic_location"}),
+    ("which corner of the country is it in", {"location"})])
+def test_everyday_ways_of_asking_reach_the_fact_they_ask(matcher, question, facts):
+    match = matcher.match(question)
+    assert match.answered and match.fact is not None and match.fact.id in facts

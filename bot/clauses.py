@@ -294,7 +294,12 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return True  # "хотел спросить кашгарский участок он большой"
     if _has_cue(words, cues.yes_no_phrases):
         return True  # "по площади он больше кашгара или нет", with no question mark
-    return bool(_CJK.search(text)) and any(w in text for w in cues.question_words if _CJK.search(w))
+    if not _CJK.search(text):
+        return False
+    # "外资银行能进去不", "霍尔果斯最小对吧": a Chinese tag ends a question as a question mark would
+    end = text.rstrip(" ?？!！。.")
+    return (any(w in text for w in cues.question_words if _CJK.search(w))
+            or any(end.endswith(tag) for tag in cues.tags if _CJK.search(tag)))
 
 
 def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags: bool = True) -> bool:

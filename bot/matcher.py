@@ -201,15 +201,18 @@ class Matcher:
         membership = self.fact_base.lexicon.membership_concept
         self._membership = Term(TermKind.CONCEPT, membership) if membership else None
         # "инин в зоне?", "is Yining in the FTZ?", "is Turpan inside the Xinjiang FTZ?": the zone named right after a
-        # `within` word (up to three words may come between) holds the place asked of
+        # `within` word (a determiner and the region's name may come between) holds the place asked of
         within = sorted((fold(w) for w in self.fact_base.lexicon.clauses.within), key=len, reverse=True)
         regions = {fold(n) for n in self.fact_base.lexicon.region_names}
         zone_names = sorted({fold(n) for p in self.fact_base.lexicon.places if p.zone for n in p.all_names()} - regions,
                             key=len, reverse=True)
         names = "|".join(map(re.escape, zone_names))
+        between = "".join(rf"(?:(?:{'|'.join(map(re.escape, words))})\s+)?"
+                          for words in (sorted(self.fact_base.lexicon.clauses.noun_openers),
+                                        sorted(regions, key=len, reverse=True)) if words)
         self._in_zone = re.compile("|".join(
             rf"{re.escape(w)}\s*(?:{names})" if has_cjk(w)
-            else rf"(?<!\w){re.escape(w)}\s+(?:\w+\s+){{0,3}}(?:{names})(?!\w)"
+            else rf"(?<!\w){re.escape(w)}\s+{between}(?:{names})(?!\w)"
             for w in within)) if within and zone_names else None
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None

@@ -70,3 +70,16 @@ def test_or_not_asks_without_a_question_mark_and_almost_like_asks_nothing(fact_b
 def test_a_request_to_be_told_two_things_is_cut_into_two_questions(fact_base):
     assert clauses_of(fact_base, "could you tell me its total area and the date it was established") == [
         ("could you tell me its total area", True), ("and the date it was established", True)]
+
+
+def test_a_chinese_clause_ending_with_a_tag_like_bu_asks_as_a_question_mark_would(fact_base):
+    assert clauses_of(fact_base, "霍尔果斯多大 另外外资保险公司能进去不") == [
+        ("霍尔果斯多大", True), ("另外外资保险公司能进去不", True)]
+    assert is_yes_no("外资保险公司能进去不", fact_base.lexicon.clauses)
+
+
+def test_a_condition_asks_nothing_of_its_own_but_if_possible_still_asks_of_what_came_before(fact_base):
+    assert clauses_of(fact_base, "if kashgar is 46.4 sq km, how big is urumqi") == [
+        ("if kashgar is 46.4 sq km", False), ("how big is urumqi", True)]
+    assert clauses_of(fact_base, "i need the date, and if possible") == [("i need the date", False),
+                                                                        ("and if possible", True)]

@@ -983,7 +983,7 @@ def test_a_russian_word_half_typed_on_the_latin_keyboard_is_read_in_russian(matc
     assert match.answered and match.fact is not None and match.fact.id == fact
 
 
-@pytest.mark.parametrize("question", ["is Turpan in the new Xinjiang FTZ?", "Is Turpan inside the Xinjiang FTZ?"])
+@pytest.mark.parametrize("question", ["is Yining in the Xinjiang pilot FTZ?", "Is Turpan inside the Xinjiang FTZ?"])
 def test_a_place_asked_to_be_in_the_zone_named_in_several_words_is_answered_no_with_the_three_areas(
         matcher, question):
     match = matcher.match(question)
@@ -1009,3 +1009,16 @@ def test_thanks_and_goodbyes_with_a_friendly_word_around_them_are_small_talk(mat
 def test_everyday_ways_of_asking_reach_the_fact_they_ask(matcher, question, facts):
     match = matcher.match(question)
     assert match.answered and match.fact is not None and match.fact.id in facts
+
+
+@pytest.mark.parametrize("question", ["what counts as an overseas financial institution?", "外资研发中心具体指的是什么",
+                                      "комплексный логистический хаб это что вообще такое"])
+def test_what_a_term_the_article_only_uses_means_is_refused_not_answered_with_the_fact_that_uses_it(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [("what does FTZ stand for", "ftz_name"), ("что значит ЗСТ", "ftz_name"),
+                                                ("文章里的BRI指的是啥", "abbreviations")])
+def test_what_an_abbreviation_stands_for_is_still_answered(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.answered and match.fact is not None and match.fact.id == fact

@@ -80,6 +80,9 @@ class ClauseCues:
     # a clause opening with one of these names what the question after it is about ("as for banks, what are they
     # asked to do?", "что касается банков, что от них хотят")
     topics: tuple[str, ...] = ()
+    # a clause opening with one of these takes a claim for granted ("since it opened in 2013, how has it grown?",
+    # "раз это вторая ЗСТ, где первая?", "既然…"): the article may contradict it
+    premises: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
@@ -266,6 +269,15 @@ def _starts_question(text: str, cues: ClauseCues) -> bool:
 
 
 _HEDGE_WORDS = 3  # "if possible", "если можно": a condition this short asks, of what came before
+
+
+def premise_of(text: str, cues: ClauseCues) -> str | None:
+    """The claim a clause takes for granted after its premise cue ("since it opened in 2013" -> "it opened in
+    2013"), or None when it opens with none. Text is plain."""
+    for cue in sorted(cues.premises, key=len, reverse=True):
+        if text.startswith(cue) and (_CJK.search(cue) or text[len(cue):len(cue) + 1] in ("", " ")):
+            return text[len(cue):].strip() or None
+    return None
 
 
 def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) -> bool:

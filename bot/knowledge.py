@@ -867,7 +867,8 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
         asked_by=words("asked_by"), some_of=word_set("some_of"), particles=word_set("particles"), tags=words("tags"),
         continuations=word_set("continuations"), alternatives=word_set("alternatives"),
         still_yes_no=words("still_yes_no"), within=word_set("within"), openers=words("openers"),
-        closers=words("closers"), disputes=words("disputes"), topics=words("topics"))
+        closers=words("closers"), disputes=words("disputes"), topics=words("topics"),
+        premises=words("premises"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

@@ -293,10 +293,11 @@ class Matcher:
 
     def match_clause(self, question: str, text: str, language: str, *, greeting: str | None = None,
                     question_mark: bool = False, fragment: bool = False, analysis: Analysis | None = None,
-                    membership: bool = True) -> Match:
+                    membership: bool = True, claim: bool = False) -> Match:
         """Match one clause (plain text; `analysis` when the caller has it already); with `fragment`, a clause
         naming only places ("..., is Horgos?") is no question of its own; without `membership`, a place outside
-        the article is refused even beside a membership word."""
+        the article is refused even beside a membership word; with `claim`, the clause is a claim to check (a
+        yes/no question, whatever its words)."""
         terms = self.analyser
         analysis = analysis if analysis is not None else terms.analyse_folded(text)
         query = set(analysis.terms)
@@ -307,7 +308,7 @@ class Matcher:
             analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in asked_with)]
             analysis.terms.append(self._definition)
             query = set(analysis.terms)
-        yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
+        yes_no = claim or is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
         specific = analysis.places - self._zone_places
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)

@@ -7,12 +7,13 @@ place or only picks ("and horgos?", "which ones?"), two areas asked together: th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.clauses import Clause, is_yes_no, message_clauses, opens_with
-from bot.match import FRAGMENT, Match, Outcome, Refusal
+from bot.clauses import Clause, is_yes_no, message_clauses, opens_with, premise_of
+from bot.match import FRAGMENT, Match, Outcome, Refusal, Verdict
 from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, phrase_pattern, says
 
@@ -77,6 +78,7 @@ class _Reader:
             parts = [self._clause(units[0][0], units[0][0], language, question_mark=True)]
         if not whole.answered and len(units) == 1 and not any(p.answered or p.refused for p in parts):
             parts = self._with_context(units[0][0], language) or parts
+        parts = self._contradicted_premises(clauses, language, parts) + parts
         if whole.refused and not any(p.refused for p in parts):
             # The refusal cue sits in the context ("I'm a student from Bishkek ... how big is it?"), not in what
             # is asked: the whole message is no refusal.
@@ -155,6 +157,25 @@ class _Reader:
                     self._context[text] = self._claim_of(texts[i - 1])
             units.append((text, implied))
         return units
+
+    def _contradicted_premises(self, clauses: Sequence[Clause], language: str, parts: list[Match]) -> list[Match]:
+        """"since it was set up in 2013, how has it grown?": a claim a question takes for granted that the article
+        contradicts, answered No with its fact (unless the question's own answer is that fact)."""
+        cues = self.fact_base.lexicon.clauses
+        answered = {p.fact.id for p in parts if p.answered and p.fact is not None}
+        read = [plain_text(p.question) for p in parts]
+        found: list[Match] = []
+        for clause, following in itertools.pairwise(clauses):
+            claim = None if clause.asks or not following.asks else premise_of(plain_text(clause.text), cues)
+            if claim is None or not self._analysed(claim).places or any(claim in text for text in read):
+                # of the zone or one of its areas ("since we ship a lot, ..." claims nothing of it), and not read
+                # with the question already ("since horgos is the largest part, how big is it")
+                continue
+            match = self._clause(claim, claim, language, claim=True)
+            if (match.answered and match.verdict is Verdict.NO and match.fact is not None
+                    and match.fact.id not in answered):
+                found.append(match)
+        return found
 
     def _with_context(self, text: str, language: str) -> list[Match]:
         """A question too weak on its own, read with the clause before it, when that makes an answer of the fact the

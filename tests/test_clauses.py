@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clauses import is_yes_no, message_clauses
+from bot.clauses import is_yes_no, message_clauses, premise_of
 from bot.knowledge import FactBase
 from bot.text import fold
 
@@ -83,3 +83,10 @@ def test_a_condition_asks_nothing_of_its_own_but_if_possible_still_asks_of_what_
         ("if kashgar is 46.4 sq km", False), ("how big is urumqi", True)]
     assert clauses_of(fact_base, "i need the date, and if possible") == [("i need the date", False),
                                                                         ("and if possible", True)]
+
+
+@pytest.mark.parametrize(("clause", "claim"), [("since it opened in 2013", "it opened in 2013"),
+                                               ("раз уж это вторая зст", "это вторая зст"),
+                                               ("既然有四个片区", "有四个片区"), ("sincere thanks", None)])
+def test_a_premise_cue_gives_the_claim_the_clause_takes_for_granted(fact_base, clause, claim):
+    assert premise_of(clause, fact_base.lexicon.clauses) == claim

@@ -326,3 +326,23 @@ def test_industries_rents_headcounts_and_who_approved_the_zone_are_not_in_the_ar
 
 def test_xinjiangs_first_ftz_is_still_answered_with_its_date(matcher):
     assert matcher.match("when was xinjiang's first FTZ launched?").fact.id == "establishment_date"
+
+
+@pytest.mark.parametrize(("message", "corrected", "asked"), [
+    ("since the zone was set up back in 2019, how has it grown?", {"establishment_date", "establishment_year"},
+     "economic_growth"),
+    ("раз это уже вторая ЗСТ на северо-западе, где она находится?", {"first_in_northwest", "overview"},
+     "location")])
+def test_a_premise_the_article_contradicts_is_answered_no_before_the_question(matcher, message, corrected, asked):
+    match = matcher.match(message)
+    first, *rest = match.parts
+    assert first.fact is not None and first.fact.id in corrected and first.verdict is Verdict.NO
+    assert [p.fact.id for p in rest if p.fact is not None] == [asked]
+
+
+@pytest.mark.parametrize(("message", "fact"), [("since the zone opened in 2023, how big is it?", "total_area"),
+                                               ("since our firm opened in 2019, when did the zone open?",
+                                                "establishment_date")])
+def test_a_premise_the_article_confirms_or_one_not_about_the_zone_is_not_answered(matcher, message, fact):
+    match = matcher.match(message)
+    assert match.fact is not None and match.fact.id == fact and match.verdict is None and not match.parts

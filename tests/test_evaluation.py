@@ -97,7 +97,9 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat29_heldout.tsv": 0.9, "ru29_heldout.tsv": 0.811,
                    "chat30_heldout.tsv": 0.873, "ru30_heldout.tsv": 0.878,
                    "chat31_heldout.tsv": 0.82, "ru31_heldout.tsv": 0.8,
-                   "chat32_heldout.tsv": 0.853, "ru32_heldout.tsv": 0.878}
+                   "chat32_heldout.tsv": 0.853, "ru32_heldout.tsv": 0.878,
+                   "chat34_heldout.tsv": 0.893, "ru34_heldout.tsv": 0.889,
+                   "chat35_heldout.tsv": 0.893, "ru35_heldout.tsv": 0.9}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,

@@ -93,6 +93,11 @@ class ClauseCues:
                                    for p in sorted(self.not_asking, key=len, reverse=True)))
 
     @functools.cached_property
+    def premises_longest_first(self) -> tuple[str, ...]:
+        """`premises`, the longest first, so that "раз уж" is taken before "раз"."""
+        return tuple(sorted(self.premises, key=len, reverse=True))
+
+    @functools.cached_property
     def yes_no_phrases(self) -> tuple[str, ...]:
         """The `yes_no_words` of several words ("или нет", "or not"), looked for as whole words anywhere."""
         return tuple(phrase for phrase in self.yes_no_words if " " in phrase)
@@ -274,7 +279,7 @@ _HEDGE_WORDS = 3  # "if possible", "если можно": a condition this short
 def premise_of(text: str, cues: ClauseCues) -> str | None:
     """The claim a clause takes for granted after its premise cue ("since it opened in 2013" -> "it opened in
     2013"), or None when it opens with none. Text is plain."""
-    for cue in sorted(cues.premises, key=len, reverse=True):
+    for cue in cues.premises_longest_first:
         if text.startswith(cue) and (_CJK.search(cue) or text[len(cue):len(cue) + 1] in ("", " ")):
             return text[len(cue):].strip() or None
     return None

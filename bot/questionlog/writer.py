@@ -27,7 +27,7 @@ question (see `bot.telegram.polling` and docs/delivery.md). A fetched batch is s
 the file is free at that moment (`inbox_store_now`: one insert, never waiting for a lock). An answered update is
 deleted in the same transaction as its rows (`DeferredRows`, `commit`), so a crash never leaves a row for an answer
 that was not sent; that transaction too runs on the event loop when the file is free and nothing is queued before
-it (some 80 µs), so that an update whose answer went out does not wait in the inbox for the writer. The largest
+it (some 90 µs), so that an update whose answer went out does not wait in the inbox for the writer. The largest
 update id ever stored (where polling resumes after a restart) is in the inbox itself until its update is deleted,
 and is written to the `meta` table by the transaction that deletes it (`read_inbox` reads both).
 
@@ -405,7 +405,7 @@ class QuestionLog:
         Why on the caller's thread: the bot stores every batch it fetches before it polls again, and waking the
         writer thread for each one cost about 150 µs of CPU per question in thread switches at 300 questions a
         second, more than the transaction itself."""
-        return self._write_now([], _InboxWork.of([_InboxStoreJob(tuple(entries), _ignore)]))
+        return self._write_now([_InboxStoreJob(tuple(entries), _ignore)])
 
     def inbox_store(self, entries: Sequence[tuple[int, float, str]], done: Callable[[bool], None]) -> None:
         """Queue updates (id, received at, JSON) for the inbox and hurry the writer; `done(True)` is called on the
@@ -429,17 +429,15 @@ class QuestionLog:
         Why at once: after a crash every update still in the inbox is answered again, and waiting for the writer
         (up to its linger, longer on a busy machine) left a sent answer's update there for tens of milliseconds."""
         jobs, deferred.jobs = deferred.jobs, []
-        if update_id is not None:
-            jobs.append(_InboxDoneJob(update_id))
-            # Only when nothing queued or being written could land after this (an update's store, say): checked in
-            # this order because the writer marks itself busy before it takes jobs from the queue.
-            if not self._queue and not self._busy and self._write_now(self._rows(jobs), _InboxWork.of(jobs)):
-                return
+        # Only when nothing queued or being written could land after this (an update's store, say): checked in this
+        # order because the writer marks itself busy before it takes jobs from the queue.
+        if (update_id is not None and not self._queue and not self._busy
+                and self._write_now([*jobs, _InboxDoneJob(update_id)])):
+            return
         for job in jobs:
-            if isinstance(job, _InboxDoneJob):
-                self.inbox_done(job.update_id)
-            else:
-                self._put(job)
+            self._put(job)
+        if update_id is not None:
+            self.inbox_done(update_id)
 
     def on_writer(self, function: Callable[[sqlite3.Connection | None], object],
                   done: Callable[[object], None]) -> None:
@@ -451,10 +449,10 @@ class QuestionLog:
         self._queue.append(_CallJob(function, done))
         self._hurry.set()
 
-    def _write_now(self, rows: Sequence[_Row], inbox: _InboxWork | None) -> bool | None:
-        """One transaction on the caller's thread if it can be done at once: True once committed, False when the
-        file is busy, None when it is not open, was deleted, replaced or overwritten (the writer thread deals with
-        that, hurried), or the log is closed."""
+    def _write_now(self, jobs: Sequence[_Job]) -> bool | None:
+        """`jobs` in one transaction on the caller's thread if it can be done at once: True once committed, False
+        when the file is busy, None when it is not open, was deleted, replaced or overwritten (the writer thread
+        deals with that, hurried), or the log is closed."""
         if self._closed or self._connection is None:
             return None
         if not self._db_lock.acquire(blocking=False):
@@ -467,9 +465,10 @@ class QuestionLog:
                 self._header_checked_at = 0.0  # so that the writer sees it too, at once
                 self._hurry.set()
                 return None
+            # converted past the checks that hand the jobs back to the writer, which would count a bad row again
+            rows, inbox = self._rows(jobs), _InboxWork.of(jobs)
             # The connection's busy timeout is 0 outside the writer's own work: another process's lock fails at once.
-            self._run_transaction(connection, [row.values for row in rows if row.question],
-                                  [row.values for row in rows if not row.question], inbox)
+            self._run_transaction(connection, rows, inbox)
         except sqlite3.Error:
             return False
         finally:
@@ -832,7 +831,7 @@ class QuestionLog:
                     self._disconnect()
                 self._retry_at = time.monotonic() + _RETRY_OPEN_SECONDS
 
-    def _rows(self, writes: list[_Job]) -> list[_Row]:
+    def _rows(self, writes: Sequence[_Job]) -> list[_Row]:
         """The rows to insert, in queue order; a question whose values cannot be stored is dropped (and counted)."""
         rows: list[_Row] = []
         for job in writes:
@@ -848,17 +847,16 @@ class QuestionLog:
         return rows
 
     def _transaction(self, connection: sqlite3.Connection, rows: Sequence[_Row], inbox: _InboxWork | None) -> None:
-        # The inbox's new updates first, then questions, then votes, each kind in queue order, then the inbox's
-        # answered updates. A vote's question was queued before it (its row id is handed out when it is logged),
-        # so it is in this batch or an earlier one; likewise an update is stored before it is answered.
+        with self._db_lock, self._patient(connection):
+            self._run_transaction(connection, rows, inbox)
+
+    def _run_transaction(self, connection: sqlite3.Connection, rows: Sequence[_Row], inbox: _InboxWork | None) -> None:
+        """One transaction; the caller holds _db_lock. The inbox's new updates first, then questions, then votes,
+        each kind in queue order, then the inbox's answered updates. A vote's question was queued before it (its row
+        id is handed out when it is logged), so it is in this batch or an earlier one; likewise an update is stored
+        before it is answered."""
         questions = [row.values for row in rows if row.question]
         votes = [row.values for row in rows if not row.question]
-        with self._db_lock, self._patient(connection):
-            self._run_transaction(connection, questions, votes, inbox)
-
-    def _run_transaction(self, connection: sqlite3.Connection, questions: list[Sequence[object]],
-                         votes: list[Sequence[object]], inbox: _InboxWork | None) -> None:
-        """One transaction; the caller holds _db_lock."""
         high, high_written, inbox_rows = self._stored_high, self._high_written, self._inbox_rows
         connection.execute("BEGIN IMMEDIATE")
         try:

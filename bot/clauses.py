@@ -19,6 +19,7 @@ _CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[�
                      r"|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")  # Chinese typed with spaces for commas
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_A_NOT_A = re.compile(r"([\u3400-\u9fff])[不没]\1")  # "冷不冷", "远不远": a Chinese yes/no question of any verb
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return False
     # "外资银行能进去不", "霍尔果斯最小对吧": a Chinese tag ends a question as a question mark would
     end = text.rstrip(" ?？!！。.")
-    return (any(w in text for w in cues.question_words if _CJK.search(w))
+    return (any(w in text for w in cues.question_words if _CJK.search(w)) or _A_NOT_A.search(text) is not None
             or any(end.endswith(tag) for tag in cues.tags if _CJK.search(tag)))
 
 
@@ -342,7 +343,7 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
     if tags and any(ending.endswith(f" {tag}") or (_CJK.search(tag) and text.rstrip(" ?？!！。.").endswith(tag))
            for tag in cues.tags):
         return True
-    if _CJK.search(text) and any(w in text for w in cues.yes_no_words if _CJK.search(w)):
+    if _CJK.search(text) and (any(w in text for w in cues.yes_no_words if _CJK.search(w)) or _A_NOT_A.search(text)):
         return True
     return question_mark and not text.isascii() and not _CJK.search(text)
 

@@ -29,6 +29,7 @@ from bot.terms import (
     COMPARE,
     COUNT,
     MEASURES,
+    PARTS,
     PICK,
     RANKING,
     RATIO,
@@ -207,13 +208,21 @@ class Matcher:
         zone_names = sorted({fold(n) for p in self.fact_base.lexicon.places if p.zone for n in p.all_names()} - regions,
                             key=len, reverse=True)
         names = "|".join(map(re.escape, zone_names))
-        between = "".join(rf"(?:(?:{'|'.join(map(re.escape, words))})\s+)?"
-                          for words in (sorted(self.fact_base.lexicon.clauses.noun_openers),
-                                        sorted(regions, key=len, reverse=True)) if words)
+        openers = "|".join(map(re.escape, sorted(self.fact_base.lexicon.clauses.noun_openers)))
+        region_pattern = "|".join(map(re.escape, sorted(regions, key=len, reverse=True)))
+        # a determiner with perhaps one more word ("in the new FTZ"), and the region's name, may come between
+        between = (rf"(?:(?:{openers})\s+(?:\w+\s+)?)?" if openers else "") + (
+            rf"(?:(?:{region_pattern})\s+)?" if region_pattern else "")
         self._in_zone = re.compile("|".join(
             rf"{re.escape(w)}\s*(?:{names})" if has_cjk(w)
             else rf"(?<!\w){re.escape(w)}\s+{between}(?:{names})(?!\w)"
             for w in within)) if within and zone_names else None
+        # "the Yining area", "阿拉山口片区", "участок в Кульдже": a part of the zone named after a place outside it
+        parts = sorted({fold(w) for w in self.fact_base.lexicon.concepts.get(PARTS.value, ())} | {SIZE.value},
+                       key=len, reverse=True)
+        self._part_nouns = "|".join(map(re.escape, parts))
+        self._within = "|".join(map(re.escape, within))
+        self._openers = openers
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None
         # Latin letters next to Chinese ones still stand alone ("文章里的BRI指的是啥")
@@ -313,15 +322,17 @@ class Matcher:
         specific = analysis.places - self._zone_places
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)
                   and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
+        zone_named = bool(analysis.places & self._zone_places) or (covers and self.leans(text))  # "does it cover X"
+        named_part = bool(analysis.outside) and self._names_outside_part(text, analysis.outside)
         asks_yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark, tags=False)
+        # a place put in the zone and nothing else asked ("а достык тоже зона", "we are in Alashankou, is that in the
+        # new FTZ") asks whether, question mark or not
         held = bool(analysis.outside) and self._in_zone is not None and self._in_zone.search(text) is not None
-        # a short "а достык тоже зона" asks whether, question mark or not
-        bare = held and only_places and len(text.split()) <= self.thresholds.bare_membership_words
-        asks_yes_no = asks_yes_no or bare
-        if (asks_yes_no and ((only_places and (specific or held)) or covers) and analysis.places & self._zone_places
-                and not analysis.unknown and self._membership is not None):
-            # "is Horgos inside the zone?", "does the zone cover Turpan?", "а инин в зоне?" (not "is it bigger than
-            # the Shanghai one?", "does Kazakhstan have an FTZ?", nor "he says the zone is all Urumqi, is that right?")
+        placed = ((only_places and (held or (asks_yes_no and specific))) or (asks_yes_no and covers)) and zone_named
+        if (placed or named_part) and not analysis.unknown and self._membership is not None:
+            # "is Horgos inside the zone?", "does the zone cover Turpan?", "а инин в зоне?", "how big is the Yining
+            # area?" (not "is it bigger than the Shanghai one?", "does Kazakhstan have an FTZ?", nor "he says the zone
+            # is all Urumqi, is that right?")
             return self.membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)
@@ -484,7 +495,7 @@ class Matcher:
         if "=" not in question and not asks(asked, self.fact_base.lexicon.clauses):
             return False
         rest = text
-        for abbreviation in named:
+        for abbreviation in sorted(named, key=len, reverse=True):  # "belt and road initiative" before "belt and road"
             rest = rest.replace(abbreviation, " ")
         left = self.analyser.analyse_folded(rest)
         asked_with = self.fact_base.lexicon.abbreviations_asked_with
@@ -505,6 +516,23 @@ class Matcher:
         index = next(i for i, fact in enumerate(self.fact_base.facts) if fact.id == fact_id)
         return sorted(k for k in self.fact_base.lexicon.answer_kinds & names
                       if Term(TermKind.CONCEPT, k) not in self._weights[index])
+
+    def _names_outside_part(self, text: str, outside: Sequence[str]) -> bool:
+        """A part of the zone named after a place outside it: the place right before a word for a part ("the Yining
+        area", "阿拉山口片区"; not "based in the Almaty area"), or a part `within` it ("участок в Кульдже")."""
+        end = r"(?![^\W\u3400-\u9fff])"  # a word ends, or Chinese goes on ("片区有多大")
+        for name in outside:
+            place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
+            if any(not self._lies_within(text[:m.start()]) for m in re.finditer(
+                    rf"{place}\s*(?:{self._part_nouns}){end}", text)) or (
+                    self._within and re.search(rf"(?:{self._part_nouns})\s+(?:{self._within})\s+{place}{end}", text)):
+                return True
+        return False
+
+    def _lies_within(self, before: str) -> bool:
+        """`before` ends in a `within` word and perhaps a determiner: what follows is where something is."""
+        return bool(self._within) and re.search(
+            rf"(?<!\w)(?:{self._within})\s+(?:(?:{self._openers})\s+)?$", before) is not None
 
     def membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
         """"Is Yining part of it?" No; "is Horgos inside the zone?" Yes: with the fact that lists the zone's areas

@@ -166,10 +166,12 @@ class _Reader:
         read = [plain_text(p.question) for p in parts]
         found: list[Match] = []
         for clause, following in itertools.pairwise(clauses):
-            claim = None if clause.asks or not following.asks else premise_of(plain_text(clause.text), cues)
-            if claim is None or not self._analysed(claim).places or any(claim in text for text in read):
-                # of the zone or one of its areas ("since we ship a lot, ..." claims nothing of it), and not read
-                # with the question already ("since horgos is the largest part, how big is it")
+            text = plain_text(clause.text)
+            claim = None if clause.asks or not following.asks else premise_of(text, cues) or self._reported(text)
+            if (claim is None or not (self._analysed(claim).places or self.matcher.leans(claim))
+                    or any(claim in text for text in read)):
+                # of the zone, by name or pronoun, or of one of its areas ("since we ship a lot, ..." claims nothing
+                # of it), and not read with the question already ("since horgos is the largest part, how big is it")
                 continue
             match = self._clause(claim, claim, language, claim=True)
             if (match.answered and match.verdict is Verdict.NO and match.fact is not None
@@ -193,13 +195,15 @@ class _Reader:
         return [joined] if joined.answered and joined.fact is self.fact_base.facts[leaning] else []
 
     def _claim_of(self, context: str) -> str:
-        """What a context clause says of the zone: after the last word reporting it ("нам сказали что …"), else its
-        last few words (who writes and why is no part of it)."""
+        """What a context clause says of the zone: what it reports, else its last few words (who writes and why is
+        no part of it)."""
+        return self._reported(context) or " ".join(context.split()[-_CONTEXT_WORDS:])
+
+    def _reported(self, context: str) -> str | None:
+        """What a clause reports someone said: after its last reporting word ("нам сказали что …"), if any."""
         starts = [m.end() for cue in self.fact_base.lexicon.clauses.reported
                   for m in phrase_pattern(cue).finditer(context)]
-        if starts:
-            return context[max(starts):].strip()
-        return " ".join(context.split()[-_CONTEXT_WORDS:])
+        return context[max(starts):].strip() or None if starts else None
 
     def _narrows(self, text: str) -> bool:
         """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们

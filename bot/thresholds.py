@@ -36,7 +36,6 @@ class Thresholds:
     # Definitions.
     definition_question_words: int = 3  # a name of several words asks what it stands for in a question this short
     # Membership.
-    bare_membership_words: int = 6  # "а достык тоже зона": this short, a place in the zone asks, without "?" or "ли"
     # Yes/no verdicts.
     share_claim_points: float = 1.0  # "is Horgos about a tenth?": a claimed share this many points off the answer's
     share_claim_ratio: float = 0.05  # ... or this share of the claim, whichever is more, is right (9.2% is a tenth)

@@ -78,6 +78,12 @@ def test_a_chinese_clause_ending_with_a_tag_like_bu_asks_as_a_question_mark_woul
     assert is_yes_no("外资保险公司能进去不", fact_base.lexicon.clauses)
 
 
+def test_a_chinese_a_not_a_question_asks_as_a_question_mark_would(fact_base):
+    assert clauses_of(fact_base, "乌鲁木齐片区多大啊 顺便问下乌鲁木齐现在冷不冷") == [
+        ("乌鲁木齐片区多大啊", True), ("顺便问下乌鲁木齐现在冷不冷", True)]
+    assert is_yes_no("喀什远不远", fact_base.lexicon.clauses)
+
+
 def test_a_condition_asks_nothing_of_its_own_but_if_possible_still_asks_of_what_came_before(fact_base):
     assert clauses_of(fact_base, "if kashgar is 46.4 sq km, how big is urumqi") == [
         ("if kashgar is 46.4 sq km", False), ("how big is urumqi", True)]

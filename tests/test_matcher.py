@@ -876,6 +876,7 @@ def test_a_month_claimed_in_figures_or_words_is_checked_against_the_date(matcher
 
 
 @pytest.mark.parametrize("question", ["что такое пояс и путь простыми словами", "what is belt and road?",
+                                      "what is the Belt and Road Initiative",
                                       "一带一路是啥", "что такое BRI"])
 def test_what_the_belt_and_road_is_asks_what_the_name_stands_for(matcher, question):
     assert answered(matcher, question) == "abbreviations"
@@ -909,6 +910,36 @@ def test_asking_for_names_the_article_lacks_with_the_right_count_is_still_refuse
 def test_what_is_this_asks_for_an_overview_only_when_nothing_else_is_asked(matcher, question, fact):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == fact
+
+
+@pytest.mark.parametrize("question", ["how big is the Yining area of the zone", "阿拉山口片区有多大",
+                                      "какой площади участок в кульдже", "does it cover Karamay too",
+                                      "we have a warehouse in Alashankou, is that inside the new FTZ or no?"])
+def test_a_part_of_the_zone_named_after_a_place_outside_it_is_answered_no_with_the_zones_areas(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize(("question", "fact"), [("we are based in the Almaty area, how big is Horgos?", "horgos_area"),
+                                                ("we are based in the Almaty area, how big is the zone?",
+                                                 "total_area")])
+def test_a_place_outside_the_zone_said_to_be_where_the_user_is_asks_no_membership(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("is it the third ftz in the northwest?", Verdict.NO),
+                                                   ("это вторая зона на северо-западе?", Verdict.NO),
+                                                   ("is it the first ftz in the northwest?", Verdict.YES)])
+def test_an_ordinal_claimed_is_checked_against_the_first_in_the_northwest(matcher, question, verdict):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "first_in_northwest" and match.verdict is verdict
+
+
+@pytest.mark.parametrize("question", ["planning a trip to Kashgar old town, any tips on what to pack and where to stay",
+                                      "what other provinces have zones like this",
+                                      "а в каких ещё провинциях есть такие зоны"])
+def test_travel_tips_and_other_provinces_zones_are_refused(matcher, question):
+    assert matcher.match(question).refused
 
 
 @pytest.mark.parametrize("question", ["а достык это тоже зона", "инин в зоне", "is yining in the zone"])

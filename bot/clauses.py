@@ -84,6 +84,9 @@ class ClauseCues:
     # a clause opening with one of these takes a claim for granted ("since it opened in 2013, how has it grown?",
     # "раз это вторая ЗСТ, где первая?", "既然…"): the article may contradict it
     premises: tuple[str, ...] = ()
+    # words asking whether something exists ("is there an FTZ in Kazakhstan?", "в алматы есть зона?"): a zone asked
+    # of another place is no claim that this one is there
+    existence: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:

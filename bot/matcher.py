@@ -28,6 +28,7 @@ from bot.semantic import SemanticIndex, load_encoder, top_two
 from bot.terms import (
     COMPARE,
     COUNT,
+    LOCATION,
     MEASURES,
     PARTS,
     PICK,
@@ -222,6 +223,7 @@ class Matcher:
                        key=len, reverse=True)
         self._part_nouns = "|".join(map(re.escape, parts))
         self._within = "|".join(map(re.escape, within))
+        self._zone_names = names
         self._openers = openers
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None
@@ -374,6 +376,12 @@ class Matcher:
             analysis.terms = [t for t in analysis.terms if t != self._membership]
             query.discard(self._membership)
             membership = False
+        if (analysis.outside and not specific and not analysis.unknown and not membership
+                and analysis.places & self._zone_places and self._placed_outside(text, analysis.outside)):
+            # "why did they put the zone in Tibet?", "эта ЗСТ же в тибете": No, with where it is
+            located = self._most_weighed(LOCATION)
+            if located is not None:
+                return Match(question, Outcome.ANSWER, language, located, 100, verdict=Verdict.NO)
         if analysis.outside and not (membership and not analysis.unknown):
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
@@ -388,6 +396,11 @@ class Matcher:
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
         if self._definition in query and not specific and query & self._article_words:  # "what does 'qualified' mean?"
             return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {_UNEXPLAINED}")
+        if self._definition in query and any(len(word) > 1 for word in analysis.oov) and all(
+                t == self._definition or t.kind is TermKind.NUMBER for t in query):
+            # "what's a good recipe for plov?": what is asked of is in words the bot cannot read (not a lone Chinese
+            # character left over: "全称叫啥")
+            return Match(question, Outcome.NO_MATCH, language, reason=Refusal.NO_KNOWN_WORDS.value)
         if not analysis.terms:
             if greeting or terms.small_talk_of_plain(text, text):
                 return Match(question, Outcome.SMALL_TALK, language, small_talk=greeting or "greeting",
@@ -534,16 +547,35 @@ class Matcher:
         return bool(self._within) and re.search(
             rf"(?<!\w)(?:{self._within})\s+(?:(?:{self._openers})\s+)?$", before) is not None
 
+    def _placed_outside(self, text: str, outside: Sequence[str]) -> bool:
+        """The zone said to be `within` a place outside it ("the zone in Tibet", "зону сделали на территории
+        казахстана", "自贸区在西藏"), not asked whether one is there ("is there an FTZ in Kazakhstan?")."""
+        if not self._zone_names or not self._within or any(
+                says(text, cue) for cue in self.fact_base.lexicon.clauses.existence):
+            return False
+        opener = rf"(?:(?:{self._openers})\s+)?" if self._openers else ""
+        for name in outside:
+            # the zone, a word at most ("зону сделали", "ЗСТ же"), `within`, then the place ("на территории X")
+            if re.search(rf"(?:{self._zone_names})\s*(?:\w+\s+)?(?:{self._within})\s*{opener}(?:\w+\s+)?"
+                         rf"{re.escape(name)}", text):
+                return True
+        return False
+
+    def _most_weighed(self, term: Term) -> Fact | None:
+        """The fact `term` weighs most for, the first of equals."""
+        postings = self._postings.get(term, [])
+        if not postings:
+            return None
+        return self.fact_base.facts[max(postings, key=lambda posting: (posting[1], -posting[0]))[0]]
+
     def membership_answer(self, question: str, language: str, analysis: Analysis) -> Match:
         """"Is Yining part of it?" No; "is Horgos inside the zone?" Yes: with the fact that lists the zone's areas
         (the one the membership concept weighs most for)."""
         assert self._membership is not None
-        postings = self._postings.get(self._membership, [])
-        if not postings:
+        fact = self._most_weighed(self._membership)
+        if fact is None:
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
-        index = max(postings, key=lambda posting: (posting[1], -posting[0]))[0]
-        fact = self.fact_base.facts[index]
         member = not analysis.outside and analysis.places - self._zone_places <= set(fact.entities)
         return Match(question, Outcome.ANSWER, language, fact, 100, verdict=Verdict.YES if member else Verdict.NO)
 

@@ -71,6 +71,7 @@ class Term(NamedTuple):
 # The generic lexicon's concepts the matcher's rules name: a size ("how much land"), a pick ("which", "name them"),
 # a count, an order ("rank"), and the measures of a comparison ("how many times bigger"), not which comes first.
 SIZE = Term(TermKind.CONCEPT, "area")
+LOCATION = Term(TermKind.CONCEPT, "location")
 PARTS = Term(TermKind.CONCEPT, "areas")  # a part of the zone, as a noun: "the Kashgar area", "片区"
 PICK = Term(TermKind.CONCEPT, "list")
 COUNT = Term(TermKind.CONCEPT, "count")

@@ -34,7 +34,8 @@ class Thresholds:
     missing_required_penalty: float = 0.7  # per term the fact is about that the question lacks
     subject_elsewhere_penalty: float = 0.6  # "Horgos or Kashgar, which is bigger?" is not about Urumqi the largest
     # Definitions.
-    definition_question_words: int = 3  # a name of several words asks what it stands for in a question this short
+    # a name of several words asks what it stands for in a question this short ("what is the belt and road exactly")
+    definition_question_words: int = 4
     # Membership.
     # Yes/no verdicts.
     share_claim_points: float = 1.0  # "is Horgos about a tenth?": a claimed share this many points off the answer's

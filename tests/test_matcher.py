@@ -942,6 +942,33 @@ def test_travel_tips_and_other_provinces_zones_are_refused(matcher, question):
     assert matcher.match(question).refused
 
 
+@pytest.mark.parametrize("question", ["why did they put the free trade zone in Tibet and not Xinjiang",
+                                      "почему зону сделали на территории казахстана а не в китае", "自贸区在西藏吗"])
+def test_the_zone_said_to_be_in_a_place_outside_it_is_answered_no_with_where_it_is(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "location" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["is there a free trade zone in kazakhstan", "в алматы есть зона?",
+                                      "is the ftz bigger than the one in shanghai"])
+def test_a_zone_asked_of_another_place_is_no_claim_about_where_this_one_is(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["what's a foreign investment service guarantee mechanism in plain english?",
+                                      "啥叫外商投资企业",
+                                      "кто считается квалифицированным предприятием с иностранными инвестициями"])
+def test_what_a_term_the_article_only_uses_means_is_not_in_the_article(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["What's a good recipe for plov?",
+                                      "alright thats all for today, bye and have a good one",
+                                      "hey, how much are train tickets from Almaty and where to buy them online?"])
+def test_a_definition_cue_or_where_to_about_unknown_things_answers_nothing(matcher, question):
+    assert not matcher.match(question).answered
+
+
 @pytest.mark.parametrize("question", ["а достык это тоже зона", "инин в зоне", "is yining in the zone"])
 def test_a_short_membership_question_needs_no_question_mark(matcher, question):
     match = matcher.match(question)

@@ -338,10 +338,13 @@ class Matcher:
             return self.membership_answer(question, language, analysis)
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)
+        asked_of_place = {t for t in query if t.kind is not TermKind.PLACE}
         if (specific and not analysis.places & self._zone_places and not analysis.numbers
-                and {t for t in query if t.kind is not TermKind.PLACE} == {COUNT}):
-            # "хоргос скока?", "kashgar how much": an area has nothing to count; how much of it there is, its size
-            analysis.terms = [SIZE if t == COUNT else t for t in analysis.terms]
+                and (asked_of_place - {PARTS} == {COUNT} or (asked_of_place == {PARTS} and not self.leans(text)
+                                                             and asks(text, self.fact_base.lexicon.clauses)))):
+            # "хоргос скока?", "kashgar how much", "喀什片区多少": an area has nothing to count; how much of it there
+            # is, its size
+            analysis.terms = list(dict.fromkeys(SIZE if t in (COUNT, PARTS) else t for t in analysis.terms))
             query = set(analysis.terms)
         asked = {t.value for t in query if t.kind is not TermKind.PLACE}
         if (len(specific & self._areas) == 1 and not analysis.numbers and asked
@@ -352,8 +355,15 @@ class Matcher:
         what_is = self.fact_base.lexicon.abbreviations_asked_with
         if any(t.value in what_is for t in query) and any(
                 t.kind in (TermKind.CONCEPT, TermKind.KEYWORD) and t.value not in what_is for t in query):
-            # "what is this zone trying to achieve": "what is this" asks what the rest says, not for an overview
+            # "what is this zone trying to achieve": "what is this" asks what the rest says, not for an overview;
+            # "что такое механизм гарантий" asks what a term the article leaves unexplained means
             analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in what_is)]
+            if self._definition is not None and self._unexplained(analysis.concept_names):
+                analysis.terms.append(self._definition)
+            query = set(analysis.terms)
+        if {TOTAL, COUNT} <= query and SIZE not in query:
+            # "一共分几个片区", "how many areas in total": the count, not the total area
+            analysis.terms = [t for t in analysis.terms if t != TOTAL]
             query = set(analysis.terms)
         if TOTAL in query and len(specific & self._areas) >= 2 and not self._areas <= specific:
             # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
@@ -396,10 +406,10 @@ class Matcher:
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
         if self._definition in query and not specific and query & self._article_words:  # "what does 'qualified' mean?"
             return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {_UNEXPLAINED}")
-        if self._definition in query and any(len(word) > 1 for word in analysis.oov) and all(
+        if self._definition in query and any(len(w) > 1 and not has_cjk(w) for w in analysis.oov) and all(
                 t == self._definition or t.kind is TermKind.NUMBER for t in query):
-            # "what's a good recipe for plov?": what is asked of is in words the bot cannot read (not a lone Chinese
-            # character left over: "全称叫啥")
+            # "what's a good recipe for plov?": what is asked of is in words the bot cannot read (not Chinese left
+            # over between the words it knows: "官方全称叫啥")
             return Match(question, Outcome.NO_MATCH, language, reason=Refusal.NO_KNOWN_WORDS.value)
         if not analysis.terms:
             if greeting or terms.small_talk_of_plain(text, text):
@@ -546,6 +556,14 @@ class Matcher:
         """`before` ends in a `within` word and perhaps a determiner: what follows is where something is."""
         return bool(self._within) and re.search(
             rf"(?<!\w)(?:{self._within})\s+(?:(?:{self._openers})\s+)?$", before) is not None
+
+    def _unexplained(self, names: set[str]) -> bool:
+        """`names` are all of what a `not_given` rule says the article leaves unexplained (its concepts beside the
+        definition concept): "what is X" asks what X means."""
+        assert self._definition is not None
+        meaning = self._definition.value
+        return any(meaning in rule.concepts and rule.concepts - {meaning} <= names and not rule.unless & names
+                   and not rule.places for rule in self.fact_base.lexicon.not_given)
 
     def _placed_outside(self, text: str, outside: Sequence[str]) -> bool:
         """The zone said to be `within` a place outside it ("the zone in Tibet", "зону сделали на территории

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.match import Outcome, Verdict
+from bot.match import Outcome, Refusal, Verdict
 from bot.matcher import Matcher
 from bot.thresholds import DEFAULT_THRESHOLDS
 
@@ -596,7 +596,7 @@ def test_asking_what_a_word_the_article_only_uses_means_is_refused_but_its_abbre
     for question in ("what does 'qualified' mean?", "what counts as a qualified foreign-invested enterprise?",
                      "what does leverage mean here"):
         match = matcher.match(question)
-        assert match.refused and "without explaining" in match.reason, question
+        assert match.refused and match.reason.startswith(Refusal.NOT_GIVEN.value), question
     assert answered(matcher, "what does FTZ mean?") == "ftz_name"
     assert answered(matcher, "what does R&D stand for?") == "abbreviations"
 
@@ -967,6 +967,20 @@ def test_what_a_term_the_article_only_uses_means_is_not_in_the_article(matcher, 
                                       "hey, how much are train tickets from Almaty and where to buy them online?"])
 def test_a_definition_cue_or_where_to_about_unknown_things_answers_nothing(matcher, question):
     assert not matcher.match(question).answered
+
+
+@pytest.mark.parametrize("question", ["外商投资服务保障机制是个啥", "啥样的外资企业算符合条件的",
+                                      "что такое квалифицированные иностранные предприятия"])
+def test_what_is_asked_of_a_term_the_article_leaves_unexplained_is_not_in_the_article(matcher, question):
+    assert matcher.match(question).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+@pytest.mark.parametrize(("question", "fact"), [("这个自贸区一共分几个片区啊", "three_areas"),
+                                                ("how long has the zone been open as of today?", "establishment_date"),
+                                                ("喀什片区多少", "kashgar_area"),
+                                                ("这个自贸区官方全称叫啥", "ftz_name")])
+def test_a_count_in_total_a_part_asked_how_much_and_an_elapsed_time_to_today_are_answered(matcher, question, fact):
+    assert answered(matcher, question) == fact
 
 
 @pytest.mark.parametrize("question", ["а достык это тоже зона", "инин в зоне", "is yining in the zone"])

@@ -337,6 +337,7 @@ def test_xinjiangs_first_ftz_is_still_answered_with_its_date(matcher):
     ("my friend says the zone covers like 500 sq km, how is that split between the cities?", {"total_area"},
      "three_areas"),
     ("he said kashgar is the biggest, how big is urumqi", {"largest_area", "area_ranking"}, "urumqi_area"),
+    ("after they set the zone up in Gansu, how big is it?", {"location"}, "total_area"),
     ("я слышал что зону открыли в 2021, а какая у неё площадь", {"establishment_date", "establishment_year"},
      "total_area")])
 def test_a_premise_the_article_contradicts_is_answered_no_before_the_question(matcher, message, corrected, asked):

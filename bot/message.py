@@ -167,7 +167,8 @@ class _Reader:
         found: list[Match] = []
         for clause, following in itertools.pairwise(clauses):
             text = plain_text(clause.text)
-            claim = None if clause.asks or not following.asks else premise_of(text, cues) or self._reported(text)
+            claim = None if clause.asks or not following.asks else (
+                premise_of(text, cues) or self._reported(text) or self._figure_of_the_zone(text))
             if (claim is None or not (self._analysed(claim).places or self.matcher.leans(claim))
                     or any(claim in text for text in read)):
                 # of the zone, by name or pronoun, or of one of its areas ("since we ship a lot, ..." claims nothing
@@ -198,6 +199,16 @@ class _Reader:
         """What a context clause says of the zone: what it reports, else its last few words (who writes and why is
         no part of it)."""
         return self._reported(context) or " ".join(context.split()[-_CONTEXT_WORDS:])
+
+    def _figure_of_the_zone(self, context: str) -> str | None:
+        """A context clause that opens with the zone and states a figure of it ("зона 1796 кв км, …"; not "we moved
+        to the zone in 2019"): a claim to check."""
+        words = context.split()
+        if words and words[0] in self.fact_base.lexicon.clauses.noun_openers:
+            words = words[1:]  # "the zone is …", "эта зона …"
+        analysis = self._analysed(context)
+        opens = bool(words) and bool(self._analysed(words[0]).places & self._zone_places)
+        return context if opens and analysis.numbers and analysis.places <= self._zone_places else None
 
     def _reported(self, context: str) -> str | None:
         """What a clause reports someone said: after its last reporting word ("нам сказали что …"), if any."""

@@ -912,7 +912,8 @@ def test_what_is_this_asks_for_an_overview_only_when_nothing_else_is_asked(match
     assert match.fact is not None and match.fact.id == fact
 
 
-@pytest.mark.parametrize("question", ["how big is the Yining area of the zone", "阿拉山口片区有多大",
+@pytest.mark.parametrize("question", ["how big is the Yining area of the zone", "阿拉山口片区有多大", "克拉玛依有份吗",
+                                      "когда открыли кульджинский район зст",
                                       "какой площади участок в кульдже", "does it cover Karamay too",
                                       "we have a warehouse in Alashankou, is that inside the new FTZ or no?"])
 def test_a_part_of_the_zone_named_after_a_place_outside_it_is_answered_no_with_the_zones_areas(matcher, question):
@@ -977,7 +978,7 @@ def test_what_is_asked_of_a_term_the_article_leaves_unexplained_is_not_in_the_ar
 
 @pytest.mark.parametrize(("question", "fact"), [("这个自贸区一共分几个片区啊", "three_areas"),
                                                 ("how long has the zone been open as of today?", "establishment_date"),
-                                                ("喀什片区多少", "kashgar_area"),
+                                                ("喀什片区多少", "kashgar_area"), ("一共分成几块啊", "three_areas"),
                                                 ("这个自贸区官方全称叫啥", "ftz_name")])
 def test_a_count_in_total_a_part_asked_how_much_and_an_elapsed_time_to_today_are_answered(matcher, question, fact):
     assert answered(matcher, question) == fact

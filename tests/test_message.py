@@ -338,6 +338,7 @@ def test_xinjiangs_first_ftz_is_still_answered_with_its_date(matcher):
      "three_areas"),
     ("he said kashgar is the biggest, how big is urumqi", {"largest_area", "area_ranking"}, "urumqi_area"),
     ("after they set the zone up in Gansu, how big is it?", {"location"}, "total_area"),
+    ("the zone is 500 sq km, how big is urumqi", {"total_area"}, "urumqi_area"),
     ("я слышал что зону открыли в 2021, а какая у неё площадь", {"establishment_date", "establishment_year"},
      "total_area")])
 def test_a_premise_the_article_contradicts_is_answered_no_before_the_question(matcher, message, corrected, asked):
@@ -349,6 +350,7 @@ def test_a_premise_the_article_contradicts_is_answered_no_before_the_question(ma
 
 @pytest.mark.parametrize(("message", "fact"), [("since the zone opened in 2023, how big is it?", "total_area"),
                                                ("my boss says the zone is great, how big is it", "total_area"),
+                                               ("we moved to the zone in 2019, how big is it", "total_area"),
                                                ("since our firm opened in 2019, when did the zone open?",
                                                 "establishment_date")])
 def test_a_premise_the_article_confirms_or_one_not_about_the_zone_is_not_answered(matcher, message, fact):

@@ -97,6 +97,14 @@ class ClauseCues:
                                    for p in sorted(self.not_asking, key=len, reverse=True)))
 
     @functools.cached_property
+    def reported_pattern(self) -> re.Pattern[str] | None:
+        """`reported` as one pattern, the longest first: Chinese anywhere, other words as whole words."""
+        if not self.reported:
+            return None
+        return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"(?<!\w){re.escape(p)}(?!\w)"
+                                   for p in sorted(self.reported, key=len, reverse=True)))
+
+    @functools.cached_property
     def premises_longest_first(self) -> tuple[str, ...]:
         """`premises`, the longest first, so that "раз уж" is taken before "раз"."""
         return tuple(sorted(self.premises, key=len, reverse=True))

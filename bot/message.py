@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from bot.clauses import Clause, is_yes_no, message_clauses, opens_with, premise_of
 from bot.match import FRAGMENT, Match, Outcome, Refusal, Verdict
 from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
-from bot.text import detect_language, fold, has_cjk, phrase_pattern, says
+from bot.text import detect_language, fold, has_cjk, says
 
 if TYPE_CHECKING:
     from bot.matcher import Matcher
@@ -98,7 +98,8 @@ class _Reader:
         cues = self.fact_base.lexicon.clauses
         dispute = next((i for i in asking if i > 0 and opens_with(texts[i], cues.dispute_words)), 0)
         # the claims start where someone is said to say something ("мужики спорили, одни говорят ...")
-        start = next((j for j in range(dispute) if any(says(texts[j], cue) for cue in cues.reported)), 0)
+        pattern = cues.reported_pattern
+        start = next((j for j in range(dispute) if pattern is not None and pattern.search(texts[j])), 0)
         claims = [text for text in texts[start:dispute] if self._has_content(text)]
         if claims:
             # "одни говорят открыли в ноябре, другие что в октябре. кто прав?": the claims before it are what is
@@ -203,24 +204,25 @@ class _Reader:
     def _figure_of_the_zone(self, context: str) -> str | None:
         """A context clause that opens with the zone and states a figure of it ("зона 1796 кв км, …"; not "we moved
         to the zone in 2019"): a claim to check."""
-        words = context.split()
-        if words and words[0] in self.fact_base.lexicon.clauses.noun_openers:
-            words = words[1:]  # "the zone is …", "эта зона …"
         analysis = self._analysed(context)
-        opens = bool(words) and bool(self._analysed(words[0]).places & self._zone_places)
-        return context if opens and analysis.numbers and analysis.places <= self._zone_places else None
+        if not analysis.numbers or not analysis.places or not analysis.places <= self._zone_places:
+            return None
+        words = context.split()
+        if words[0] in self.fact_base.lexicon.clauses.noun_openers:
+            words = words[1:]  # "the zone is …", "эта зона …"
+        return context if words and self._analysed(words[0]).places & self._zone_places else None
 
     def _reported(self, context: str) -> str | None:
         """What a clause reports someone said: after its last reporting word ("нам сказали что …"), if any."""
-        starts = [m.end() for cue in self.fact_base.lexicon.clauses.reported
-                  for m in phrase_pattern(cue).finditer(context)]
-        return context[max(starts):].strip() or None if starts else None
+        pattern = self.fact_base.lexicon.clauses.reported_pattern
+        ends = [m.end() for m in pattern.finditer(context)] if pattern is not None else []
+        return context[max(ends):].strip() or None if ends else None
 
     def _narrows(self, text: str) -> bool:
         """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们
         公司在那边有业务")."""
         cues = self.fact_base.lexicon.clauses
-        if opens_with(text, cues.closer_words) or any(says(text, cue) for cue in cues.reported):
+        if opens_with(text, cues.closer_words) or (cues.reported_pattern and cues.reported_pattern.search(text)):
             return False  # "..., а то отец спрашивает", "... 我们这边有人说是去年"
         analysis = self._analysed(text)
         return bool(analysis.places or analysis.outside or analysis.unknown) or len(analysis.terms) >= len(analysis.oov)

@@ -99,7 +99,12 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat31_heldout.tsv": 0.82, "ru31_heldout.tsv": 0.8,
                    "chat32_heldout.tsv": 0.853, "ru32_heldout.tsv": 0.878,
                    "chat34_heldout.tsv": 0.893, "ru34_heldout.tsv": 0.889,
-                   "chat35_heldout.tsv": 0.893, "ru35_heldout.tsv": 0.9}
+                   "chat35_heldout.tsv": 0.893, "ru35_heldout.tsv": 0.9,
+                   "chat36_heldout.tsv": 0.993, "ru36_heldout.tsv": 0.956,
+                   "chat39_heldout.tsv": 0.947, "ru39_heldout.tsv": 0.944,
+                   "chat41_heldout.tsv": 0.98, "ru41_heldout.tsv": 0.967,
+                   "chat43_heldout.tsv": 0.953, "ru43_heldout.tsv": 0.911,
+                   "chat44_heldout.tsv": 0.947, "ru44_heldout.tsv": 0.944}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
@@ -107,7 +112,9 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat12_dev.tsv": 0.98, "ru12_dev.tsv": 0.95,
                       "chat14_dev.tsv": 0.96, "ru14_dev.tsv": 0.9, "chat18_dev.tsv": 0.98, "ru18_dev.tsv": 0.94,
                       "chat19_dev.tsv": 0.97, "ru19_dev.tsv": 0.9, "chat20_dev.tsv": 0.93, "ru20_dev.tsv": 0.87,
-                      "chat23_dev.tsv": 0.89, "ru23_dev.tsv": 0.73, "chat33_dev.tsv": 0.91, "ru33_dev.tsv": 0.95}
+                      "chat23_dev.tsv": 0.89, "ru23_dev.tsv": 0.73, "chat33_dev.tsv": 0.93, "ru33_dev.tsv": 0.95,
+                      "chat37_dev.tsv": 0.98, "ru37_dev.tsv": 0.98, "chat38_dev.tsv": 0.97, "ru38_dev.tsv": 0.95,
+                      "chat40_dev.tsv": 0.97, "ru40_dev.tsv": 0.97, "chat42_dev.tsv": 0.97, "ru42_dev.tsv": 0.97}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

@@ -90,19 +90,13 @@ class ClauseCues:
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:
-        """`not_asking` as one pattern: Chinese anywhere, other words as whole words."""
-        if not self.not_asking:
-            return None
-        return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"\b{re.escape(p)}\b"
-                                   for p in sorted(self.not_asking, key=len, reverse=True)))
+        """`not_asking` as one pattern."""
+        return _one_pattern(self.not_asking)
 
     @functools.cached_property
     def reported_pattern(self) -> re.Pattern[str] | None:
-        """`reported` as one pattern, the longest first: Chinese anywhere, other words as whole words."""
-        if not self.reported:
-            return None
-        return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"(?<!\w){re.escape(p)}(?!\w)"
-                                   for p in sorted(self.reported, key=len, reverse=True)))
+        """`reported` as one pattern."""
+        return _one_pattern(self.reported)
 
     @functools.cached_property
     def premises_longest_first(self) -> tuple[str, ...]:
@@ -209,6 +203,14 @@ def _by_first_word(phrases: Iterable[str]) -> dict[str, tuple[tuple[str, ...], .
 def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> int:
     """How many words one of `phrases` (by first word) takes at `index`: 0 when none starts there."""
     return next((len(p) for p in phrases.get(words[index], ()) if tuple(words[index:index + len(p)]) == p), 0)
+
+
+def _one_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """`phrases` as one pattern, the longest first: Chinese anywhere, other words as whole words."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"(?<!\w){re.escape(p)}(?!\w)" for p in ordered))
 
 
 def opens_with(text: str, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:

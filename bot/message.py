@@ -167,9 +167,9 @@ class _Reader:
         read = [plain_text(p.question) for p in parts]
         found: list[Match] = []
         for clause, following in itertools.pairwise(clauses):
-            text = plain_text(clause.text)
+            said = plain_text(clause.text)
             claim = None if clause.asks or not following.asks else (
-                premise_of(text, cues) or self._reported(text) or self._figure_of_the_zone(text))
+                premise_of(said, cues) or self._reported(said) or self._figure_of_the_zone(said))
             if (claim is None or not (self._analysed(claim).places or self.matcher.leans(claim))
                     or any(claim in text for text in read)):
                 # of the zone, by name or pronoun, or of one of its areas ("since we ship a lot, ..." claims nothing

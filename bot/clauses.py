@@ -99,6 +99,11 @@ class ClauseCues:
         return _one_pattern(self.reported)
 
     @functools.cached_property
+    def existence_pattern(self) -> re.Pattern[str] | None:
+        """`existence` as one pattern."""
+        return _one_pattern(self.existence)
+
+    @functools.cached_property
     def premises_longest_first(self) -> tuple[str, ...]:
         """`premises`, the longest first, so that "раз уж" is taken before "раз"."""
         return tuple(sorted(self.premises, key=len, reverse=True))
@@ -211,6 +216,12 @@ def _one_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     if not ordered:
         return None
     return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"(?<!\w){re.escape(p)}(?!\w)" for p in ordered))
+
+
+def _ends_with_chinese_tag(text: str, cues: ClauseCues) -> bool:
+    """"外资银行能进去不", "霍尔果斯最小对吧": a Chinese tag ends a question as a question mark would."""
+    end = text.rstrip(" ?？!！。.")
+    return any(end.endswith(tag) for tag in cues.tags if _CJK.search(tag))
 
 
 def opens_with(text: str, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
@@ -327,10 +338,8 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
         return True  # "по площади он больше кашгара или нет", with no question mark
     if not _CJK.search(text):
         return False
-    # "外资银行能进去不", "霍尔果斯最小对吧": a Chinese tag ends a question as a question mark would
-    end = text.rstrip(" ?？!！。.")
     return (any(w in text for w in cues.question_words if _CJK.search(w)) or _A_NOT_A.search(text) is not None
-            or any(end.endswith(tag) for tag in cues.tags if _CJK.search(tag)))
+            or _ends_with_chinese_tag(text, cues))
 
 
 def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags: bool = True) -> bool:
@@ -353,8 +362,7 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
     if _has_cue(words, cues.yes_no_phrases):
         return True  # "хотан тоже в зону попал или нет"
     ending = f" {' '.join(words)}"
-    if tags and any(ending.endswith(f" {tag}") or (_CJK.search(tag) and text.rstrip(" ?？!！。.").endswith(tag))
-           for tag in cues.tags):
+    if tags and (any(ending.endswith(f" {tag}") for tag in cues.tags) or _ends_with_chinese_tag(text, cues)):
         return True
     if _CJK.search(text) and (any(w in text for w in cues.yes_no_words if _CJK.search(w)) or _A_NOT_A.search(text)):
         return True

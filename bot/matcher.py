@@ -224,7 +224,9 @@ class Matcher:
         self._part_nouns = "|".join(map(re.escape, parts))
         self._within = "|".join(map(re.escape, within))
         self._zone_names = names
-        self._openers = openers
+        self._opener = rf"(?:(?:{openers})\s+)?" if openers else ""  # "the", "эта" before a name
+        # text ending in a `within` word and perhaps a determiner: what follows it is where something is
+        self._ends_within = re.compile(rf"(?<!\w)(?:{self._within})\s+{self._opener}$") if within else None
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None
         # Latin letters next to Chinese ones still stand alone ("文章里的BRI指的是啥")
@@ -546,7 +548,7 @@ class Matcher:
         end = r"(?![^\W\u3400-\u9fff])"  # a word ends, or Chinese goes on ("片区有多大")
         for name in outside:
             place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
-            if any(not self._lies_within(text[:m.start()]) for m in re.finditer(
+            if any(not self._lies_within(text[:found.start()]) for found in re.finditer(
                     rf"{place}\s*(?:{self._part_nouns}){end}", text)) or (
                     self._within and re.search(rf"(?:{self._part_nouns})\s+(?:{self._within})\s+{place}{end}", text)):
                 return True
@@ -554,8 +556,7 @@ class Matcher:
 
     def _lies_within(self, before: str) -> bool:
         """`before` ends in a `within` word and perhaps a determiner: what follows is where something is."""
-        return bool(self._within) and re.search(
-            rf"(?<!\w)(?:{self._within})\s+(?:(?:{self._openers})\s+)?$", before) is not None
+        return self._ends_within is not None and self._ends_within.search(before) is not None
 
     def _unexplained(self, names: set[str]) -> bool:
         """`names` are all of what a `not_given` rule says the article leaves unexplained (its concepts beside the
@@ -568,13 +569,12 @@ class Matcher:
     def _placed_outside(self, text: str, outside: Sequence[str]) -> bool:
         """The zone said to be `within` a place outside it ("the zone in Tibet", "зону сделали на территории
         казахстана", "自贸区在西藏"), not asked whether one is there ("is there an FTZ in Kazakhstan?")."""
-        if not self._zone_names or not self._within or any(
-                says(text, cue) for cue in self.fact_base.lexicon.clauses.existence):
+        existence = self.fact_base.lexicon.clauses.existence_pattern
+        if not self._zone_names or not self._within or (existence is not None and existence.search(text)):
             return False
-        opener = rf"(?:(?:{self._openers})\s+)?" if self._openers else ""
         for name in outside:
             # the zone, a word at most ("зону сделали", "ЗСТ же"), `within`, then the place ("на территории X")
-            if re.search(rf"(?:{self._zone_names})\s*(?:\w+\s+)?(?:{self._within})\s*{opener}(?:\w+\s+)?"
+            if re.search(rf"(?:{self._zone_names})\s*(?:\w+\s+)?(?:{self._within})\s*{self._opener}(?:\w+\s+)?"
                          rf"{re.escape(name)}", text):
                 return True
         return False

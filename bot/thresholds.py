@@ -36,7 +36,6 @@ class Thresholds:
     # Definitions.
     # a name of several words asks what it stands for in a question this short ("what is the belt and road exactly")
     definition_question_words: int = 4
-    # Membership.
     # Yes/no verdicts.
     share_claim_points: float = 1.0  # "is Horgos about a tenth?": a claimed share this many points off the answer's
     share_claim_ratio: float = 0.05  # ... or this share of the claim, whichever is more, is right (9.2% is a tenth)

@@ -87,6 +87,9 @@ class ClauseCues:
     # words asking whether something exists ("is there an FTZ in Kazakhstan?", "в алматы есть зона?"): a zone asked
     # of another place is no claim that this one is there
     existence: tuple[str, ...] = ()
+    # a word right before a zone's name that makes it some zone, not this one ("the best free zone in Dubai", "a zone
+    # in Tibet?")
+    another: frozenset[str] = frozenset()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str] | None:

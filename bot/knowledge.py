@@ -868,7 +868,7 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
         continuations=word_set("continuations"), alternatives=word_set("alternatives"),
         still_yes_no=words("still_yes_no"), within=word_set("within"), openers=words("openers"),
         closers=words("closers"), disputes=words("disputes"), topics=words("topics"),
-        premises=words("premises"), existence=words("existence"))
+        premises=words("premises"), existence=words("existence"), another=word_set("another"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

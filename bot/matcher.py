@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -215,7 +216,7 @@ class Matcher:
         between = (rf"(?:(?:{openers})\s+(?:\w+\s+)?)?" if openers else "") + (
             rf"(?:(?:{region_pattern})\s+)?" if region_pattern else "")
         self._in_zone = re.compile("|".join(
-            rf"{re.escape(w)}\s*(?:{names})" if has_cjk(w)
+            rf"{re.escape(w)}\s*(?:(?:{region_pattern})\s*)?(?:{names})" if has_cjk(w)
             else rf"(?<!\w){re.escape(w)}\s+{between}(?:{names})(?!\w)"
             for w in within)) if within and zone_names else None
         # "the Yining area", "阿拉山口片区", "участок в Кульдже": a part of the zone named after a place outside it
@@ -327,7 +328,8 @@ class Matcher:
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)
                   and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
         zone_named = bool(analysis.places & self._zone_places) or (covers and self.leans(text))  # "does it cover X"
-        named_part = bool(analysis.outside) and self._names_outside_part(text, analysis.outside)
+        named_part = bool(analysis.outside) and self._names_outside_part(
+            text, analysis.outside, zone_named=bool(analysis.places & self._zone_places))
         asks_yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark, tags=False)
         # a place put in the zone and nothing else asked ("а достык тоже зона", "we are in Alashankou, is that in the
         # new FTZ") asks whether, question mark or not
@@ -389,7 +391,9 @@ class Matcher:
             query.discard(self._membership)
             membership = False
         if (analysis.outside and not specific and not analysis.unknown and not membership
-                and analysis.places & self._zone_places and self._placed_outside(text, analysis.outside)):
+                and analysis.places & self._zone_places
+                and self._placed_outside(text, analysis, claimed=yes_no or bool(
+                    analysis.concept_names & self.fact_base.lexicon.follow_up.why))):
             # "why did they put the zone in Tibet?", "эта ЗСТ же в тибете": No, with where it is
             located = self._most_weighed(LOCATION)
             if located is not None:
@@ -423,6 +427,10 @@ class Matcher:
             return self._settle(question, text, language, analysis, None,
                                 Match(question, Outcome.NO_MATCH, language, reason=unread.value))
         if membership and analysis.outside:
+            among = next((rule.why for rule in self._listing_rules if rule.concepts - {PICK.value} <= names
+                          and not rule.unless & names), None) if not analysis.places & self._zone_places else None
+            if among is not None:  # "Узбекистан входит в эти 8 стран?": the article does not name them
+                return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {among}")
             return self.membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
         if (len(specific) == 2 and SUM not in query
@@ -542,15 +550,17 @@ class Matcher:
         return sorted(k for k in self.fact_base.lexicon.answer_kinds & names
                       if Term(TermKind.CONCEPT, k) not in self._weights[index])
 
-    def _names_outside_part(self, text: str, outside: Sequence[str]) -> bool:
+    def _names_outside_part(self, text: str, outside: Sequence[str], *, zone_named: bool) -> bool:
         """A part of the zone named after a place outside it: the place right before a word for a part ("the Yining
-        area", "阿拉山口片区"; not "based in the Almaty area"), or a part `within` it ("участок в Кульдже")."""
+        area", "阿拉山口片区"; not "based in the Almaty area"), a part `within` it ("участок в Кульдже"), or with the
+        zone named, a part and then the place ("участок Алматы в ЗСТ")."""
         end = r"(?![^\W\u3400-\u9fff])"  # a word ends, or Chinese goes on ("片区有多大")
+        after = rf"(?:(?:{self._within})\s+)?" if zone_named else rf"(?:{self._within})\s+"
         for name in outside:
             place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
             if any(not self._lies_within(text[:found.start()]) for found in re.finditer(
                     rf"{place}\s*(?:{self._part_nouns}){end}", text)) or (
-                    self._within and re.search(rf"(?:{self._part_nouns})\s+(?:{self._within})\s+{place}{end}", text)):
+                    self._within and re.search(rf"(?<!\w)(?:{self._part_nouns})\s+{after}{place}{end}", text)):
                 return True
         return False
 
@@ -566,17 +576,27 @@ class Matcher:
         return any(meaning in rule.concepts and rule.concepts - {meaning} <= names and not rule.unless & names
                    and not rule.places for rule in self.fact_base.lexicon.not_given)
 
-    def _placed_outside(self, text: str, outside: Sequence[str]) -> bool:
-        """The zone said to be `within` a place outside it ("the zone in Tibet", "зону сделали на территории
-        казахстана", "自贸区在西藏"), not asked whether one is there ("is there an FTZ in Kazakhstan?")."""
-        existence = self.fact_base.lexicon.clauses.existence_pattern
+    def _placed_outside(self, text: str, analysis: Analysis, *, claimed: bool) -> bool:
+        """The zone said to be `within` a place outside it: asked whether or why (`claimed`: "is the zone in Tibet?",
+        "自贸区在西藏吗", "why did they put the zone in Tibet") or with a word between ("зону сделали на территории
+        казахстана"); not asked whether one is there ("is there an FTZ in Kazakhstan?"), nor another zone named ("the
+        Navoi free economic zone in Uzbekistan", "迪拜自贸区在哪", "the best free zone in Dubai", "tell me about the
+        FTZ in Shanghai")."""
+        cues = self.fact_base.lexicon.clauses
+        existence = cues.existence_pattern
         if not self._zone_names or not self._within or (existence is not None and existence.search(text)):
             return False
-        for name in outside:
+        names_another = {*analysis.oov, *analysis.outside, *cues.another}
+        for name in analysis.outside:
             # the zone, a word at most ("зону сделали", "ЗСТ же"), `within`, then the place ("на территории X")
-            if re.search(rf"(?:{self._zone_names})\s*(?:\w+\s+)?(?:{self._within})\s*{self._opener}(?:\w+\s+)?"
-                         rf"{re.escape(name)}", text):
-                return True
+            for found in re.finditer(rf"(?:{self._zone_names})\s*(?:(\w+)\s+)?(?:{self._within})\s*{self._opener}"
+                                     rf"(?:\w+\s+)?{re.escape(name)}", text):
+                before = text[:found.start()].rstrip().removesuffix("的")
+                named = list(itertools.takewhile(lambda word: word not in cues.noun_openers, before.split()[:-4:-1]))
+                if ((claimed or found.group(1) is not None) and found.group(1) not in names_another
+                        and not names_another.intersection(named)
+                        and not before.endswith(tuple(w for w in names_another if has_cjk(w)))):
+                    return True
         return False
 
     def _most_weighed(self, term: Term) -> Fact | None:

@@ -132,10 +132,10 @@ class _Reader:
                 # "я диспетчер, весь день на телефоне, скажите коротко - какой участок самый большой?": kept only if
                 # answered when a question follows
                 implied = any(c.asks for c in clauses[end:])
-            elif (i > 0 and not clauses[i - 1].asks and self._leans_on_context(text)
-                  and not self._names_an_attribute(texts[i - 1])):
+            elif i > 0 and not clauses[i - 1].asks and (self._asks_what_it_is(text) or (
+                    self._leans_on_context(text) and not self._names_an_attribute(texts[i - 1]))):
                 # "коллега сказал что зона соединяет какие-то порты и страны, сколько их там?": what it picks
-                # from is in the clause before it
+                # from is in the clause before it; "ядро пояса и пути - это что?": what it asks about
                 text = f"{texts[i - 1]} {text}"
             elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
                 # "someone said the khorgos area is tiny, how big is it"; all of a claim the article contradicts ("since
@@ -230,6 +230,13 @@ class _Reader:
     def _leans_on_context(self, text: str) -> bool:
         """Only picks: "сколько именно?", "сколько их там?", "how many?"."""
         return self.matcher.only_picks(self._analysed(text))
+
+    def _asks_what_it_is(self, text: str) -> bool:
+        """What something is, of a pronoun: "ядро пояса и пути - это что?", "the guarantee mechanism - what is it?"."""
+        analysis = self._analysed(text)
+        what_is = self.fact_base.lexicon.abbreviations_asked_with
+        return (bool(analysis.terms) and all(t.kind is TermKind.CONCEPT and t.value in what_is for t in analysis.terms)
+                and not (analysis.oov or analysis.unknown or analysis.outside) and self._leans(text))
 
     def _area_it_stands_for(self, context: str, text: str) -> str | None:
         """The one area the context clause names, when the question asks only its size of a pronoun ("how many sq km

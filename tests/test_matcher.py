@@ -1095,3 +1095,74 @@ def test_what_a_term_the_article_only_uses_means_is_refused_not_answered_with_th
 def test_what_an_abbreviation_stands_for_is_still_answered(matcher, question, fact):
     match = matcher.match(question)
     assert match.answered and match.fact is not None and match.fact.id == fact
+
+
+@pytest.mark.parametrize("question", ["tell me about the Aktau special economic zone in Kazakhstan",
+                                      "what's the biggest free zone in Kazakhstan", "迪拜自贸区在阿联酋吗",
+                                      "какие условия в СЭЗ Алатау в Казахстане"])
+def test_another_zone_placed_in_a_place_outside_the_article_is_refused_not_answered_with_where_this_one_is(
+        matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize(("question", "verdict"), [("伊宁在新疆自贸区里吗", Verdict.NO),
+                                                   ("喀什在新疆自贸区内吗", Verdict.YES)])
+def test_a_place_put_in_the_zone_named_with_its_region_in_chinese_is_a_membership_question(matcher, question, verdict):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is verdict
+
+
+@pytest.mark.parametrize("question", ["Казахстан входит в число этих стран?", "塔吉克斯坦是那八个国家之一吗"])
+def test_whether_a_country_is_among_the_countries_the_article_only_counts_is_not_in_the_article(matcher, question):
+    assert matcher.match(question).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+def test_a_part_named_after_an_outside_place_after_its_noun_is_answered_no_when_the_zone_is_named(matcher):
+    match = matcher.match("какой размер у участка Бишкек в ЗСТ")
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+    assert matcher.match("площадь алматы").refused
+
+
+@pytest.mark.parametrize("question", ["核心区是什么概念",
+                                      "the guarantee mechanism - what is it?",
+                                      "what does the comprehensive logistics hub refer to"])
+def test_what_a_term_the_article_leaves_unexplained_is_or_refers_to_is_not_in_the_article(matcher, question):
+    assert matcher.match(question).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+@pytest.mark.parametrize("question", ["what are the opening hours of the Kashgar area office", "帮我写一封求职信",
+                                      "напиши мне резюме для работы в хоргосе", "喀什片区下一步有什么新政策"])
+def test_office_hours_writing_tasks_and_future_policies_are_refused(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["+", "nice bot 👍", "@所有人 哈哈 这个机器人挺好用"])
+def test_group_chat_reactions_are_small_talk(matcher, question):
+    assert matcher.match(question).outcome is Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize("question", ["自贸区成立至今多久了", "Кашгар входит в пилотную зону свободной торговли?"])
+def test_an_elapsed_time_in_chinese_and_a_member_of_the_zone_by_its_long_russian_name_are_answered(matcher, question):
+    assert matcher.match(question).answered
+
+
+@pytest.mark.parametrize("question", ["tell me about the free trade zone in Almaty", "how big is the FTZ in Shanghai"])
+def test_a_zone_in_a_place_outside_the_article_asked_about_not_claimed_is_another_zone(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("is the zone really running or still only on paper?", "establishment_date"),
+    ("зачем китайцы сделали эту зону", "trade_investment_promotion"),
+    ("с какого числа работает зст", "establishment_date"),
+    ("how much land does the Xinjiang trade zone take up", "total_area")])
+def test_plain_words_for_running_made_and_a_trade_zone_are_understood(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("question", ["since it's China's first free trade zone, how many areas does it have?",
+                                      "раз это первая зст во всем китае, кто ее курирует?"])
+def test_a_premise_that_it_is_the_first_in_all_of_china_is_answered_no(matcher, question):
+    match = matcher.match(question)
+    assert any(p.fact is not None and p.fact.id == "first_in_northwest" and p.verdict is Verdict.NO
+               for p in (match.parts or (match,)))

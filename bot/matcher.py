@@ -220,8 +220,9 @@ class Matcher:
             else rf"(?<!\w){re.escape(w)}\s+{between}(?:{names})(?!\w)"
             for w in within)) if within and zone_names else None
         # "the Yining area", "阿拉山口片区", "участок в Кульдже": a part of the zone named after a place outside it
-        parts = sorted({fold(w) for w in self.fact_base.lexicon.concepts.get(PARTS.value, ())} | {SIZE.value},
-                       key=len, reverse=True)
+        # (not zones as such: "the free trade zones in Kazakhstan" are other zones)
+        parts = sorted(({fold(w) for w in self.fact_base.lexicon.concepts.get(PARTS.value, ())} | {SIZE.value})
+                       - {f"{name}s" for name in zone_names}, key=len, reverse=True)
         self._part_nouns = "|".join(map(re.escape, parts))
         self._within = "|".join(map(re.escape, within))
         self._zone_names = names

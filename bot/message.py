@@ -202,13 +202,15 @@ class _Reader:
         return self._reported(context) or " ".join(context.split()[-_CONTEXT_WORDS:])
 
     def _figure_of_the_zone(self, context: str) -> str | None:
-        """A context clause that opens with the zone and states a figure of it ("зона 1796 кв км, …"; not "we moved
-        to the zone in 2019"): a claim to check."""
+        """A context clause that opens with the zone (or a pronoun for it) and states a figure of it ("зона 1796 кв км,
+        …", "она связывает пять стран …"; not "we moved to the zone in 2019"): a claim to check."""
         analysis = self._analysed(context)
-        if not analysis.numbers or not analysis.places or not analysis.places <= self._zone_places:
+        if not analysis.numbers or not analysis.places <= self._zone_places:
             return None
         words = context.split()
-        if words[0] in self.fact_base.lexicon.clauses.noun_openers:
+        if words and words[0] in self.fact_base.lexicon.follow_up.pronouns and not analysis.places:
+            return context  # "она связывает пять стран и восемь портов, …"
+        if words and words[0] in self.fact_base.lexicon.clauses.noun_openers:
             words = words[1:]  # "the zone is …", "эта зона …"
         return context if words and self._analysed(words[0]).places & self._zone_places else None
 
@@ -234,19 +236,22 @@ class _Reader:
     def _asks_what_it_is(self, text: str) -> bool:
         """What something is, of a pronoun: "ядро пояса и пути - это что?", "the guarantee mechanism - what is it?"."""
         analysis = self._analysed(text)
-        what_is = self.fact_base.lexicon.abbreviations_asked_with
+        definition = self.fact_base.lexicon.definition_concept
+        what_is = {*self.fact_base.lexicon.abbreviations_asked_with, *([definition] if definition else [])}
         return (bool(analysis.terms) and all(t.kind is TermKind.CONCEPT and t.value in what_is for t in analysis.terms)
                 and not (analysis.oov or analysis.unknown or analysis.outside) and self._leans(text))
 
     def _area_it_stands_for(self, context: str, text: str) -> str | None:
         """The one area the context clause names, when the question asks only its size of a pronoun ("how many sq km
-        is it", "какая у него площадь")."""
-        analysis = self._analysed(text)
-        if not self._leans(text) or analysis.places or analysis.outside or analysis.unknown or analysis.oov:
+        is it", "какая у него площадь") or of the size the clause names too."""
+        analysis, said = self._analysed(text), self._analysed(context)
+        if analysis.places or analysis.outside or analysis.unknown or analysis.oov:
             return None
         if not analysis.concept_names or not analysis.concept_names <= {SIZE.value, COUNT.value}:
             return None
-        named = self._analysed(context).places - self._zone_places
+        if not self._leans(text) and not analysis.concept_names <= said.concept_names:
+            return None  # no pronoun ("客户老问霍尔果斯片区的面积，多少平方公里"): the clause before asks the same
+        named = said.places - self._zone_places
         return next(iter(named)) if len(named) == 1 else None
 
     def _asks_membership_of_context(self, context: str, text: str) -> bool:

@@ -1166,3 +1166,19 @@ def test_a_premise_that_it_is_the_first_in_all_of_china_is_answered_no(matcher, 
     match = matcher.match(question)
     assert any(p.fact is not None and p.fact.id == "first_in_northwest" and p.verdict is Verdict.NO
                for p in (match.parts or (match,)))
+
+
+@pytest.mark.parametrize("question", ["tell me about the special economic zones in Kyrgyzstan",
+                                      "新疆自贸区跟上海自贸区比哪个更好", "霍尔果斯片区在哪条街",
+                                      "How much foreign investment will the zone attract?"])
+def test_other_zones_which_is_better_street_addresses_and_investment_targets_are_refused(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("it links 8 ports and 5 countries, which ports?", "strategic_location"),
+    ("общая площадь 200 км2, правильно?", "total_area"), ("Кыргызстан участник этой зоны?", "three_areas")])
+def test_a_figure_said_of_the_zone_by_pronoun_or_with_a_tag_and_a_country_as_a_member_are_answered_no(
+        matcher, question, fact):
+    match = matcher.match(question)
+    assert any(p.fact is not None and p.fact.id == fact and p.verdict is Verdict.NO for p in (match.parts or (match,)))

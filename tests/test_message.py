@@ -356,3 +356,14 @@ def test_a_premise_the_article_contradicts_is_answered_no_before_the_question(ma
 def test_a_premise_the_article_confirms_or_one_not_about_the_zone_is_not_answered(matcher, message, fact):
     match = matcher.match(message)
     assert match.fact is not None and match.fact.id == fact and match.verdict is None and not match.parts
+
+
+def test_a_size_asked_with_no_pronoun_after_a_clause_naming_one_area_and_its_size_is_that_areas(matcher):
+    match = matcher.match("朋友一直问喀什片区的面积，多少平方公里")
+    assert match.fact is not None and match.fact.id == "kashgar_area"
+
+
+@pytest.mark.parametrize("question", ["механизм гарантий — это что такое?",
+                                      "the core area of the belt and road, what is it?"])
+def test_what_it_is_asked_of_the_clause_before_reads_that_clause(matcher, question):
+    assert matcher.match(question).reason.startswith(Refusal.NOT_GIVEN.value)

@@ -385,7 +385,9 @@ def _reported(pieces: list[str], index: int, cues: ClauseCues) -> bool:
         return True
     if index > 0 and first == 0:
         before = " ".join(_WORD.findall(pieces[index - 1])[-2:])
-        return any(f" {cue} " in f" {before} " or before.endswith(cue) for cue in cues.reported)
+        # a Chinese cue may end the piece glued to what it follows ("老板听说"); other words stand alone ("essay")
+        return any(f" {cue} " in f" {before} " or (_CJK.search(cue) is not None and before.endswith(cue))
+                   for cue in cues.reported)
     return False
 
 

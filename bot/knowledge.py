@@ -109,6 +109,7 @@ class Fact:
     subject: str | None = None  # the place the answer singles out ("Urumqi is the largest"): a yes/no question
     # naming another place gets "No"
     since: dt.date | None = None  # the date an answer's {elapsed} counts from ("3 years ago")
+    defines: tuple[str, ...] = ()  # concepts whose meaning the answer explains ("what do the barriers refer to?")
 
     def answer(self, language: str, *, today: dt.date | None = None) -> str:
         """The answer in `language` (else the folder's first language), its {elapsed} counted up to `today`."""
@@ -441,7 +442,7 @@ def _strings(table: Mapping[str, Any], key: str, path: Path, fact_id: str | None
     return tuple(items)
 
 
-_FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject", "since")
+_FACT_FIELDS = ("id", "topic", "entities", "sources", "keywords", "subject", "since", "defines")
 
 
 def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
@@ -504,6 +505,7 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
             keywords=attempt(partial(_strings, raw, "keywords", path, fact_id), ()),
             subject=attempt(partial(_string, raw, "subject", path, fact_id), None) if "subject" in raw else None,
             since=raw.get("since") if isinstance(raw.get("since"), dt.date) else None,
+            defines=attempt(partial(_strings, raw, "defines", path, fact_id), ()) if "defines" in raw else (),
         )
         counts_time = any(ELAPSED in answer for answer in fact.answers.values())
         if ("since" in raw and not isinstance(raw["since"], dt.date)) or isinstance(raw.get("since"), dt.datetime):
@@ -518,6 +520,10 @@ def _load_facts(path: Path, article: Article, lexicon: Lexicon | None,
         if fact.subject is not None and fact.subject not in fact.entities:
             found.append(KnowledgeError(path, f"'{fact.subject}' is not one of the fact's entities",
                                         fact_id=fact_id, field_name="subject"))
+        for concept in fact.defines:
+            if lexicon is not None and concept not in lexicon.concepts:
+                found.append(KnowledgeError(path, f"unknown concept '{concept}'; add it to [concepts] in "
+                                            f"{LEXICON_FILE}", fact_id=fact_id, field_name="defines"))
         if fact.topic and fact.topic not in topic_ids:
             found.append(KnowledgeError(path, f"unknown topic '{fact.topic}' (known: {', '.join(sorted(topic_ids))})",
                                         fact_id=fact_id, field_name="topic"))

@@ -548,8 +548,11 @@ class Matcher:
     def _kinds_missing(self, fact_id: str, names: set[str]) -> list[str]:
         """The `answer_kinds` a question asks for (of its concept `names`) that the fact does not state."""
         index = next(i for i, fact in enumerate(self.fact_base.facts) if fact.id == fact_id)
+        # "what do the barriers refer to?": a fact that names them defines them
+        explains = bool(names.intersection(self.fact_base.facts[index].defines))
         return sorted(k for k in self.fact_base.lexicon.answer_kinds & names
-                      if Term(TermKind.CONCEPT, k) not in self._weights[index])
+                      if Term(TermKind.CONCEPT, k) not in self._weights[index]
+                      and not (explains and k == self.fact_base.lexicon.definition_concept))
 
     def _names_outside_part(self, text: str, outside: Sequence[str], *, zone_named: bool) -> bool:
         """A part of the zone named after a place outside it: the place right before a word for a part ("the Yining

@@ -7,7 +7,6 @@ place or only picks ("and horgos?", "which ones?"), two areas asked together: th
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -116,6 +115,13 @@ class _Reader:
             # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
             units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
         for i in asking:
+            if (i + 1 < len(clauses) and clauses[i + 1].asks and clauses[i + 1].sentence == clauses[i].sentence
+                    and (i == 0 or clauses[i - 1].sentence != clauses[i].sentence)
+                    and not self._has_content(texts[i]) and not self._asks_unread(texts[i])
+                    and not is_yes_no(texts[i], cues)):
+                # "… пишу курсовую. Подскажите, когда открыли зону?": opening its sentence, it leads into the question
+                # after it (not "…, is that right, and how big is it?", nor "i need the date, and if possible …")
+                continue
             end = i + 1
             while (end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence
                    and self._narrows(texts[end])):
@@ -166,10 +172,12 @@ class _Reader:
         answered = {p.fact.id for p in parts if p.answered and p.fact is not None}
         read = [plain_text(p.question) for p in parts]
         found: list[Match] = []
-        for clause, following in itertools.pairwise(clauses):
+        for i, clause in enumerate(clauses):
             said = plain_text(clause.text)
-            claim = None if clause.asks or not following.asks else (
-                premise_of(said, cues) or self._reported(said) or self._figure_of_the_zone(said))
+            following = clauses[i + 1] if i + 1 < len(clauses) else None
+            claim = None if clause.asks or following is None else (
+                premise_of(said, cues) or self._reported(said) or self._figure_of_the_zone(said) if following.asks
+                else self._reported_figure(said) if any(c.asks for c in clauses[i + 2:]) else None)
             if (claim is None or not (self._analysed(claim).places or self.matcher.leans(claim))
                     or any(claim in text for text in read)):
                 # of the zone, by name or pronoun, or of one of its areas ("since we ship a lot, ..." claims nothing
@@ -213,6 +221,12 @@ class _Reader:
         if words and words[0] in self.fact_base.lexicon.clauses.noun_openers:
             words = words[1:]  # "the zone is …", "эта зона …"
         return context if words and self._analysed(words[0]).places & self._zone_places else None
+
+    def _reported_figure(self, context: str) -> str | None:
+        """A reported claim stating a figure, clauses before a question ("my notes say it covers 1,796 km² - quite
+        large. what's the breakdown?")."""
+        claim = self._reported(context)
+        return claim if claim is not None and self._analysed(claim).numbers else None
 
     def _reported(self, context: str) -> str | None:
         """What a clause reports someone said: after its last reporting word ("нам сказали что …"), if any."""

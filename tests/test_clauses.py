@@ -96,3 +96,8 @@ def test_a_condition_asks_nothing_of_its_own_but_if_possible_still_asks_of_what_
                                                ("既然有四个片区", "有四个片区"), ("sincere thanks", None)])
 def test_a_premise_cue_gives_the_claim_the_clause_takes_for_granted(fact_base, clause, claim):
     assert premise_of(clause, fact_base.lexicon.clauses) == claim
+
+
+def test_an_english_word_ending_in_a_reporting_word_reports_nothing(fact_base):
+    clauses = message_clauses(fold("for a school essay: why was the zone created?"), fact_base.lexicon.clauses)
+    assert [c.asks for c in clauses] == [False, True]

@@ -365,3 +365,11 @@ def test_an_unknown_concept_among_abbreviations_asked_with_fails_at_load(knowled
     with pytest.raises(KnowledgeError, match="unknown concept 'overveiw'") as error:
         load_fact_base(knowledge_copy)
     assert "abbreviations_asked_with" in str(error.value)
+
+
+def test_a_concept_a_fact_defines_must_be_one_the_lexicon_knows(knowledge_copy):
+    _edit(knowledge_copy / "facts.toml", 'defines = ["barrier"]', 'defines = ["barriers"]')
+    with pytest.raises(KnowledgeError, match="unknown concept 'barriers'") as error:
+        load_fact_base(knowledge_copy)
+    assert (error.value.path.name, error.value.fact_id, error.value.field_name) == (
+        "facts.toml", "rnd_centres", "defines")

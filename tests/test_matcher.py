@@ -1182,3 +1182,18 @@ def test_a_figure_said_of_the_zone_by_pronoun_or_with_a_tag_and_a_country_as_a_m
         matcher, question, fact):
     match = matcher.match(question)
     assert any(p.fact is not None and p.fact.id == fact and p.verdict is Verdict.NO for p in (match.parts or (match,)))
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("How much ground does the new free zone in Xinjiang cover?", "total_area"),
+    ("what is this zone in Xinjiang actually trying to do?", "trade_investment_promotion"),
+    ("а что эта зона будет делать?", "trade_investment_promotion"),
+    ("银行在自贸区要干什么", "bank_infrastructure_support"),
+    ("研发中心的门槛具体指哪些", "rnd_centres")])
+def test_a_free_zone_what_it_is_trying_to_do_what_banks_must_do_and_which_barriers_are_understood(
+        matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_another_city_named_as_an_adjective_in_russian_is_outside_the_article(matcher):
+    assert matcher.match("чем эта зона лучше шанхайской?").refused

@@ -367,3 +367,13 @@ def test_a_size_asked_with_no_pronoun_after_a_clause_naming_one_area_and_its_siz
                                       "the core area of the belt and road, what is it?"])
 def test_what_it_is_asked_of_the_clause_before_reads_that_clause(matcher, question):
     assert matcher.match(question).reason.startswith(Refusal.NOT_GIVEN.value)
+
+
+def test_a_figure_reported_clauses_before_the_question_is_checked(matcher):
+    match = matcher.match("my notes say the zone covers 2,000 square kilometres - a lot. how is it split?")
+    assert any(p.fact is not None and p.fact.id == "total_area" and p.verdict is Verdict.NO for p in match.parts)
+
+
+def test_a_request_to_be_told_leading_into_the_question_after_it_is_no_question_of_its_own(matcher):
+    match = matcher.match("Я студентка, пишу про торговлю с Китаем. Подскажите, когда открыли зону?")
+    assert match.fact is not None and match.fact.id == "establishment_date" and match.verdict is None

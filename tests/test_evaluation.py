@@ -106,7 +106,9 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat43_heldout.tsv": 0.953, "ru43_heldout.tsv": 0.911,
                    "chat44_heldout.tsv": 0.947, "ru44_heldout.tsv": 0.944,
                    "chat45_heldout.tsv": 0.98, "ru45_heldout.tsv": 0.922,
-                   "chat46_heldout.tsv": 0.967, "ru46_heldout.tsv": 0.922}
+                   "chat46_heldout.tsv": 0.967, "ru46_heldout.tsv": 0.922,
+                   "chat53_heldout.tsv": 0.96, "ru53_heldout.tsv": 0.944,
+                   "chat54_heldout.tsv": 0.94, "ru54_heldout.tsv": 0.956}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
@@ -117,9 +119,10 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat23_dev.tsv": 0.89, "ru23_dev.tsv": 0.73, "chat33_dev.tsv": 0.93, "ru33_dev.tsv": 0.95,
                       "chat37_dev.tsv": 0.98, "ru37_dev.tsv": 0.98, "chat38_dev.tsv": 0.97, "ru38_dev.tsv": 0.95,
                       "chat40_dev.tsv": 0.97, "ru40_dev.tsv": 0.97, "chat42_dev.tsv": 0.97, "ru42_dev.tsv": 0.97,
-                      "chat47_dev.tsv": 0.98, "ru47_dev.tsv": 0.95, "chat48_dev.tsv": 0.98, "ru48_dev.tsv": 0.95,
+                      "chat47_dev.tsv": 0.98, "ru47_dev.tsv": 0.95, "chat48_dev.tsv": 0.98, "ru48_dev.tsv": 0.96,
                       "chat49_dev.tsv": 0.96, "ru49_dev.tsv": 0.97, "chat50_dev.tsv": 0.96, "ru50_dev.tsv": 0.96,
-                      "chat51_dev.tsv": 0.95, "ru51_dev.tsv": 0.95, "chat52_dev.tsv": 0.94, "ru52_dev.tsv": 0.95}
+                      "chat51_dev.tsv": 0.96, "ru51_dev.tsv": 0.95, "chat52_dev.tsv": 0.96, "ru52_dev.tsv": 0.95,
+                      "chat55_dev.tsv": 0.97, "ru55_dev.tsv": 0.95, "chat56_dev.tsv": 0.94, "ru56_dev.tsv": 0.95}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

@@ -596,9 +596,10 @@ class Matcher:
             for found in re.finditer(rf"(?:{self._zone_names})\s*(?:(\w+)\s+)?(?:{self._within})\s*{self._opener}"
                                      rf"(?:\w+\s+)?{re.escape(name)}", text):
                 before = text[:found.start()].rstrip().removesuffix("的")
-                named = list(itertools.takewhile(lambda word: word not in cues.noun_openers, before.split()[:-4:-1]))
+                # the words naming the zone, back to a determiner ("the Navoi free economic zone": navoi, free, …)
+                naming = list(itertools.takewhile(lambda word: word not in cues.noun_openers, before.split()[:-4:-1]))
                 if ((claimed or found.group(1) is not None) and found.group(1) not in names_another
-                        and not names_another.intersection(named)
+                        and not names_another.intersection(naming)
                         and not before.endswith(tuple(w for w in names_another if has_cjk(w)))):
                     return True
         return False

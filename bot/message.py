@@ -115,12 +115,7 @@ class _Reader:
             # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
             units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
         for i in asking:
-            if (i + 1 < len(clauses) and clauses[i + 1].asks and clauses[i + 1].sentence == clauses[i].sentence
-                    and (i == 0 or clauses[i - 1].sentence != clauses[i].sentence)
-                    and not self._has_content(texts[i]) and not self._asks_unread(texts[i])
-                    and not is_yes_no(texts[i], cues)):
-                # "… пишу курсовую. Подскажите, когда открыли зону?": opening its sentence, it leads into the question
-                # after it (not "…, is that right, and how big is it?", nor "i need the date, and if possible …")
+            if self._leads_in(clauses, texts, i):
                 continue
             end = i + 1
             while (end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence
@@ -165,19 +160,23 @@ class _Reader:
             units.append((text, implied))
         return units
 
+    def _leads_in(self, clauses: Sequence[Clause], texts: Sequence[str], i: int) -> bool:
+        """An asking clause that says nothing, opens its sentence and is followed by a question in it: it leads into
+        that question ("… пишу курсовую. Подскажите, когда открыли зону?"; not "…, is that right, and how big is it?",
+        nor "i need the date, and if possible …")."""
+        return (i + 1 < len(clauses) and clauses[i + 1].asks and clauses[i + 1].sentence == clauses[i].sentence
+                and (i == 0 or clauses[i - 1].sentence != clauses[i].sentence)
+                and not self._has_content(texts[i]) and not self._asks_unread(texts[i])
+                and not is_yes_no(texts[i], self.fact_base.lexicon.clauses))
+
     def _contradicted_premises(self, clauses: Sequence[Clause], language: str, parts: list[Match]) -> list[Match]:
         """"since it was set up in 2013, how has it grown?": a claim a question takes for granted that the article
         contradicts, answered No with its fact (unless the question's own answer is that fact)."""
-        cues = self.fact_base.lexicon.clauses
         answered = {p.fact.id for p in parts if p.answered and p.fact is not None}
         read = [plain_text(p.question) for p in parts]
         found: list[Match] = []
-        for i, clause in enumerate(clauses):
-            said = plain_text(clause.text)
-            following = clauses[i + 1] if i + 1 < len(clauses) else None
-            claim = None if clause.asks or following is None else (
-                premise_of(said, cues) or self._reported(said) or self._figure_of_the_zone(said) if following.asks
-                else self._reported_figure(said) if any(c.asks for c in clauses[i + 2:]) else None)
+        for i in range(len(clauses)):
+            claim = self._claim_before_question(clauses, i)
             if (claim is None or not (self._analysed(claim).places or self.matcher.leans(claim))
                     or any(claim in text for text in read)):
                 # of the zone, by name or pronoun, or of one of its areas ("since we ship a lot, ..." claims nothing
@@ -221,6 +220,17 @@ class _Reader:
         if words and words[0] in self.fact_base.lexicon.clauses.noun_openers:
             words = words[1:]  # "the zone is …", "эта зона …"
         return context if words and self._analysed(words[0]).places & self._zone_places else None
+
+    def _claim_before_question(self, clauses: Sequence[Clause], i: int) -> str | None:
+        """What clause `i` claims for a question after it to take for granted: a premise, a report or a figure of the
+        zone right before the question; a reported figure clauses before it."""
+        if clauses[i].asks or i + 1 == len(clauses):
+            return None
+        said = plain_text(clauses[i].text)
+        if clauses[i + 1].asks:
+            return premise_of(said, self.fact_base.lexicon.clauses) or self._reported(said) or (
+                self._figure_of_the_zone(said))
+        return self._reported_figure(said) if any(c.asks for c in clauses[i + 2:]) else None
 
     def _reported_figure(self, context: str) -> str | None:
         """A reported claim stating a figure, clauses before a question ("my notes say it covers 1,796 km² - quite

@@ -19,6 +19,7 @@ _CLAUSE = re.compile(r"(?<!\d)[,，、:：](?!\d)|[,，](?=\D)|\s[-–—]+\s|[�
                      r"|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")  # Chinese typed with spaces for commas
 _WORD = re.compile(r"[^\W\d_]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_NOTHING = re.compile(r"(?!)")  # a cue list left empty
 _A_NOT_A = re.compile(r"([\u3400-\u9fff])[不没]\1")  # "冷不冷", "远不远": a Chinese yes/no question of any verb
 
 
@@ -92,17 +93,17 @@ class ClauseCues:
     another: frozenset[str] = frozenset()
 
     @functools.cached_property
-    def not_asking_pattern(self) -> re.Pattern[str] | None:
+    def not_asking_pattern(self) -> re.Pattern[str]:
         """`not_asking` as one pattern."""
         return _one_pattern(self.not_asking)
 
     @functools.cached_property
-    def reported_pattern(self) -> re.Pattern[str] | None:
+    def reported_pattern(self) -> re.Pattern[str]:
         """`reported` as one pattern."""
         return _one_pattern(self.reported)
 
     @functools.cached_property
-    def existence_pattern(self) -> re.Pattern[str] | None:
+    def existence_pattern(self) -> re.Pattern[str]:
         """`existence` as one pattern."""
         return _one_pattern(self.existence)
 
@@ -213,11 +214,12 @@ def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str,
     return next((len(p) for p in phrases.get(words[index], ()) if tuple(words[index:index + len(p)]) == p), 0)
 
 
-def _one_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """`phrases` as one pattern, the longest first: Chinese anywhere, other words as whole words."""
+def _one_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """`phrases` as one pattern, the longest first: Chinese anywhere, other words as whole words (none: a pattern
+    that matches nothing)."""
     ordered = sorted(phrases, key=len, reverse=True)
     if not ordered:
-        return None
+        return _NOTHING
     return re.compile("|".join(re.escape(p) if _CJK.search(p) else rf"(?<!\w){re.escape(p)}(?!\w)" for p in ordered))
 
 
@@ -317,9 +319,7 @@ def asks(text: str, cues: ClauseCues, *, ends_with_question_mark: bool = False) 
     """True when a clause reads as a question: a question mark, a question word, or a leading verb."""
     if ends_with_question_mark:
         return True
-    pattern = cues.not_asking_pattern
-    if pattern is not None:  # "сколько-то портов", "跑了十几年了"
-        text = pattern.sub(" ", text.replace("-", " "))
+    text = cues.not_asking_pattern.sub(" ", text.replace("-", " "))  # "сколько-то портов", "跑了十几年了"
     words = _WORD.findall(text)
     if words and words[0] in cues.joiners:
         words = words[1:]  # "..., and can foreign banks open there"

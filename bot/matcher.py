@@ -22,7 +22,7 @@ from dataclasses import replace
 from rapidfuzz import fuzz, process
 
 from bot.clauses import asks, is_yes_no
-from bot.knowledge import Fact, FactBase
+from bot.knowledge import Fact, FactBase, NotGiven
 from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
 from bot.message import read_message
 from bot.semantic import SemanticIndex, load_encoder, top_two
@@ -279,13 +279,17 @@ class Matcher:
         else:
             return None  # nothing before asked to count or list
         names = set().union(*each)
-        rules = [rule for rule in self._listing_rules
-                 if rule.concepts - {PICK.value} <= names and not rule.unless & names]
+        rules = self._listing_rules_of(names)
         for said in reversed(each):  # "how many ports? and countries?": the countries, named last
             for rule in rules:
                 if rule.concepts & said - {PICK.value}:
                     return rule.why
         return None
+
+    def _listing_rules_of(self, names: set[str]) -> list[NotGiven]:
+        """The `not_given` rules for listing what the article only counts that `names` (concept names) ask about."""
+        return [rule for rule in self._listing_rules if rule.concepts - {PICK.value} <= names
+                and not rule.unless & names]
 
     def only_picks(self, analysis: Analysis, *, measures: bool = False) -> bool:
         """Only selector concepts (which, how many, total), and with `measures` how much of something ("на сколько
@@ -328,9 +332,10 @@ class Matcher:
         specific = analysis.places - self._zone_places
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)
                   and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
-        zone_named = bool(analysis.places & self._zone_places) or (covers and self.leans(text))  # "does it cover X"
+        zone_in_text = bool(analysis.places & self._zone_places)
+        zone_named = zone_in_text or (covers and self.leans(text))  # "does it cover X"
         named_part = bool(analysis.outside) and self._names_outside_part(
-            text, analysis.outside, zone_named=bool(analysis.places & self._zone_places))
+            text, analysis.outside, zone_named=zone_in_text)
         asks_yes_no = is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark, tags=False)
         # a place put in the zone and nothing else asked ("а достык тоже зона", "we are in Alashankou, is that in the
         # new FTZ") asks whether, question mark or not
@@ -344,7 +349,7 @@ class Matcher:
         if fragment and not analysis.unknown and not analysis.outside and only_places:
             return Match(question, Outcome.NO_MATCH, language, reason=FRAGMENT)
         asked_of_place = {t for t in query if t.kind is not TermKind.PLACE}
-        if (specific and not analysis.places & self._zone_places and not analysis.numbers
+        if (specific and not zone_in_text and not analysis.numbers
                 and (asked_of_place - {PARTS} == {COUNT} or (asked_of_place == {PARTS} and not self.leans(text)
                                                              and asks(text, self.fact_base.lexicon.clauses)))):
             # "хоргос скока?", "kashgar how much", "喀什片区多少": an area has nothing to count; how much of it there
@@ -391,8 +396,7 @@ class Matcher:
             analysis.terms = [t for t in analysis.terms if t != self._membership]
             query.discard(self._membership)
             membership = False
-        if (analysis.outside and not specific and not analysis.unknown and not membership
-                and analysis.places & self._zone_places
+        if (analysis.outside and not specific and not analysis.unknown and not membership and zone_in_text
                 and self._placed_outside(text, analysis, claimed=yes_no or bool(
                     analysis.concept_names & self.fact_base.lexicon.follow_up.why))):
             # "why did they put the zone in Tibet?", "эта ЗСТ же в тибете": No, with where it is
@@ -428,10 +432,9 @@ class Matcher:
             return self._settle(question, text, language, analysis, None,
                                 Match(question, Outcome.NO_MATCH, language, reason=unread.value))
         if membership and analysis.outside:
-            among = next((rule.why for rule in self._listing_rules if rule.concepts - {PICK.value} <= names
-                          and not rule.unless & names), None) if not analysis.places & self._zone_places else None
-            if among is not None:  # "Узбекистан входит в эти 8 стран?": the article does not name them
-                return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {among}")
+            among = [] if zone_in_text else self._listing_rules_of(names)
+            if among:  # "Узбекистан входит в эти 8 стран?": the article does not name them
+                return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {among[0].why}")
             return self.membership_answer(question, language, analysis)
         comparing = names & self.fact_base.lexicon.follow_up.comparisons
         if (len(specific) == 2 and SUM not in query
@@ -587,8 +590,7 @@ class Matcher:
         Navoi free economic zone in Uzbekistan", "迪拜自贸区在哪", "the best free zone in Dubai", "tell me about the
         FTZ in Shanghai")."""
         cues = self.fact_base.lexicon.clauses
-        existence = cues.existence_pattern
-        if not self._zone_names or not self._within or (existence is not None and existence.search(text)):
+        if not self._zone_names or not self._within or cues.existence_pattern.search(text):
             return False
         names_another = {*analysis.oov, *analysis.outside, *cues.another}
         for name in analysis.outside:

@@ -97,8 +97,7 @@ class _Reader:
         cues = self.fact_base.lexicon.clauses
         dispute = next((i for i in asking if i > 0 and opens_with(texts[i], cues.dispute_words)), 0)
         # the claims start where someone is said to say something ("мужики спорили, одни говорят ...")
-        pattern = cues.reported_pattern
-        start = next((j for j in range(dispute) if pattern is not None and pattern.search(texts[j])), 0)
+        start = next((j for j in range(dispute) if cues.reported_pattern.search(texts[j])), 0)
         claims = [text for text in texts[start:dispute] if self._has_content(text)]
         if claims:
             # "одни говорят открыли в ноябре, другие что в октябре. кто прав?": the claims before it are what is
@@ -240,15 +239,14 @@ class _Reader:
 
     def _reported(self, context: str) -> str | None:
         """What a clause reports someone said: after its last reporting word ("нам сказали что …"), if any."""
-        pattern = self.fact_base.lexicon.clauses.reported_pattern
-        ends = [m.end() for m in pattern.finditer(context)] if pattern is not None else []
+        ends = [m.end() for m in self.fact_base.lexicon.clauses.reported_pattern.finditer(context)]
         return context[max(ends):].strip() or None if ends else None
 
     def _narrows(self, text: str) -> bool:
         """A clause after a question that says where or what of ("..., on the Kazakh side?"), not who asks ("..., 我们
         公司在那边有业务")."""
         cues = self.fact_base.lexicon.clauses
-        if opens_with(text, cues.closer_words) or (cues.reported_pattern and cues.reported_pattern.search(text)):
+        if opens_with(text, cues.closer_words) or cues.reported_pattern.search(text):
             return False  # "..., а то отец спрашивает", "... 我们这边有人说是去年"
         analysis = self._analysed(text)
         return bool(analysis.places or analysis.outside or analysis.unknown) or len(analysis.terms) >= len(analysis.oov)

@@ -292,6 +292,12 @@ def _first_word(text: str) -> str:
     return words[0] if words else ""
 
 
+def _soft_opening(text: str, cues: ClauseCues) -> bool:
+    """A soft word opens the piece without a particle after it: "можно" alone asks nothing, "можно ли" asks."""
+    words = _WORD.findall(text)
+    return bool(words) and words[0] in cues.soft_leading and not (len(words) > 1 and words[1] in cues.particles)
+
+
 def _starts_question(text: str, cues: ClauseCues) -> bool:
     words = text.split()
     if not words:
@@ -402,7 +408,7 @@ def message_clauses(text: str, cues: ClauseCues) -> list[Clause]:
         pieces = split_clauses(sentence.rstrip("?？!！.。;； "), cues)
         # "Any figures would help.", "need this for a quiz - total area?": a soft opening beside a "?" asks nothing
         marks = [asks(piece, cues) and not _reported(pieces, index, cues)
-                 and not (marked and _first_word(piece) in cues.soft_leading
+                 and not (marked and _soft_opening(piece, cues)
                           and not (question_mark and index == len(pieces) - 1))
                  for index, piece in enumerate(pieces)]
         if question_mark and pieces and (not any(marks) or _first_word(pieces[-1]) in cues.joiners):

@@ -31,6 +31,7 @@ from bot.terms import (
     COUNT,
     LOCATION,
     MEASURES,
+    NAME,
     PARTS,
     PICK,
     RANKING,
@@ -224,6 +225,8 @@ class Matcher:
         parts = sorted(({fold(w) for w in self.fact_base.lexicon.concepts.get(PARTS.value, ())} | {SIZE.value})
                        - {f"{name}s" for name in zone_names}, key=len, reverse=True)
         self._part_nouns = "|".join(map(re.escape, parts))
+        # "the area of the zone in Almaty" asks its size: only the words that name nothing but a part
+        self._only_part_nouns = "|".join(re.escape(p) for p in parts if p != SIZE.value)
         self._within = "|".join(map(re.escape, within))
         self._zone_names = names
         self._opener = rf"(?:(?:{openers})\s+)?" if openers else ""  # "the", "эта" before a name
@@ -319,6 +322,8 @@ class Matcher:
         yes/no question, whatever its words)."""
         terms = self.analyser
         analysis = analysis if analysis is not None else terms.analyse_folded(text)
+        if NAME in analysis.terms:
+            self._read_name(analysis)
         query = set(analysis.terms)
         if self._definition is not None and self._asks_expansion(question, text, analysis):
             # "what's BRI?", "R&D = ?", "что такое пояс и путь": what the abbreviation stands for ("что такое" asks
@@ -411,8 +416,9 @@ class Matcher:
                          reason=f"{Refusal.NOT_GIVEN.value}: {analysis.unknown[0]}")
         names = analysis.concept_names
         miscounted = self._miscounted(analysis)
+        ruled = names | self._unstated_year(analysis, yes_no=yes_no)
         for rule in self.fact_base.lexicon.not_given:
-            if (rule.concepts <= names and not rule.unless & names and rule.places <= analysis.places
+            if (rule.concepts <= ruled and not rule.unless & ruled and rule.places <= analysis.places
                     and not miscounted):
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
         if self._definition in query and not specific and query & self._article_words:  # "what does 'qualified' mean?"
@@ -560,16 +566,40 @@ class Matcher:
     def _names_outside_part(self, text: str, outside: Sequence[str], *, zone_named: bool) -> bool:
         """A part of the zone named after a place outside it: the place right before a word for a part ("the Yining
         area", "阿拉山口片区"; not "based in the Almaty area"), a part `within` it ("участок в Кульдже"), or with the
-        zone named, a part and then the place ("участок Алматы в ЗСТ")."""
+        zone named, a part and then the place ("участок Алматы в ЗСТ"), the zone's name perhaps between ("участок зоны в
+        Алматы")."""
         end = r"(?![^\W\u3400-\u9fff])"  # a word ends, or Chinese goes on ("片区有多大")
         after = rf"(?:(?:{self._within})\s+)?" if zone_named else rf"(?:{self._within})\s+"
+        # the zone's name may stand between the part and where it is ("участок зоны в Алматы", "the section of the
+        # FTZ in Almaty")
+        of_zone = (rf"(?:of\s+)?{self._opener}(?:{self._zone_names})\s+" if self._zone_names and self._within
+                   else "")
         for name in outside:
             place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
             if any(not self._lies_within(text[:found.start()]) for found in re.finditer(
                     rf"{place}\s*(?:{self._part_nouns}){end}", text)) or (
-                    self._within and re.search(rf"(?<!\w)(?:{self._part_nouns})\s+{after}{place}{end}", text)):
+                    self._within and re.search(rf"(?<!\w)(?:{self._part_nouns})\s+{after}{place}{end}", text)) or (
+                    of_zone and re.search(rf"(?<!\w)(?:{self._only_part_nouns})\s+{of_zone}{after}{place}{end}", text)):
                 return True
         return False
+
+    def _read_name(self, analysis: Analysis) -> None:
+        """A name asked of the zone alone is what it is called ("what's the zone's name?": the definition concept);
+        of anything else, the name is that thing ("the name of the biggest area" asks which is the biggest)."""
+        rest = [t for t in analysis.terms if t != NAME]
+        called = bool(rest) and all(t.kind is TermKind.PLACE and t.value in self._zone_places for t in rest)
+        if called and self._definition is not None:
+            analysis.terms = [self._definition if t == NAME else t for t in analysis.terms]
+        else:
+            analysis.terms = [t for t in analysis.terms if t != NAME]
+
+    def _unstated_year(self, analysis: Analysis, *, yes_no: bool) -> set[str]:
+        """The year concept when a year no fact states is asked about ("what are the plans for 2030?"), for the
+        `not_given` rules; a year in a yes/no question is a claim to check instead ("was it set up in 2024?")."""
+        if self._year is None or yes_no:
+            return set()
+        unstated = any(_is_year(t.value) and t not in self._idf for t in analysis.numbers)
+        return {self._year.value} if unstated else set()
 
     def _lies_within(self, before: str) -> bool:
         """`before` ends in a `within` word and perhaps a determiner: what follows is where something is."""

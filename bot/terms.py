@@ -74,6 +74,7 @@ SIZE = Term(TermKind.CONCEPT, "area")
 LOCATION = Term(TermKind.CONCEPT, "location")
 PARTS = Term(TermKind.CONCEPT, "areas")  # a part of the zone, as a noun: "the Kashgar area", "片区"
 PICK = Term(TermKind.CONCEPT, "list")
+NAME = Term(TermKind.CONCEPT, "name")  # a name asked for ("the zone's name"), not one to give ("name them")
 COUNT = Term(TermKind.CONCEPT, "count")
 RANKING = Term(TermKind.CONCEPT, "ranking")
 SUM = Term(TermKind.CONCEPT, "sum")

@@ -101,3 +101,8 @@ def test_a_premise_cue_gives_the_claim_the_clause_takes_for_granted(fact_base, c
 def test_an_english_word_ending_in_a_reporting_word_reports_nothing(fact_base):
     clauses = message_clauses(fold("for a school essay: why was the zone created?"), fact_base.lexicon.clauses)
     assert [c.asks for c in clauses] == [False, True]
+
+
+def test_a_soft_opening_followed_by_a_particle_asks_beside_a_later_question(fact_base):
+    assert clauses_of(fact_base, "можно ли иностранному банку открыться там и какие налоги будут?") == [
+        ("можно ли иностранному банку открыться там", True), ("какие налоги будут", True)]

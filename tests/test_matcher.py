@@ -1197,3 +1197,41 @@ def test_a_free_zone_what_it_is_trying_to_do_what_banks_must_do_and_which_barrie
 
 def test_another_city_named_as_an_adjective_in_russian_is_outside_the_article(matcher):
     assert matcher.match("чем эта зона лучше шанхайской?").refused
+
+
+@pytest.mark.parametrize(("question", "facts"), [
+    ("Можно ли иностранному банку открыться там и какие налоги будут?", {"overseas_financial_institutions"}),
+    ("What are they doing to make it easier for foreign companies to invest there?",
+     {"investment_facilitation", "foreign_investment_services"})])
+def test_a_soft_opening_with_a_particle_asks_and_making_investing_easier_names_no_companies(matcher, question, facts):
+    match = matcher.match(question)
+    assert facts & {p.fact.id for p in (match.parts or (match,)) if p.fact is not None and p.answered}
+
+
+@pytest.mark.parametrize("question", ["Участок зоны в Алматы какой площади?",
+                                      "how big is the section of the zone in Almaty?"])
+def test_a_part_of_the_zone_placed_in_an_outside_city_is_answered_no_with_the_areas(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_the_size_of_a_zone_in_an_outside_city_is_still_another_zone(matcher):
+    assert matcher.match("what's the area of the free trade zone in Almaty?").refused
+
+
+@pytest.mark.parametrize("question", ["Переведи на китайский: груз прибудет в понедельник", "帮我翻译一下这句话",
+                                      "translate to chinese: the cargo arrives monday",
+                                      "what are the zone's plans for 2030?", "Какие планы у зоны на 2025 год?"])
+def test_translation_tasks_and_plans_for_a_year_the_article_never_gives_are_refused(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("what is the name of the zone", "ftz_name"), ("what's the zone's name", "ftz_name"),
+    ("what does FTZ translate to", "ftz_name"), ("what's the name of the biggest area", "largest_area"),
+    ("name the three areas", "three_areas"), ("Чем эта зона выгодна по расположению?", "strategic_location"),
+    ("新疆自贸区在金融服务方面有哪些举措？", "financial_services"),
+    ("Что значит «равный доступ» для иностранных предприятий?", "foreign_investment_services"),
+    ("it's 2026 now, how many years since it opened?", "establishment_year")])
+def test_the_zones_name_a_good_location_financial_services_and_equal_access_are_understood(matcher, question, fact):
+    assert answered(matcher, question) == fact

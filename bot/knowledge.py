@@ -238,6 +238,9 @@ class Lexicon:
     yardstick: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # a figure ("4") → the words that spell it ("четыре", "四个"): read as the figure
     numbers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # a year said relative to today ("last year", "去年") → how many years from this one: in a claim to check, read as
+    # that year ("was it set up last year?")
+    relative_years: Mapping[str, int] = field(default_factory=dict)
     # The folder's own matcher numbers over `bot.thresholds.Thresholds` (a draft trusts its semantic layer less)
     thresholds: Mapping[str, float] = field(default_factory=dict)
 
@@ -547,8 +550,9 @@ GENERIC_LEXICON = Path(__file__).parent / "lexicon" / "generic.toml"
 # from the generic lexicon's term sections, so the folder's meaning wins ("price" as a concept of a solar farm).
 _TERM_SECTIONS = ("concepts", "stopwords", "unknown_attributes", "outside_entities")
 _FIGURE_KEY = re.compile(r"\d+(?:\.\d+)?")
+_YEARS_KEY = re.compile(r"[+-]?\d")
 _TABLE_SECTIONS = (*_TERM_SECTIONS, "small_talk", "clauses", "follow_up", "transliteration", "sound_alike",
-                   "yardstick", "numbers", "exclusive_words")
+                   "yardstick", "numbers", "exclusive_words", "relative_years")
 _FOLDER_KEYS = frozenset({*_TABLE_SECTIONS, "place", "not_given", "exclusive", "membership_concept", "year_concept",
                           "definition_concept", "answer_kinds", "ignore_generic", "thresholds",
                           "abbreviations", "abbreviations_asked_with", "region_names"})
@@ -724,6 +728,7 @@ def _build_lexicon(data: dict[str, Any], path: Path) -> Lexicon:
         sound_alike=_load_sound_alike(data.get("sound_alike", {}), path),
         yardstick=_load_yardstick(data.get("yardstick", {}), path),
         numbers=_load_numbers(data.get("numbers", {}), path),
+        relative_years=_load_relative_years(data.get("relative_years", {}), path),
         thresholds=_load_thresholds(data.get("thresholds", {}), path),
     )
 
@@ -755,6 +760,17 @@ def _load_numbers(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[str,
             raise KnowledgeError(path, "one word per entry (\"четыре\", \"四个\"), not a phrase",
                                  fact_id="[numbers]", field_name=key)
     return {key: _lower(tuple(words)) for key, words in table.items()}
+
+
+def _load_relative_years(table: Mapping[str, tuple[str, ...]], path: Path) -> dict[str, int]:
+    """`"-1" = ["last year", "去年"]`: each phrase and how many years from this one it means."""
+    years: dict[str, int] = {}
+    for key, phrases in table.items():
+        if not _YEARS_KEY.fullmatch(key):
+            raise KnowledgeError(path, "unknown key (allowed: years from this one, such as -1 for \"last year\")",
+                                 fact_id="[relative_years]", field_name=key)
+        years.update(dict.fromkeys(_lower(tuple(phrases)), int(key)))
+    return years
 
 
 def _is_percent(key: str) -> bool:
@@ -847,12 +863,12 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
             elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "sound_alike",
-                             "yardstick", "numbers", "exclusive_words"):
+                             "yardstick", "numbers", "exclusive_words", "relative_years"):
                 base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
                 raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
                                      "unknown_attributes, outside_entities, clauses, transliteration, sound_alike, "
-                                     "yardstick, numbers, exclusive_words)",
+                                     "yardstick, numbers, exclusive_words, relative_years)",
                                      field_name=section)
 
 

@@ -11,6 +11,7 @@ does not give, a semantic layer (`bot.semantic`) may settle it.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import itertools
 import math
@@ -411,6 +412,8 @@ class Matcher:
         if analysis.outside and not (membership and not analysis.unknown):
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
+        if analysis.unknown and (yes_no or analysis.concept_names & self.fact_base.lexicon.follow_up.why):
+            self._date_relative_years(analysis)
         if analysis.unknown:
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.NOT_GIVEN.value}: {analysis.unknown[0]}")
@@ -438,7 +441,10 @@ class Matcher:
             return self._settle(question, text, language, analysis, None,
                                 Match(question, Outcome.NO_MATCH, language, reason=unread.value))
         if membership and analysis.outside:
-            among = [] if zone_in_text else self._listing_rules_of(names)
+            # the zone may be named inside a membership phrase ("one of the FTZ areas"): then the zone is what is asked
+            zone_said = zone_in_text or (bool(self._zone_names)
+                                         and re.search(rf"(?<!\w)(?:{self._zone_names})(?!\w)", text) is not None)
+            among = [] if zone_said else self._listing_rules_of(names)
             if among:  # "Узбекистан входит в эти 8 стран?": the article does not name them
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {among[0].why}")
             return self.membership_answer(question, language, analysis)
@@ -592,6 +598,18 @@ class Matcher:
             analysis.terms = [self._definition if t == NAME else t for t in analysis.terms]
         else:
             analysis.terms = [t for t in analysis.terms if t != NAME]
+
+    def _date_relative_years(self, analysis: Analysis) -> None:
+        """A year said relative to today in a claim to check ("was it set up last year?", "去年成立的吧") is that
+        year in figures, checked like one; anything else unknown beside it still refuses."""
+        relative = {fold(phrase): years for phrase, years in self.fact_base.lexicon.relative_years.items()}
+        if not all(phrase in relative for phrase in analysis.unknown):
+            return
+        for phrase in analysis.unknown:
+            year = Term(TermKind.NUMBER, str(dt.date.today().year + relative[phrase]))
+            analysis.terms.append(year)
+            analysis.numbers.append(year)
+        analysis.unknown = []
 
     def _unstated_year(self, analysis: Analysis, *, yes_no: bool) -> set[str]:
         """The year concept when a year no fact states is asked about ("what are the plans for 2030?"), for the

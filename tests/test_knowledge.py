@@ -353,6 +353,13 @@ def test_a_numbers_key_that_is_no_figure_fails_at_load(knowledge_copy):
     assert "numbers" in str(error.value) and "four" in str(error.value)
 
 
+def test_a_relative_years_key_that_is_no_count_of_years_fails_at_load(knowledge_copy):
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[relative_years]\nlast = ["в прошлом году"]\n')
+    with pytest.raises(KnowledgeError, match="years from this one") as error:
+        load_fact_base(knowledge_copy)
+    assert "relative_years" in str(error.value) and "last" in str(error.value)
+
+
 def test_a_number_written_as_a_phrase_fails_at_load(knowledge_copy):
     _append(knowledge_copy / "lexicon.ru.toml", '\n[numbers]\n4 = ["четыре штуки"]\n')
     with pytest.raises(KnowledgeError, match="one word per entry"):

@@ -1235,3 +1235,44 @@ def test_translation_tasks_and_plans_for_a_year_the_article_never_gives_are_refu
     ("it's 2026 now, how many years since it opened?", "establishment_year")])
 def test_the_zones_name_a_good_location_financial_services_and_equal_access_are_understood(matcher, question, fact):
     assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("question", ["thanks, that helps a lot!", "Всем пока, до завтра"])
+def test_thanks_for_help_and_see_you_tomorrow_are_small_talk(matcher, question):
+    assert matcher.match(question).outcome is Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("Is Alashankou port one of the FTZ areas?", "three_areas"),
+    ("Сколько занимает алашанькоуский участок?", "three_areas")])
+def test_a_port_or_a_part_named_after_an_outside_place_asked_as_an_area_is_answered_no(matcher, question, fact):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == fact and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("喀什是自贸区的一个片区吗", "three_areas"),
+    ("What are they doing about banks in the zone?", "bank_infrastructure_support"),
+    ("What are they doing to get banks and insurance companies from abroad into the zone?",
+     "overseas_financial_institutions"),
+    ("How many border crossings and neighbouring countries is the region linked to?", "strategic_location")])
+def test_one_of_the_areas_what_is_being_done_and_border_crossings_are_understood(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("question", ["Когда откроют еще одну ЗСТ в Синьцзяне?", "新疆还会再设一个自贸区吗",
+                                      "喀什片区招工吗，工资多少", "which neighbouring countries?"])
+def test_another_zone_hiring_and_the_names_of_neighbouring_countries_are_refused(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["was it set up last year?", "自贸区去年成立的吧",
+                                      "зону ведь еще в прошлом году в октябре открыли?"])
+def test_a_claim_dated_relative_to_today_is_checked_against_the_article(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "establishment_year" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["what was trade last year", "去年的贸易额是多少"])
+def test_a_year_relative_to_today_outside_a_claim_is_still_refused(matcher, question):
+    assert matcher.match(question).refused

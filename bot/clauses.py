@@ -250,7 +250,10 @@ def _split_at_joiners(piece: str, cues: ClauseCues) -> list[str]:
     wh = cues.wh_words
     for index in range(1, len(words) - 1):
         rest = words[index + 1:]
-        if words[index] in cues.joiners and _starts_question(" ".join(rest), cues):
+        if words[index] in cues.joiners and (_starts_question(" ".join(rest), cues) or (
+                len(rest) >= 2 and rest[-1] in wh and any(w in wh for w in words[:index]))):
+            # "how big is it and when...", and a second question whose question word comes last ("площадь урумчи
+            # какая и население урумчи сколько")
             return [" ".join(words[:index]), *_split_at_joiners(" ".join(rest), cues)]
         if (words[index] in cues.joiners and rest[0] in cues.noun_openers and len(rest) >= 3
                 and (any(w in wh for w in words[:index]) or _has_cue(words[:index], cues.asked_by))

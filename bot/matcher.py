@@ -573,19 +573,21 @@ class Matcher:
         """A part of the zone named after a place outside it: the place right before a word for a part ("the Yining
         area", "阿拉山口片区"; not "based in the Almaty area"), a part `within` it ("участок в Кульдже"), or with the
         zone named, a part and then the place ("участок Алматы в ЗСТ"), the zone's name perhaps between ("участок зоны в
-        Алматы")."""
+        Алматы"), or a word that names only a part right before the place ("у участка Кульджа")."""
         end = r"(?![^\W\u3400-\u9fff])"  # a word ends, or Chinese goes on ("片区有多大")
         after = rf"(?:(?:{self._within})\s+)?" if zone_named else rf"(?:{self._within})\s+"
         # the zone's name may stand between the part and where it is ("участок зоны в Алматы", "the section of the
         # FTZ in Almaty")
         of_zone = (rf"(?:of\s+)?{self._opener}(?:{self._zone_names})\s+" if self._zone_names and self._within
                    else "")
+        part = rf"(?<!\w)(?:{self._part_nouns})\s+"
+        only_part = rf"(?<!\w)(?:{self._only_part_nouns})\s+" if self._only_part_nouns else None
         for name in outside:
             place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
             if any(not self._lies_within(text[:found.start()]) for found in re.finditer(
                     rf"{place}\s*(?:{self._part_nouns}){end}", text)) or (
-                    self._within and re.search(rf"(?<!\w)(?:{self._part_nouns})\s+{after}{place}{end}", text)) or (
-                    of_zone and re.search(rf"(?<!\w)(?:{self._only_part_nouns})\s+{of_zone}{after}{place}{end}", text)):
+                    self._within and re.search(rf"{part}{after}{place}{end}", text)) or (
+                    only_part and re.search(rf"{only_part}(?:{of_zone}{after})?{place}{end}", text)):
                 return True
         return False
 

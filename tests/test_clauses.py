@@ -106,3 +106,9 @@ def test_an_english_word_ending_in_a_reporting_word_reports_nothing(fact_base):
 def test_a_soft_opening_followed_by_a_particle_asks_beside_a_later_question(fact_base):
     assert clauses_of(fact_base, "можно ли иностранному банку открыться там и какие налоги будут?") == [
         ("можно ли иностранному банку открыться там", True), ("какие налоги будут", True)]
+
+
+def test_a_second_question_whose_question_word_comes_last_is_cut_at_its_joiner(fact_base):
+    assert clauses_of(fact_base, "площадь урумчи какая и население урумчи сколько") == [
+        ("площадь урумчи какая", True), ("население урумчи сколько", True)]
+    assert clauses_of(fact_base, "kashgar + horgos how big together") == [("kashgar + horgos how big together", True)]

@@ -124,7 +124,8 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat51_dev.tsv": 0.96, "ru51_dev.tsv": 0.95, "chat52_dev.tsv": 0.96, "ru52_dev.tsv": 0.95,
                       "chat55_dev.tsv": 0.97, "ru55_dev.tsv": 0.95, "chat56_dev.tsv": 0.94, "ru56_dev.tsv": 0.95,
                       "chat57_dev.tsv": 0.97, "ru57_dev.tsv": 0.96, "chat58_dev.tsv": 0.98, "ru58_dev.tsv": 0.97,
-                      "chat61_dev.tsv": 0.97, "ru61_dev.tsv": 0.96, "chat62_dev.tsv": 0.98, "ru62_dev.tsv": 0.96}
+                      "chat61_dev.tsv": 0.97, "ru61_dev.tsv": 0.96, "chat62_dev.tsv": 0.98, "ru62_dev.tsv": 0.96,
+                      "chat63_dev.tsv": 0.95, "ru63_dev.tsv": 0.98, "chat64_dev.tsv": 0.98, "ru64_dev.tsv": 0.98}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

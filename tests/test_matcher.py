@@ -1276,3 +1276,24 @@ def test_a_claim_dated_relative_to_today_is_checked_against_the_article(matcher,
 @pytest.mark.parametrize("question", ["what was trade last year", "去年的贸易额是多少"])
 def test_a_year_relative_to_today_outside_a_claim_is_still_refused(matcher, question):
     assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["whats the size of urumqi area + hows the weather there now",
+                                      "площадь урумчи какая и население урумчи сколько"])
+def test_a_size_asked_beside_weather_or_population_is_answered_and_the_rest_said_to_be_unanswered(matcher, question):
+    match = matcher.match(question)
+    assert answered(matcher, question) == "urumqi_area"
+    assert [p.outcome for p in match.parts] == [Outcome.ANSWER, Outcome.NO_MATCH]
+
+
+@pytest.mark.parametrize("question", [
+    "what was the Xinjiang FTZ's trade volume in its first year?",
+    "How much R&D spending do foreign centres need to qualify under the lowered thresholds?", "一带一路核心区是指什么"])
+def test_trade_volumes_spending_amounts_and_the_core_areas_meaning_are_refused(matcher, question):
+    assert matcher.match(question).refused
+
+
+def test_the_conditions_for_foreign_firms_are_answered_and_a_part_named_after_an_outside_city_is_no(matcher):
+    assert answered(matcher, "А иностранным фирмам там какие условия будут?") == "foreign_investment_services"
+    match = matcher.match("сколько км2 у участка Кульджа")
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO

@@ -108,7 +108,11 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat45_heldout.tsv": 0.98, "ru45_heldout.tsv": 0.922,
                    "chat46_heldout.tsv": 0.967, "ru46_heldout.tsv": 0.922,
                    "chat53_heldout.tsv": 0.96, "ru53_heldout.tsv": 0.944,
-                   "chat54_heldout.tsv": 0.94, "ru54_heldout.tsv": 0.956}
+                   "chat54_heldout.tsv": 0.94, "ru54_heldout.tsv": 0.956,
+                   "chat59_heldout.tsv": 0.967, "ru59_heldout.tsv": 0.978,
+                   "chat60_heldout.tsv": 0.973, "ru60_heldout.tsv": 0.967,
+                   "chat65_heldout.tsv": 0.987, "ru65_heldout.tsv": 0.967,
+                   "chat66_heldout.tsv": 0.96, "ru66_heldout.tsv": 0.978}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,

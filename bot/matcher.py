@@ -230,6 +230,8 @@ class Matcher:
         self._only_part_nouns = "|".join(re.escape(p) for p in parts if p != SIZE.value)
         self._within = "|".join(map(re.escape, within))
         self._zone_names = names
+        self._names_zone = re.compile(rf"(?<!\w)(?:{names})(?!\w)") if names else None
+        self._relative_years = {fold(phrase): years for phrase, years in self.fact_base.lexicon.relative_years.items()}
         self._opener = rf"(?:(?:{openers})\s+)?" if openers else ""  # "the", "эта" before a name
         # text ending in a `within` word and perhaps a determiner: what follows it is where something is
         self._ends_within = re.compile(rf"(?<!\w)(?:{self._within})\s+{self._opener}$") if within else None
@@ -442,8 +444,7 @@ class Matcher:
                                 Match(question, Outcome.NO_MATCH, language, reason=unread.value))
         if membership and analysis.outside:
             # the zone may be named inside a membership phrase ("one of the FTZ areas"): then the zone is what is asked
-            zone_said = zone_in_text or (bool(self._zone_names)
-                                         and re.search(rf"(?<!\w)(?:{self._zone_names})(?!\w)", text) is not None)
+            zone_said = zone_in_text or (self._names_zone is not None and self._names_zone.search(text) is not None)
             among = [] if zone_said else self._listing_rules_of(names)
             if among:  # "Узбекистан входит в эти 8 стран?": the article does not name them
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {among[0].why}")
@@ -604,11 +605,10 @@ class Matcher:
     def _date_relative_years(self, analysis: Analysis) -> None:
         """A year said relative to today in a claim to check ("was it set up last year?", "去年成立的吧") is that
         year in figures, checked like one; anything else unknown beside it still refuses."""
-        relative = {fold(phrase): years for phrase, years in self.fact_base.lexicon.relative_years.items()}
-        if not all(phrase in relative for phrase in analysis.unknown):
+        if not all(phrase in self._relative_years for phrase in analysis.unknown):
             return
         for phrase in analysis.unknown:
-            year = Term(TermKind.NUMBER, str(dt.date.today().year + relative[phrase]))
+            year = Term(TermKind.NUMBER, str(dt.date.today().year + self._relative_years[phrase]))
             analysis.terms.append(year)
             analysis.numbers.append(year)
         analysis.unknown = []

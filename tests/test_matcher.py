@@ -1297,9 +1297,3 @@ def test_the_conditions_for_foreign_firms_are_answered_and_a_part_named_after_an
     assert answered(matcher, "А иностранным фирмам там какие условия будут?") == "foreign_investment_services"
     match = matcher.match("сколько км2 у участка Кульджа")
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
-
-
-@pytest.mark.parametrize("question", ["So which towns are part of this Xinjiang trade area?", "自贸区覆盖哪几个城市",
-                                      "из каких городов состоит зона свободнй торговли синьцзян"])
-def test_the_towns_or_cities_the_zone_covers_are_its_three_areas(matcher, question):
-    assert answered(matcher, question) == "three_areas"

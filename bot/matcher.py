@@ -594,13 +594,11 @@ class Matcher:
 
     def _read_name(self, analysis: Analysis) -> None:
         """A name asked of the zone alone is what it is called ("what's the zone's name?": the definition concept);
-        of anything else, the name is that thing ("the name of the biggest area" asks which is the biggest)."""
+        of anything else, it picks that thing ("the name of the biggest area" asks which is the biggest)."""
         rest = [t for t in analysis.terms if t != NAME]
         called = bool(rest) and all(t.kind is TermKind.PLACE and t.value in self._zone_places for t in rest)
-        if called and self._definition is not None:
-            analysis.terms = [self._definition if t == NAME else t for t in analysis.terms]
-        else:
-            analysis.terms = [t for t in analysis.terms if t != NAME]
+        named = self._definition if called and self._definition is not None else PICK
+        analysis.terms = list(dict.fromkeys(named if t == NAME else t for t in analysis.terms))
 
     def _date_relative_years(self, analysis: Analysis) -> None:
         """A year said relative to today in a claim to check ("was it set up last year?", "去年成立的吧") is that

@@ -182,6 +182,11 @@ class NotGiven:
     unless: frozenset[str] = frozenset()  # concepts that make the question answerable after all
     places: frozenset[str] = frozenset()  # places the question must name too
 
+    def asked_by(self, names: set[str] | frozenset[str], *, granted: frozenset[str] = frozenset()) -> bool:
+        """A question of these concept `names` asks for what the rule refuses: all its concepts but the `granted`
+        ones are there, and none of its `unless`."""
+        return self.concepts - granted <= names and not self.unless & names
+
 
 @dataclass(frozen=True)
 class FollowUpCues:
@@ -856,19 +861,14 @@ def _merge_overlay(base: dict[str, Any], overlay: dict[str, Any], path: Path, la
                     raise KnowledgeError(path, f"unknown place '{key}'; use an id from the [[place]] tables",
                                          fact_id="[places]", field_name=key)
                 places[key].setdefault(f"names_{language}", []).extend(words)
-            elif section in ("concepts", "small_talk", "clauses", "follow_up"):
+            elif section in _TABLE_SECTIONS:
                 target = base.setdefault(section, {})
                 if section == "concepts" and key not in target:
                     raise KnowledgeError(path, "unknown concept; add it to the main lexicon first",
                                          fact_id="[concepts]", field_name=key)
                 target.setdefault(key, []).extend(words)
-            elif section in ("stopwords", "unknown_attributes", "outside_entities", "transliteration", "sound_alike",
-                             "yardstick", "numbers", "exclusive_words", "relative_years"):
-                base.setdefault(section, {}).setdefault(key, []).extend(words)
             else:
-                raise KnowledgeError(path, "unknown section (allowed: places, concepts, stopwords, small_talk, "
-                                     "unknown_attributes, outside_entities, clauses, transliteration, sound_alike, "
-                                     "yardstick, numbers, exclusive_words, relative_years)",
+                raise KnowledgeError(path, f"unknown section (allowed: places, {', '.join(_TABLE_SECTIONS)})",
                                      field_name=section)
 
 

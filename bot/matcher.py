@@ -294,8 +294,7 @@ class Matcher:
 
     def _listing_rules_of(self, names: set[str]) -> list[NotGiven]:
         """The `not_given` rules for listing what the article only counts that `names` (concept names) ask about."""
-        return [rule for rule in self._listing_rules if rule.concepts - {PICK.value} <= names
-                and not rule.unless & names]
+        return [rule for rule in self._listing_rules if rule.asked_by(names, granted=frozenset({PICK.value}))]
 
     def only_picks(self, analysis: Analysis, *, measures: bool = False) -> bool:
         """Only selector concepts (which, how many, total), and with `measures` how much of something ("на сколько
@@ -423,8 +422,7 @@ class Matcher:
         miscounted = self._miscounted(analysis)
         ruled = names | self._unstated_year(analysis, yes_no=yes_no)
         for rule in self.fact_base.lexicon.not_given:
-            if (rule.concepts <= ruled and not rule.unless & ruled and rule.places <= analysis.places
-                    and not miscounted):
+            if rule.asked_by(ruled) and rule.places <= analysis.places and not miscounted:
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
         if self._definition in query and not specific and query & self._article_words:  # "what does 'qualified' mean?"
             return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {_UNEXPLAINED}")
@@ -605,8 +603,9 @@ class Matcher:
         year in figures, checked like one; anything else unknown beside it still refuses."""
         if not all(phrase in self._relative_years for phrase in analysis.unknown):
             return
+        this_year = dt.date.today().year
         for phrase in analysis.unknown:
-            year = Term(TermKind.NUMBER, str(dt.date.today().year + self._relative_years[phrase]))
+            year = Term(TermKind.NUMBER, str(this_year + self._relative_years[phrase]))
             analysis.terms.append(year)
             analysis.numbers.append(year)
         analysis.unknown = []
@@ -628,8 +627,8 @@ class Matcher:
         definition concept): "what is X" asks what X means."""
         assert self._definition is not None
         meaning = self._definition.value
-        return any(meaning in rule.concepts and rule.concepts - {meaning} <= names and not rule.unless & names
-                   and not rule.places for rule in self.fact_base.lexicon.not_given)
+        return any(meaning in rule.concepts and rule.asked_by(names, granted=frozenset({meaning})) and not rule.places
+                   for rule in self.fact_base.lexicon.not_given)
 
     def _placed_outside(self, text: str, analysis: Analysis, *, claimed: bool) -> bool:
         """The zone said to be `within` a place outside it: asked whether or why (`claimed`: "is the zone in Tibet?",

@@ -47,7 +47,7 @@ from bot.terms import (
     TermKind,
     plain_text,
 )
-from bot.text import fold, has_cjk, phrase_pattern, says
+from bot.text import alternation, fold, has_cjk, phrase_pattern, says
 from bot.thresholds import DEFAULT_THRESHOLDS, Thresholds, with_overrides
 
 # "bigger than 100 km²?" is no claim to check ("чем" a word of its own: not "зачем")
@@ -211,16 +211,18 @@ class Matcher:
         regions = {fold(n) for n in self.fact_base.lexicon.region_names}
         zone_names = sorted({fold(n) for p in self.fact_base.lexicon.places if p.zone for n in p.all_names()} - regions,
                             key=len, reverse=True)
-        names = "|".join(map(re.escape, zone_names))
+        names = alternation(zone_names) if zone_names else ""
         openers = "|".join(map(re.escape, sorted(self.fact_base.lexicon.clauses.noun_openers)))
         region_pattern = "|".join(map(re.escape, sorted(regions, key=len, reverse=True)))
         # a determiner with perhaps one more word ("in the new FTZ"), and the region's name, may come between
         between = (rf"(?:(?:{openers})\s+(?:\w+\s+)?)?" if openers else "") + (
             rf"(?:(?:{region_pattern})\s+)?" if region_pattern else "")
+        within_zh = [w for w in within if has_cjk(w)]
+        within_other = [w for w in within if not has_cjk(w)]
         self._in_zone = re.compile("|".join(
-            rf"{re.escape(w)}\s*(?:(?:{region_pattern})\s*)?(?:{names})" if has_cjk(w)
-            else rf"(?<!\w){re.escape(w)}\s+{between}(?:{names})(?!\w)"
-            for w in within)) if within and zone_names else None
+            ([rf"(?:{alternation(within_zh)})\s*(?:(?:{region_pattern})\s*)?(?:{names})"] if within_zh else [])
+            + ([rf"(?<!\w)(?:{alternation(within_other)})\s+{between}(?:{names})(?!\w)"] if within_other else [])
+        )) if within and zone_names else None
         # "the Yining area", "阿拉山口片区", "участок в Кульдже": a part of the zone named after a place outside it
         # (not zones as such: "the free trade zones in Kazakhstan" are other zones)
         parts = sorted(({fold(w) for w in self.fact_base.lexicon.concepts.get(PARTS.value, ())} | {SIZE.value})

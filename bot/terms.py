@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 from text_to_num import alpha2digit
 
 from bot.knowledge import FactBase
-from bot.text import fold, has_cjk
+from bot.text import alternation, fold, has_cjk
 
 _MARK = "\ue000"
 _GAP = "..."  # in a lexicon phrase: any words here ("who ... for")
@@ -191,9 +191,8 @@ class TermAnalyser:
         for place in lexicon.places:
             for name in place.all_names():
                 self._add_term(name, Term(TermKind.PLACE, place.id))
-        longest_first = sorted((p for p in self._phrases if p not in self._frames), key=len, reverse=True)
         self._phrase_pattern = re.compile(
-            r"(?<![^\W_])(" + "|".join(re.escape(p) for p in longest_first) + r")(?![^\W_])"
+            r"(?<![^\W_])(" + alternation(p for p in self._phrases if p not in self._frames) + r")(?![^\W_])"
         ) if self._phrases else None
         self._phrase_list = list(self._phrases)
         self._phrase_index = {p: i for i, p in enumerate(self._phrase_list)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
@@ -44,6 +45,33 @@ def fold(text: str) -> str:
 def has_cjk(text: str) -> bool:
     """True when the text contains at least one Chinese character."""
     return _CJK.search(text) is not None
+
+
+def alternation(phrases: Iterable[str]) -> str:
+    """A regular expression matching any of `phrases`, the longest first where several start alike.
+
+    Built as a trie ("free trade (?:zone|area)"): Python compiles and runs it several times faster than the same
+    phrases joined by "|", which matters for lexicons of thousands of phrases.
+    """
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]  # a character → the trie after it; "" marks an end
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _alternation(trie) or "(?!)"
+
+
+def _alternation(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    # Longer continuations come first: at a given place the text follows one path through the trie, so the first
+    # continuation that matches (with the pattern's surroundings) is the longest phrase there.
+    branches = [re.escape(char) + _alternation(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return f"(?:{body})?"
+    return body
 
 
 @functools.lru_cache(maxsize=4096)

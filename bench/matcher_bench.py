@@ -13,6 +13,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -49,21 +50,25 @@ def per_question(matcher: Matcher, questions: list[str]) -> list[float]:
     return timings
 
 
-def cold_start_ms(runs: int) -> list[float]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+def cold_start_ms(runs: int) -> tuple[float, list[float]]:
+    """`ask` in a new process: the first run in an empty cache (it builds the matcher and keeps it, bot.prebuilt),
+    then `runs` more (they load it)."""
     times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "How big is the Horgos area?"], check=True,
-                       capture_output=True, env=env, cwd=REPO)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": cache}
+        for _ in range(runs + 1):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "How big is the Horgos area?"], check=True,
+                           capture_output=True, env=env, cwd=REPO)
+            times.append((time.perf_counter() - start) * 1000)
+    return times[0], times[1:]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="warm passes over the question set (default 20)")
-    parser.add_argument("--cold-runs", type=int, default=10, help="`ask` processes to time (default 10)")
+    parser.add_argument("--cold-runs", type=int, default=10,
+                        help="`ask` processes to time after the first, which builds the matcher (default 10)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
@@ -93,7 +98,7 @@ def main() -> int:
     for question in questions:
         matcher.match(question)
     per_second = len(questions) / (time.perf_counter() - batch_start)
-    cold = cold_start_ms(args.cold_runs)
+    first_ask, cold = cold_start_ms(args.cold_runs)
 
     figures = {
         "machine": describe_machine(),
@@ -110,6 +115,7 @@ def main() -> int:
         "questions_per_second_one_core": round(per_second),
         "ask_cold_start_median_ms": round(statistics.median(cold), 1),
         "ask_cold_start_min_ms": round(min(cold), 1),
+        "ask_first_run_ms": round(first_ask, 1),
         "load_and_index_peak_mib": round(index_peak / 2**20, 2),
         "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }

@@ -161,6 +161,10 @@ def _transliterate(word: str, pairs: tuple[tuple[str, str], ...]) -> str:
     return "".join(result)
 
 
+def _stemmers() -> dict[str, Stemmer.Stemmer]:
+    return {"en": Stemmer.Stemmer("english"), "ru": Stemmer.Stemmer("russian")}
+
+
 class TermAnalyser:
     """The lexicon and the facts' own words, ready to analyse questions. Build once, then call `analyse`."""
 
@@ -170,7 +174,7 @@ class TermAnalyser:
         # words are prepared, so that lexicon phrases ("какие пять портов") are read the same way
         self._number_words = {fold(word): figure for figure, words in lexicon.numbers.items()
                               for word in words if not has_cjk(word)}
-        self._stemmers = {"en": Stemmer.Stemmer("english"), "ru": Stemmer.Stemmer("russian")}
+        self._stemmers = _stemmers()
         self._words: dict[str, Term] = {}
         self._phrases: dict[str, Term] = {}
         # "who ... for": a question opening with the head and ending with the tail, any words between ("who is this
@@ -289,6 +293,14 @@ class TermAnalyser:
         self._small_talk_words = {w for p in self._small_talk for w in _WORD.findall(p)} - set(self._words)
         self._small_talk_keys = list(self._small_talk)
         self._small_talk_kinds = list(self._small_talk.values())
+
+    def __getstate__(self) -> dict[str, object]:
+        # the stemmers are C objects that do not pickle; bot.prebuilt keeps the rest
+        return {name: value for name, value in self.__dict__.items() if name != "_stemmers"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stemmers = _stemmers()
 
     def _stem(self, word: str) -> str:
         stemmer = self._stemmers["ru" if _CYRILLIC.match(word) else "en"]

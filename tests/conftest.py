@@ -52,3 +52,12 @@ def question_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BOT_DB_PATH", str(path))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     return path
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where anything a test starts keeps its prebuilt matcher (bot.prebuilt): the test's own folder, never the
+    user's cache directory."""
+    path = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(path))
+    return path

@@ -5,7 +5,6 @@
 """
 
 from bot.questionlog.schema import (
-    APP_NAME,
     HIGH_WATER_KEY,
     SCHEMA_VERSION,
     LogChatType,
@@ -22,7 +21,6 @@ from bot.questionlog.schema import (
 from bot.questionlog.writer import DeferredRows, LogStatus, QuestionLog, deferring_rows
 
 __all__ = [
-    "APP_NAME",
     "HIGH_WATER_KEY",
     "SCHEMA_VERSION",
     "DeferredRows",

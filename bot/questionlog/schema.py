@@ -39,11 +39,11 @@ from pathlib import Path
 
 import platformdirs
 
+from bot import APP_NAME
 from bot.config import DB_PATH_VARIABLE, Settings, configured_db_path
 
 logger = logging.getLogger(__name__)
 
-APP_NAME = "ftz-facts"
 DB_FILE_NAME = "questions.sqlite3"  # the default before one log per knowledge folder
 SCHEMA_VERSION = 4
 

@@ -362,7 +362,9 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
     if not words:
         return False
     wh = cues.wh_words
-    if any(w in wh for w in words) or (_CJK.search(text) and any(w in text for w in wh if _CJK.search(w))):
+    # a question word right after a yes/no word joins the claim to it: "правда что зона больше 170?" (is it true that)
+    if any(w in wh and not (i and words[i - 1] in cues.yes_no_words) for i, w in enumerate(words)) or (
+            _CJK.search(text) and any(w in text for w in wh if _CJK.search(w))):
         return False
     tokens = text.split()  # figures too: "in 2023 or 2024"
     if any(0 < i < len(tokens) - 1 and w in cues.alternatives and not _phrase_at(tokens, i, cues.still_yes_no_words)

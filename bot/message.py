@@ -68,8 +68,8 @@ class _Reader:
         if len(clauses) <= 1:
             return self._each_place(whole, rest, language)
         units = self._question_units(clauses)
-        parts = [part for part, (text, implied) in zip(self._match_units([text for text, _ in units], language),
-                                                       units, strict=True) if part.answered or not implied
+        parts = [part for part, (text, implied) in zip(self._match_units(units, language), units, strict=True)
+                 if part.answered or not implied
                  for part in self._each_place(part, text, language).parts or (part,)]
         parts = [p for p in parts if p.outcome is not Outcome.SMALL_TALK and p.reason != FRAGMENT]
         if not parts and not whole.answered and len(units) == 1:
@@ -326,13 +326,16 @@ class _Reader:
         return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
                 and bool(concepts - self.fact_base.lexicon.follow_up.comparisons) and not verbs & set(text.split()))
 
-    def _match_units(self, units: list[str], language: str) -> list[Match]:
-        """Match each question of a message. One that names only a place, or only picks ("which ones?", "total?"),
-        asks what the question before it asked; one that names no place may mean the place the one before it named
-        or answered about ("what's the population of Horgos and how big is it?"), if that gives an answer."""
+    def _match_units(self, units: list[tuple[str, bool]], language: str) -> list[Match]:
+        """Match each question of a message (and whether it is only implied). One that names only a place, or only
+        picks ("which ones?", "total?"), asks what the question before it asked; one that names no place may mean the
+        place the one before it named or answered about ("what's the population of Horgos and how big is it?"), if
+        that gives an answer (a place in context, where no question was found, only to one that leans on it: "my
+        thesis is on BRI, can you tell me how big the zone is" asks the zone's size)."""
         matches: list[Match] = []
         places: list[str] = []
-        for unit in units:
+        mentioned: list[str] = []
+        for unit, implied in units:
             analysis = self.analyser.analyse_folded(unit)
             named = analysis.places - self._zone_places
             match = self._clause(unit, unit, language, question_mark=True, fragment=True, analysis=analysis)
@@ -355,14 +358,16 @@ class _Reader:
                                        question_mark=True)
                 if not picks or carried.refused or (carried.answered and carried.fact != before.fact):
                     match = carried  # "…, and which is the largest?" asks about the areas the answer before named
-            if named:
+            if named and (match.answered or not implied):
                 places = sorted(named)
+            elif named:
+                mentioned = sorted(named)  # context, no question: for a question that leans on it ("сколько там")
             elif not picks:
                 fact = before.fact if before is not None else None
                 answered_of: list[str] = []  # "what are the three areas and how big is each": of those areas
                 if fact is not None and self._leans(unit):
                     answered_of = [fact.subject] if fact.subject else sorted(set(fact.entities) - self._zone_places)
-                carry = places or answered_of
+                carry = places or answered_of or (mentioned if self._leans(unit) else [])
                 if carry:
                     names = " ".join(self.place_names[p] for p in carry)
                     carried = self._clause(unit, f"{unit} {names}", language, question_mark=True, fragment=True)

@@ -417,9 +417,11 @@ class TermAnalyser:
         # Misspellings keep the first letter and are one edit away (two in long words); real words that merely
         # resemble a known one ("account" / "count") differ more, so they stay unknown and lower the confidence.
         limit = 1 if len(word) < 9 else 2
+        # A refusal cue, or a word of three letters (one letter changed turns "dry" into "day", "bit" into "big"),
+        # is only read for a slip of the fingers
         found = [f for f in process.extract(word, self._vocabulary_by_initial.get(word[0], ()), scorer=OSA.distance,
                                             score_cutoff=limit, limit=None)
-                 if f[0] not in self._refusal_words or _slip(word, f[0])]
+                 if _slip(word, f[0]) or (f[0] not in self._refusal_words and len(word) > _SHORT_WORD)]
         # Among equally close words prefer a longer one: typing drops letters more often than it adds them.
         # Then a word that means something on its own ("when") over one that only occurs inside a phrase ("went").
         best = min(found, key=lambda f: (f[1], len(f[0]) < len(word), f[0] not in self._words,
@@ -709,6 +711,7 @@ class TermAnalyser:
 
 # Words typed without spaces: at most this long in all, each word at most `_LONGEST_WORD` letters; three words or
 # more only from `_GLUED_MIN_LETTERS` letters.
+_SHORT_WORD = 3  # letters: a word this short is not read with one letter changed, it is as often another word
 _LONGEST_GLUED = 60
 _LONGEST_WORD = 20
 _GLUED_MIN_LETTERS = 10

@@ -44,6 +44,15 @@ def test_a_choice_between_two_things_asks_which_not_yes_or_no(fact_base, questio
     assert is_yes_no(question, fact_base.lexicon.clauses, question_mark=True) is yes_no
 
 
+@pytest.mark.parametrize(("question", "yes_no"), [("правда что зона больше 170 кв км", True),
+                                                  ("верно ли что зону открыли в 2024", True),
+                                                  ("is what they said true", True),
+                                                  ("что правда в статье", False),
+                                                  ("what is true about the zone", False)])
+def test_a_question_word_after_a_yes_no_word_joins_a_claim_to_it(fact_base, question, yes_no):
+    assert is_yes_no(question, fact_base.lexicon.clauses) is yes_no
+
+
 def test_when_it_comes_to_asks_nothing_but_when_did_it_open_asks(fact_base):
     assert clauses_of(fact_base, "when it comes to belt and road") == [("when it comes to belt and road", False)]
     assert clauses_of(fact_base, "when did it open") == [("when did it open", True)]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.match import Outcome, Refusal, Verdict
 from bot.matcher import Matcher
+from bot.terms import Term, TermKind
 from bot.thresholds import DEFAULT_THRESHOLDS
 
 
@@ -52,6 +53,33 @@ def test_units_are_understood_in_any_spelling(matcher, unit):
 def test_typos_are_forgiven(matcher):
     assert answered(matcher, "wen was the free trade zone establised") == "establishment_date"
     assert answered(matcher, "whcih area is the smalest") == "smallest_area"
+
+
+def test_a_three_letter_word_is_not_read_as_another_with_one_letter_changed(matcher):
+    # "dry" is no "day" (a date), "buy" no "but": before, "is the khorgos dry port ..." asked a date
+    assert Term(TermKind.CONCEPT, "date") not in matcher.analyser.analyse("is the khorgos dry port there").terms
+    assert answered(matcher, "can foreigners buy land in the zone") is None
+    assert answered(matcher, "teh size of kashgar") == "kashgar_area"  # two letters swapped is still a slip
+
+
+def test_what_a_part_measures_asks_its_size(matcher):
+    assert answered(matcher, "what does the horgos bit measure") == "horgos_area"
+    assert answered(matcher, "what does the kashgar part measure") == "kashgar_area"
+
+
+@pytest.mark.parametrize(("question", "fact"), [("Правда что зона больше 170 кв км?", "total_area"),
+                                                ("新疆这个自贸区是几号开始的？", "establishment_date"),
+                                                ("why is the Xinjiang FTZ based in Lanzhou?", "location")])
+def test_claims_and_dates_in_everyday_words(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_how_much_trade_went_through_is_refused(matcher):
+    assert matcher.match("How much trade went through the zone in its first year?").refused
+
+
+def test_a_greeting_to_the_whole_chat_is_small_talk(matcher):
+    assert matcher.match("всем доброе утро в чате").outcome is Outcome.SMALL_TALK
 
 
 def test_numbers_written_as_words_are_read(matcher):

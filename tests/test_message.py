@@ -114,6 +114,15 @@ def test_it_after_a_remark_naming_one_area_is_that_area(matcher):
     assert match.fact.id == "horgos_area"
 
 
+def test_a_place_in_the_context_before_a_request_is_only_what_a_question_leaning_on_it_asks_about(matcher):
+    match = matcher.match("Hello! I'm a master's student writing my thesis on BRI. Could you tell me how big the "
+                          "Xinjiang pilot FTZ is in total? Much appreciated")
+    assert match.fact.id == "total_area"
+    match = matcher.match("доброе утро группа. логистика у нас через хоргас, интересно сколько места там отвели под "
+                          "зону, вроде немного")
+    assert match.fact.id == "horgos_area"
+
+
 def test_a_request_that_says_nothing_before_the_question_leaves_no_unanswered_part(matcher):
     match = matcher.match("всем салют, я диспетчер, весь день на телефоне. скажите коротко - какой участок самый "
                           "большой?")

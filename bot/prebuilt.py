@@ -4,7 +4,8 @@ Building the matcher (reading the lexicon, indexing every alternate question) ta
 built one takes a tenth. Its file is named by a hash of everything the build reads: the knowledge folder's files,
 the package's code and lexicons, the Python version and today's date (answers say how long ago the zone opened), so
 a stale matcher is never used. The cache is only a shortcut: a file that cannot be read or written is rebuilt or
-skipped, never an error.
+skipped, never an error. Loading a pickle runs code, so the directory is the user's own (created mode 0700), never
+one shared with other users.
 """
 
 from __future__ import annotations

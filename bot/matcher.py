@@ -466,6 +466,11 @@ class Matcher:
             # no smallest area
             analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in comparing)]
             query = set(analysis.terms)
+        if SUM in query and RATIO in query and len(specific & self._areas) >= 2:
+            # "how many times is Urumqi bigger than Kashgar and Horgos combined": one area against others added up,
+            # which only a fact that adds them up relates (not the ratios of one area to another)
+            analysis.terms = [t for t in analysis.terms if t != RATIO]
+            query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
         if miscounted or (names & why and not yes_no and any(t not in self._idf for t in analysis.numbers)):
             # "why does the zone have four areas?", "why was it set up in 2024?", "听说有四个片区": a figure no fact

@@ -74,6 +74,13 @@ def test_claims_and_dates_in_everyday_words(matcher, question, fact):
     assert answered(matcher, question) == fact
 
 
+@pytest.mark.parametrize("question", ["How much bigger is the Urumqi area than Kashgar and Horgos put together?",
+                                      "how many times is urumqi bigger than kashgar and horgos combined"])
+def test_one_area_against_the_others_added_up_is_the_fact_that_adds_them_up(matcher, question):
+    assert answered(matcher, question) == "urumqi_vs_others"
+    assert answered(matcher, "how many times bigger is urumqi than kashgar") == "area_ratios"
+
+
 def test_how_much_trade_went_through_is_refused(matcher):
     assert matcher.match("How much trade went through the zone in its first year?").refused
 

@@ -6,6 +6,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TypeAlias
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
@@ -47,13 +48,16 @@ def has_cjk(text: str) -> bool:
     return _CJK.search(text) is not None
 
 
+_Trie: TypeAlias = "dict[str, _Trie]"  # a character → the trie after it; the key "" marks a phrase's end
+
+
 def alternation(phrases: Iterable[str]) -> str:
     """A regular expression matching any of `phrases`, the longest first where several start alike.
 
     Built as a trie ("free trade (?:zone|area)"): Python compiles and runs it several times faster than the same
     phrases joined by "|", which matters for lexicons of thousands of phrases.
     """
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]  # a character → the trie after it; "" marks an end
+    trie: _Trie = {}
     for phrase in phrases:
         node = trie
         for char in phrase:
@@ -62,7 +66,7 @@ def alternation(phrases: Iterable[str]) -> str:
     return _alternation(trie) or "(?!)"
 
 
-def _alternation(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+def _alternation(node: _Trie) -> str:
     # Longer continuations come first: at a given place the text follows one path through the trie, so the first
     # continuation that matches (with the pattern's surroundings) is the longest phrase there.
     branches = [re.escape(char) + _alternation(child) for char, child in sorted(node.items()) if char]

@@ -19,6 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -26,7 +27,6 @@ from bot.clauses import asks, is_yes_no
 from bot.knowledge import Fact, FactBase, NotGiven
 from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
 from bot.message import read_message
-from bot.semantic import SemanticIndex, load_encoder, top_two
 from bot.terms import (
     COMPARE,
     COUNT,
@@ -50,6 +50,9 @@ from bot.terms import (
 from bot.text import alternation, fold, has_cjk, phrase_pattern, says
 from bot.thresholds import DEFAULT_THRESHOLDS, Thresholds, with_overrides
 
+if TYPE_CHECKING:
+    from bot.semantic import SemanticIndex
+
 # "bigger than 100 km²?" is no claim to check ("чем" a word of its own: not "зачем")
 _COMPARISON = re.compile(r"\bthan\b|比|больше|меньше|\bчем\b")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
@@ -61,11 +64,14 @@ MAX_QUESTION_CHARS = 1000
 _UNEXPLAINED = "the article uses that word without explaining it"
 _MOST_COUNTED = 20  # "five areas", "8 ports": a count; larger figures are sizes, years or percents
 
-SemanticLoader = Callable[[FactBase], SemanticIndex | None]
+SemanticLoader = Callable[[FactBase], "SemanticIndex | None"]
 
 
 def load_semantic_index(fact_base: FactBase) -> SemanticIndex | None:
     """The semantic layer over a fact base, or None when the encoder is not installed."""
+    # imported here: numpy and the model load only when the layer is wanted (not for `ask` of what the words settle)
+    from bot.semantic import SemanticIndex, load_encoder
+
     encoder = load_encoder()
     return SemanticIndex(fact_base, encoder) if encoder is not None else None
 
@@ -695,16 +701,16 @@ class Matcher:
         specific = {p for p in analysis.places if p not in self._zone_places}
         if decided.outcome is Outcome.CLARIFY:
             offered_ids = {s.fact_id for s in decided.suggestions}
-            best, value, runner_up = top_two([similarity if fact.id in offered_ids else -1.0
+            best, value, runner_up = _top_two([similarity if fact.id in offered_ids else -1.0
                                               for fact, similarity in zip(facts, similarities, strict=True)])
             if value >= t.semantic_tiebreak and value - runner_up >= t.semantic_tiebreak_margin:
                 return Match(question, Outcome.ANSWER, language, facts[best], decided.confidence, semantic=True)
-            overall, value, _ = top_two(similarities)
+            overall, value, _ = _top_two(similarities)
             if facts[overall].id == decided.suggestions[0].fact_id and value >= t.semantic_agree:
                 # Both layers put the same fact first: enough to answer a lexical "not quite sure".
                 return Match(question, Outcome.ANSWER, language, facts[overall], decided.confidence, semantic=True)
             return decided
-        best, value, runner_up = top_two(similarities)
+        best, value, runner_up = _top_two(similarities)
         if value < t.semantic_answer or value - runner_up < t.semantic_margin:
             return decided
         if scores is not None:
@@ -943,3 +949,10 @@ def _counted(analysis: Analysis) -> Iterable[tuple[Term, Term]]:
     for number, counted in analysis.counts:
         if number.value.isdigit() and 2 <= int(number.value) <= _MOST_COUNTED:
             yield number, counted
+
+
+def _top_two(scores: Sequence[float]) -> tuple[int, float, float]:
+    """The best index, its score, and the runner-up's score."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    runner_up = scores[order[1]] if len(order) > 1 else 0.0
+    return order[0], scores[order[0]], runner_up

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.knowledge import FactBase
-
-if TYPE_CHECKING:  # numpy is imported where the layer is built: `ask` on a question the words settle never needs it
-    import numpy as np
-    import numpy.typing as npt
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,8 +43,6 @@ class SemanticIndex:
     """Every alternate question of every fact, embedded once; `closest` ranks facts by similarity to a question."""
 
     def __init__(self, fact_base: FactBase, encoder: Encoder):
-        import numpy as np
-
         self._encoder = encoder
         texts: list[str] = []
         owners: list[int] = []
@@ -60,8 +56,6 @@ class SemanticIndex:
 
     def similarities(self, text: str) -> list[float]:
         """Cosine similarity (0–1) of `text` to each fact, in fact-base order: the best over its questions."""
-        import numpy as np
-
         vector = _normalised(self._encoder.encode([text]))[0]
         scores = self._matrix @ vector
         best = np.full(self._fact_count, -1.0, dtype=np.float32)
@@ -70,15 +64,6 @@ class SemanticIndex:
 
 
 def _normalised(matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    import numpy as np
-
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     # float32 in, float32 out (numpy's stubs type the division as float64; no copy is made)
     return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32, copy=False)
-
-
-def top_two(scores: Sequence[float]) -> tuple[int, float, float]:
-    """The best index, its score, and the runner-up's score."""
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
-    runner_up = scores[order[1]] if len(order) > 1 else 0.0
-    return order[0], scores[order[0]], runner_up

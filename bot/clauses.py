@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.text import alternation
+
 # Sentence ends: . ! ? and their Chinese forms, semicolons and line breaks; a full stop inside a number is no end.
 _SENTENCE = re.compile(r"(?<=[!?;！？；。\n])|(?<=[.])(?!\d)")
 # Clause breaks inside a sentence: commas, dashes and colons (not a comma inside a number, 16,58).
@@ -91,6 +93,11 @@ class ClauseCues:
     # a word right before a zone's name that makes it some zone, not this one ("the best free zone in Dubai", "a zone
     # in Tibet?")
     another: frozenset[str] = frozenset()
+    # Chinese words between a place and a part of the zone asked of it ("阿拉山口算新疆自贸区的片区吗")
+    part_links: tuple[str, ...] = ()
+    # asking what a thing is, opening the clause ("what's the core area of the Belt and Road?") or, in Chinese, ending
+    # it ("外商投资服务保障机制是什么"): of a term the article leaves unexplained, its meaning
+    what_is: tuple[str, ...] = ()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str]:
@@ -106,6 +113,18 @@ class ClauseCues:
     def existence_pattern(self) -> re.Pattern[str]:
         """`existence` as one pattern."""
         return _one_pattern(self.existence)
+
+    @functools.cached_property
+    def what_is_pattern(self) -> re.Pattern[str]:
+        """A clause asking what a thing is: a `what_is` phrase opening it ("what is the"; without its last word, before
+        a quote: "what are 'qualified ...'"), or a Chinese one ending it."""
+        opening = [p for p in self.what_is if not _CJK.search(p)]
+        ending = [p for p in self.what_is if _CJK.search(p)]
+        quoting = {p.rsplit(" ", 1)[0] for p in opening if " " in p}
+        return re.compile("|".join(
+            ([rf"^(?:{alternation(opening)})\s+\W*\w"] if opening else [])
+            + ([rf"^(?:{alternation(quoting)})\s*['\"«“‘]"] if quoting else [])
+            + ([rf"\w(?:{alternation(ending)})\W*$"] if ending else []))) if self.what_is else _NOTHING
 
     @functools.cached_property
     def premises_longest_first(self) -> tuple[str, ...]:

@@ -220,6 +220,7 @@ class Matcher:
         names = alternation(zone_names) if zone_names else ""
         openers = "|".join(map(re.escape, sorted(self.fact_base.lexicon.clauses.noun_openers)))
         region_pattern = "|".join(map(re.escape, sorted(regions, key=len, reverse=True)))
+        self._region_pattern = region_pattern
         # a determiner with perhaps one more word ("in the new FTZ"), and the region's name, may come between
         between = (rf"(?:(?:{openers})\s+(?:\w+\s+)?)?" if openers else "") + (
             rf"(?:(?:{region_pattern})\s+)?" if region_pattern else "")
@@ -246,8 +247,9 @@ class Matcher:
         definition = self.fact_base.lexicon.definition_concept
         self._definition = Term(TermKind.CONCEPT, definition) if definition else None
         # Latin letters next to Chinese ones still stand alone ("文章里的BRI指的是啥")
-        self._abbreviations = [(a, None if has_cjk(a) else re.compile(rf"(?<![a-z0-9]){re.escape(a)}(?![a-z0-9])"))
-                               for a in self.fact_base.lexicon.abbreviations]
+        self._abbreviations = [
+            (a, None if has_cjk(a) else re.compile(rf"(?<![a-z0-9]){re.escape(a)}(?!(?![\u3400-\u9fff])\w)"))
+            for a in self.fact_base.lexicon.abbreviations]
         # Words the article uses that the lexicon does not define: "what does 'qualified' mean?" is not answered.
         article = self.analyser.analyse(self.fact_base.article.text, correct=False)
         self._article_words = frozenset(t for t in article.terms if t.kind is TermKind.WORD)
@@ -345,8 +347,9 @@ class Matcher:
         yes_no = claim or is_yes_no(text, self.fact_base.lexicon.clauses, question_mark=question_mark)
         only_places = bool(query) and all(t.kind is TermKind.PLACE for t in query)
         specific = analysis.places - self._zone_places
+        # "does the zone cover Yining (city)?": a word no concept holds beside the place does not change what is asked
         covers = (analysis.outside and not analysis.numbers and not self._direction(text)
-                  and {t for t in query if t.kind is not TermKind.PLACE} == {SIZE})
+                  and {t for t in query if t.kind not in (TermKind.PLACE, TermKind.WORD)} == {SIZE})
         zone_in_text = bool(analysis.places & self._zone_places)
         zone_named = zone_in_text or (covers and self.leans(text))  # "does it cover X"
         named_part = bool(analysis.outside) and self._names_outside_part(
@@ -378,10 +381,12 @@ class Matcher:
             analysis.terms = [t for t in analysis.terms if t.kind is TermKind.PLACE]
             query = set(analysis.terms)
         what_is = self.fact_base.lexicon.abbreviations_asked_with
-        if any(t.value in what_is for t in query) and any(
+        asks_what_is = any(t.value in what_is for t in query) or self._asks_what_thing_is(text)
+        if asks_what_is and any(
                 t.kind in (TermKind.CONCEPT, TermKind.KEYWORD) and t.value not in what_is for t in query):
             # "what is this zone trying to achieve": "what is this" asks what the rest says, not for an overview;
-            # "что такое механизм гарантий" asks what a term the article leaves unexplained means
+            # "что такое механизм гарантий", "what's the core area of the Belt and Road?" ask what a term the
+            # article leaves unexplained means
             analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in what_is)]
             if self._definition is not None and self._unexplained(analysis.concept_names):
                 analysis.terms.append(self._definition)
@@ -472,10 +477,12 @@ class Matcher:
             # no smallest area
             analysis.terms = [t for t in analysis.terms if not (t.kind is TermKind.CONCEPT and t.value in comparing)]
             query = set(analysis.terms)
-        if SUM in query and RATIO in query and len(specific & self._areas) >= 2:
-            # "how many times is Urumqi bigger than Kashgar and Horgos combined": one area against others added up,
-            # which only a fact that adds them up relates (not the ratios of one area to another)
-            analysis.terms = [t for t in analysis.terms if t != RATIO]
+        if SUM in query and (RATIO in query or comparing) and len(specific & self._areas) >= 2:
+            # "how many times is Urumqi bigger than Kashgar and Horgos combined", "Кашгар и Хоргос вместе больше или
+            # меньше Урумчи?": one area against others added up, which only a fact that adds them up relates (not
+            # the ratios of one area to another, nor the largest or smallest)
+            analysis.terms = [t for t in analysis.terms
+                              if t != RATIO and not (t.kind is TermKind.CONCEPT and t.value in comparing)]
             query = set(analysis.terms)
         why = self.fact_base.lexicon.follow_up.why
         if miscounted or (names & why and not yes_no and any(t not in self._idf for t in analysis.numbers)):
@@ -572,6 +579,15 @@ class Matcher:
         return (len(words) <= self.thresholds.definition_question_words
                 and " ".join(words) not in self.fact_base.lexicon.follow_up.how)
 
+    def _asks_what_thing_is(self, text: str) -> bool:
+        """The clause asks what a thing is ("what's the core area of the Belt and Road?", "外商投资服务保障机制是什么"),
+        not the zone ("what is the FTZ for?")."""
+        found = self.fact_base.lexicon.clauses.what_is_pattern.search(text)
+        if found is None:
+            return False
+        thing = text[found.end() - 1:] if found.start() == 0 else ""
+        return not (thing and self._names_zone is not None and self._names_zone.match(thing))
+
     def _kinds_missing(self, fact_id: str, names: set[str]) -> list[str]:
         """The `answer_kinds` a question asks for (of its concept `names`) that the fact does not state."""
         index = next(i for i, fact in enumerate(self.fact_base.facts) if fact.id == fact_id)
@@ -594,10 +610,16 @@ class Matcher:
                    else "")
         part = rf"(?<!\w)(?:{self._part_nouns})\s+"
         only_part = rf"(?<!\w)(?:{self._only_part_nouns})\s+" if self._only_part_nouns else None
+        links = self.fact_base.lexicon.clauses.part_links
+        # Chinese puts a link and the zone's name between ("阿拉山口算新疆自贸区的片区吗", "石河子有没有自贸区片区")
+        region = rf"(?:(?:{self._region_pattern})\s*)?" if self._region_pattern else ""
+        linked = (rf"(?:{alternation(links)})?{region}(?:(?:{self._zone_names})\s*)?的?" if links and self._zone_names
+                  else "")
         for name in outside:
             place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
+            between = linked if has_cjk(name) else ""
             if any(not self._lies_within(text[:found.start()]) for found in re.finditer(
-                    rf"{place}\s*(?:{self._part_nouns}){end}", text)) or (
+                    rf"{place}{between}\s*(?:{self._part_nouns}){end}", text)) or (
                     self._within and re.search(rf"{part}{after}{place}{end}", text)) or (
                     only_part and re.search(rf"{only_part}(?:{of_zone}{after})?{place}{end}", text)):
                 return True

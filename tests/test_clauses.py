@@ -121,3 +121,17 @@ def test_a_second_question_whose_question_word_comes_last_is_cut_at_its_joiner(f
     assert clauses_of(fact_base, "площадь урумчи какая и население урумчи сколько") == [
         ("площадь урумчи какая", True), ("население урумчи сколько", True)]
     assert clauses_of(fact_base, "kashgar + horgos how big together") == [("kashgar + horgos how big together", True)]
+
+
+@pytest.mark.parametrize(("clause", "asks_what_is"), [
+    ("what's the core area of the belt and road?", True),
+    ("what are 'qualified foreign-invested enterprises'?", True),
+    ("外商投资服务保障机制是什么", True),
+    ("what are they doing for foreign companies?", False),
+    ("what's in it for us?", False),
+    ("so what is the core area", False),
+])
+def test_a_clause_asks_what_a_thing_is_when_it_opens_with_what_is_the_or_ends_in_chinese(fact_base, clause,
+                                                                                          asks_what_is):
+    found = fact_base.lexicon.clauses.what_is_pattern.search(fold(clause))
+    assert (found is not None) is asks_what_is

@@ -1332,3 +1332,56 @@ def test_the_conditions_for_foreign_firms_are_answered_and_a_part_named_after_an
     assert answered(matcher, "А иностранным фирмам там какие условия будут?") == "foreign_investment_services"
     match = matcher.match("сколько км2 у участка Кульджа")
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["whats the core area of belt and road",
+                                      "What's the 'foreign investment service guarantee mechanism'?",
+                                      "What are 'qualified foreign-invested enterprises'?",
+                                      "外商投资服务保障机制具体是啥？"])
+def test_what_a_term_the_article_leaves_unexplained_is_is_refused(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("What are they doing to make it easier for foreign companies to invest there?", "foreign_investment_services"),
+    ("what is the total area", "total_area"),
+    ("wat is the ftz for, logistics hub or smth", "logistics_hub_bri"),
+])
+def test_what_is_before_anything_else_still_asks_what_the_article_says(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("question", ["Does the zone cover Yining city?", "石河子有没有自贸区片区？",
+                                      "阿拉山口算新疆自贸区的片区吗？"])
+def test_a_city_or_a_part_asked_of_an_outside_place_is_answered_with_the_three_areas(matcher, question):
+    assert answered(matcher, question) == "three_areas"
+
+
+@pytest.mark.parametrize("question", ["Что такое R&D центр?", "R&D центры это что?"])
+def test_what_an_r_and_d_centre_is_in_russian_asks_what_r_and_d_stands_for(matcher, question):
+    assert answered(matcher, question) == "abbreviations"
+
+
+def test_what_r_and_d_centres_get_is_not_asked_of_the_abbreviation(matcher):
+    assert answered(matcher, "R&D центрам что дают") == "rnd_centres"
+
+
+@pytest.mark.parametrize("question", ["Если сложить Кашгар и Хоргос, это больше или меньше Урумчи?",
+                                      "are kashgar and horgos together bigger than urumqi?"])
+def test_two_areas_added_up_against_the_third_are_compared_by_the_fact_that_adds_them(matcher, question):
+    assert answered(matcher, question) == "urumqi_vs_others"
+
+
+def test_a_false_premise_then_a_question_leaning_on_it_in_russian_gets_the_order_of_the_areas(matcher):
+    assert answered(matcher, "Кашгарский участок самый большой, сколько у него км?") == "area_ranking"
+
+
+@pytest.mark.parametrize("question", ["Всем доброго утра ☀️", "😂😂 ну ты даёшь"])
+def test_good_morning_to_all_and_a_laughing_reaction_in_russian_are_small_talk(matcher, question):
+    assert matcher.match(question).outcome is Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize("question", ["推荐几家乌鲁木齐好吃的餐厅",
+                                      "Какой размер инвестиций нужен чтобы зайти в зону?"])
+def test_restaurants_and_the_size_of_an_investment_are_refused(matcher, question):
+    assert matcher.match(question).refused

@@ -333,6 +333,7 @@ class Matcher:
         the article is refused even beside a membership word; with `claim`, the clause is a claim to check (a
         yes/no question, whatever its words)."""
         terms = self.analyser
+        places_may_be_members = membership
         analysis = analysis if analysis is not None else terms.analyse_folded(text)
         if NAME in analysis.terms:
             self._read_name(analysis)
@@ -423,6 +424,12 @@ class Matcher:
             located = self._most_weighed(LOCATION)
             if located is not None:
                 return Match(question, Outcome.ANSWER, language, located, 100, verdict=Verdict.NO)
+        if (analysis.outside and not analysis.unknown and self._membership is not None and places_may_be_members
+                and any(counted in (PARTS, SIZE) for number, counted in _counted(analysis)
+                        if number in self._miscounted(analysis))):
+            # "what's the size of the fourth area, Yining?", "which of the four areas is closest to Kazakhstan?": a
+            # part the zone does not have, answered No with its areas
+            return self.membership_answer(question, language, analysis)
         if analysis.outside and not (membership and not analysis.unknown):
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")

@@ -172,14 +172,15 @@ class _Reader:
         """"since it was set up in 2013, how has it grown?": a claim a question takes for granted that the article
         contradicts, answered No with its fact (unless the question's own answer is that fact)."""
         answered = {p.fact.id for p in parts if p.answered and p.fact is not None}
-        read = [plain_text(p.question) for p in parts]
+        read = [plain_text(p.question) for p in parts if p.answered]  # a reading that failed still leaves the claim
         found: list[Match] = []
         for i in range(len(clauses)):
             claim = self._claim_before_question(clauses, i)
             if (claim is None or not (self._analysed(claim).places or self.matcher.leans(claim))
                     or any(claim in text for text in read)):
                 # of the zone, by name or pronoun, or of one of its areas ("since we ship a lot, ..." claims nothing
-                # of it), and not read with the question already ("since horgos is the largest part, how big is it")
+                # of it), and not answered with the question already ("since horgos is the largest part, how big is
+                # it")
                 continue
             match = self._clause(claim, claim, language, claim=True)
             if (match.answered and match.verdict is Verdict.NO and match.fact is not None

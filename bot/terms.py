@@ -32,8 +32,10 @@ _ZH_SPAN = re.compile(r"(?:\d{1,2}(?=[月日号]))?[\u3400-\u9fff\uf900-\ufaff]+
                       r"|(?:(?!\d{1,2}[月日号])[^\u3400-\u9fff\uf900-\ufaff])+|\d{1,2}")
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b")
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
+    r"|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b")
 _HALF = re.compile(r"\b(\d+) and a half\b")
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _SPLIT_YEAR = re.compile(r"\b(19|20) (\d\d)\b")
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")  # 16,58 (Russian style) is 16.58
 _WORD = re.compile(r"[^\W\d_]+")
@@ -341,6 +343,7 @@ class TermAnalyser:
             # "one hundred and thirty-five" → 135, "twenty twenty-three" → 2023, "sixteen and a half" → 16.5
             text = alpha2digit(text, "en")
             text = _SPLIT_YEAR.sub(r"\1\2", _HALF.sub(lambda m: f"{m.group(1)}.5", text))
+            text = _ORDINAL.sub(r"\1", text)  # "the fourth area" → "the 4th area" → "the 4 area"
         if self._number_words and not self._number_words.keys().isdisjoint(_WORD.findall(text)):
             text = _WORD.sub(lambda m: self._number_words.get(m.group(0), m.group(0)), text)
         return _PUNCT.sub(" ", text.replace("-", " "))

@@ -1385,3 +1385,23 @@ def test_good_morning_to_all_and_a_laughing_reaction_in_russian_are_small_talk(m
                                       "Какой размер инвестиций нужен чтобы зайти в зону?"])
 def test_restaurants_and_the_size_of_an_investment_are_refused(matcher, question):
     assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["Is the Khorgos Gateway dry port on the Kazakh side part of it?",
+                                      "А Коргас с казахстанской стороны тоже часть зоны?"])
+def test_the_kazakh_side_of_khorgos_is_answered_no_with_the_three_areas(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["What's the size of the fourth area, Yining?",
+                                      "which of the four areas is the closest to Kazakhstan?"])
+def test_a_fourth_area_in_an_outside_place_is_answered_no_with_the_three_areas(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_a_premise_the_article_contradicts_is_answered_no_though_the_question_after_it_is_not_answered(matcher):
+    match = matcher.match("раз это первая ЗСТ в китае, как они справятся без опыта")
+    assert [p.fact.id if p.fact else p.outcome for p in match.parts] == ["first_in_northwest", Outcome.NO_MATCH]
+    assert match.parts[0].verdict is Verdict.NO

@@ -220,7 +220,11 @@ class Matcher:
         names = alternation(zone_names) if zone_names else ""
         openers = "|".join(map(re.escape, sorted(self.fact_base.lexicon.clauses.noun_openers)))
         region_pattern = "|".join(map(re.escape, sorted(regions, key=len, reverse=True)))
-        self._region_pattern = region_pattern
+        # Chinese puts a link and the zone's name between a place and a part ("阿拉山口算新疆自贸区的片区吗",
+        # "石河子有没有自贸区片区")
+        links = self.fact_base.lexicon.clauses.part_links
+        region = rf"(?:(?:{region_pattern})\s*)?" if region_pattern else ""
+        self._part_link = rf"(?:{alternation(links)})?{region}(?:(?:{names})\s*)?的?" if links and names else ""
         # a determiner with perhaps one more word ("in the new FTZ"), and the region's name, may come between
         between = (rf"(?:(?:{openers})\s+(?:\w+\s+)?)?" if openers else "") + (
             rf"(?:(?:{region_pattern})\s+)?" if region_pattern else "")
@@ -617,14 +621,9 @@ class Matcher:
                    else "")
         part = rf"(?<!\w)(?:{self._part_nouns})\s+"
         only_part = rf"(?<!\w)(?:{self._only_part_nouns})\s+" if self._only_part_nouns else None
-        links = self.fact_base.lexicon.clauses.part_links
-        # Chinese puts a link and the zone's name between ("阿拉山口算新疆自贸区的片区吗", "石河子有没有自贸区片区")
-        region = rf"(?:(?:{self._region_pattern})\s*)?" if self._region_pattern else ""
-        linked = (rf"(?:{alternation(links)})?{region}(?:(?:{self._zone_names})\s*)?的?" if links and self._zone_names
-                  else "")
         for name in outside:
             place = re.escape(name) if has_cjk(name) else rf"(?<!\w){re.escape(name)}"
-            between = linked if has_cjk(name) else ""
+            between = self._part_link if has_cjk(name) else ""
             if any(not self._lies_within(text[:found.start()]) for found in re.finditer(
                     rf"{place}{between}\s*(?:{self._part_nouns}){end}", text)) or (
                     self._within and re.search(rf"{part}{after}{place}{end}", text)) or (

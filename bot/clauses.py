@@ -95,6 +95,8 @@ class ClauseCues:
     another: frozenset[str] = frozenset()
     # Chinese words between a place and a part of the zone asked of it ("阿拉山口算新疆自贸区的片区吗")
     part_links: tuple[str, ...] = ()
+    # asking for a name or what letters stand for ("full name", "全称", "расшифровывается"), not what a word means
+    names_asked: tuple[str, ...] = ()
     # asking what a thing is, opening the clause ("what's the core area of the Belt and Road?") or, in Chinese, ending
     # it ("外商投资服务保障机制是什么"): of a term the article leaves unexplained, its meaning
     what_is: tuple[str, ...] = ()
@@ -113,6 +115,11 @@ class ClauseCues:
     def existence_pattern(self) -> re.Pattern[str]:
         """`existence` as one pattern."""
         return _one_pattern(self.existence)
+
+    @functools.cached_property
+    def names_asked_pattern(self) -> re.Pattern[str]:
+        """`names_asked` as one pattern."""
+        return _one_pattern(self.names_asked)
 
     @functools.cached_property
     def what_is_pattern(self) -> re.Pattern[str]:

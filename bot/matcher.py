@@ -257,6 +257,20 @@ class Matcher:
         # Words the article uses that the lexicon does not define: "what does 'qualified' mean?" is not answered.
         article = self.analyser.analyse(self.fact_base.article.text, correct=False)
         self._article_words = frozenset(t for t in article.terms if t.kind is TermKind.WORD)
+        # "自贸试验区是什么意思", "what does pilot free trade zone mean": a word the article leaves unexplained inside
+        # the zone's name (the concept of a `not_given` rule that has only it beside the definition concept)
+        hidden = []
+        for rule in self.fact_base.lexicon.not_given:
+            rest = rule.concepts - {definition}
+            if definition in rule.concepts and len(rest) == 1 and not rule.places:
+                (concept,) = rest
+                words = [fold(w) for w in self.fact_base.lexicon.concepts.get(concept, ())]
+                latin = [w for w in words if not has_cjk(w)]
+                cjk = [w for w in words if has_cjk(w)]
+                hidden.append((concept, re.compile("|".join(
+                    ([rf"(?<!\w)(?:{alternation(latin)})(?!\w)"] if latin else [])
+                    + ([alternation(cjk)] if cjk else [])))))
+        self._unexplained_words = [(c, p) for c, p in hidden if p.pattern]
         # The rules refusing to list what the article only counts (ports, countries): see `unlisted`.
         self._listing_rules = [rule for rule in self.fact_base.lexicon.not_given
                                if PICK.value in rule.concepts and not rule.places]
@@ -444,7 +458,7 @@ class Matcher:
                          reason=f"{Refusal.NOT_GIVEN.value}: {analysis.unknown[0]}")
         names = analysis.concept_names
         miscounted = self._miscounted(analysis)
-        ruled = names | self._unstated_year(analysis, yes_no=yes_no)
+        ruled = names | self._unstated_year(analysis, yes_no=yes_no) | self._unexplained_in_name(text, analysis)
         for rule in self.fact_base.lexicon.not_given:
             if rule.asked_by(ruled) and rule.places <= analysis.places and not miscounted:
                 return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {rule.why}")
@@ -662,6 +676,14 @@ class Matcher:
     def _lies_within(self, before: str) -> bool:
         """`before` ends in a `within` word and perhaps a determiner: what follows is where something is."""
         return self._ends_within is not None and self._ends_within.search(before) is not None
+
+    def _unexplained_in_name(self, text: str, analysis: Analysis) -> set[str]:
+        """The concept of a word the article leaves unexplained inside the zone's name, when what that name means is
+        asked ("自贸试验区是什么意思"; not its full name: "新疆自贸试验区全称是什么")."""
+        if (self._definition not in analysis.terms or not analysis.places & self._zone_places
+                or self.fact_base.lexicon.clauses.names_asked_pattern.search(text)):
+            return set()
+        return {concept for concept, pattern in self._unexplained_words if pattern.search(text)}
 
     def _unexplained(self, names: set[str]) -> bool:
         """`names` are all of what a `not_given` rule says the article leaves unexplained (its concepts beside the

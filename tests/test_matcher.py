@@ -1405,3 +1405,16 @@ def test_a_premise_the_article_contradicts_is_answered_no_though_the_question_af
     match = matcher.match("раз это первая ЗСТ в китае, как они справятся без опыта")
     assert [p.fact.id if p.fact else p.outcome for p in match.parts] == ["first_in_northwest", Outcome.NO_MATCH]
     assert match.parts[0].verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["自贸试验区是什么意思？", "什么叫自贸试验区",
+                                      "what does pilot free trade zone mean"])
+def test_what_the_zones_name_means_is_refused_when_it_holds_a_word_the_article_never_explains(matcher, question):
+    match = matcher.match(question)
+    assert match.refused and "pilot" in (match.reason or "")
+
+
+@pytest.mark.parametrize("question", ["新疆自贸试验区全称是什么", "what does Xinjiang Pilot FTZ stand for",
+                                      "FTZ是什么意思"])
+def test_the_zones_full_name_and_what_ftz_stands_for_are_still_answered(matcher, question):
+    assert answered(matcher, question) == "ftz_name"

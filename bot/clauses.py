@@ -104,22 +104,22 @@ class ClauseCues:
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str]:
         """`not_asking` as one pattern."""
-        return _one_pattern(self.not_asking)
+        return phrases_pattern(self.not_asking)
 
     @functools.cached_property
     def reported_pattern(self) -> re.Pattern[str]:
         """`reported` as one pattern."""
-        return _one_pattern(self.reported)
+        return phrases_pattern(self.reported)
 
     @functools.cached_property
     def existence_pattern(self) -> re.Pattern[str]:
         """`existence` as one pattern."""
-        return _one_pattern(self.existence)
+        return phrases_pattern(self.existence)
 
     @functools.cached_property
     def names_asked_pattern(self) -> re.Pattern[str]:
         """`names_asked` as one pattern."""
-        return _one_pattern(self.names_asked)
+        return phrases_pattern(self.names_asked)
 
     @functools.cached_property
     def what_is_pattern(self) -> re.Pattern[str]:
@@ -240,7 +240,7 @@ def _phrase_at(words: list[str], index: int, phrases: dict[str, tuple[tuple[str,
     return next((len(p) for p in phrases.get(words[index], ()) if tuple(words[index:index + len(p)]) == p), 0)
 
 
-def _one_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+def phrases_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     """`phrases` as one pattern, the longest first: Chinese anywhere, other words as whole words (none: a pattern
     that matches nothing)."""
     ordered = sorted(phrases, key=len, reverse=True)

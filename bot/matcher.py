@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from bot.clauses import asks, is_yes_no
+from bot.clauses import asks, is_yes_no, phrases_pattern
 from bot.knowledge import Fact, FactBase, NotGiven
 from bot.match import FRAGMENT, ClosestFact, Match, Outcome, Refusal, Suggestion, Verdict
 from bot.message import read_message
@@ -264,13 +264,10 @@ class Matcher:
             rest = rule.concepts - {definition}
             if definition in rule.concepts and len(rest) == 1 and not rule.places:
                 (concept,) = rest
-                words = [fold(w) for w in self.fact_base.lexicon.concepts.get(concept, ())]
-                latin = [w for w in words if not has_cjk(w)]
-                cjk = [w for w in words if has_cjk(w)]
-                hidden.append((concept, re.compile("|".join(
-                    ([rf"(?<!\w)(?:{alternation(latin)})(?!\w)"] if latin else [])
-                    + ([alternation(cjk)] if cjk else [])))))
-        self._unexplained_words = [(c, p) for c, p in hidden if p.pattern]
+                words = self.fact_base.lexicon.concepts.get(concept, ())
+                if words:
+                    hidden.append((concept, phrases_pattern(fold(w) for w in words)))
+        self._unexplained_words = hidden
         # The rules refusing to list what the article only counts (ports, countries): see `unlisted`.
         self._listing_rules = [rule for rule in self.fact_base.lexicon.not_given
                                if PICK.value in rule.concepts and not rule.places]

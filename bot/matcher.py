@@ -439,9 +439,9 @@ class Matcher:
             located = self._most_weighed(LOCATION)
             if located is not None:
                 return Match(question, Outcome.ANSWER, language, located, 100, verdict=Verdict.NO)
+        miscounted = self._miscounted(analysis)
         if (analysis.outside and not analysis.unknown and self._membership is not None and places_may_be_members
-                and any(counted in (PARTS, SIZE) for number, counted in _counted(analysis)
-                        if number in self._miscounted(analysis))):
+                and any(counted in (PARTS, SIZE) for number, counted in _counted(analysis) if number in miscounted)):
             # "what's the size of the fourth area, Yining?", "which of the four areas is closest to Kazakhstan?": a
             # part the zone does not have, answered No with its areas
             return self.membership_answer(question, language, analysis)
@@ -454,7 +454,6 @@ class Matcher:
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.NOT_GIVEN.value}: {analysis.unknown[0]}")
         names = analysis.concept_names
-        miscounted = self._miscounted(analysis)
         ruled = names | self._unstated_year(analysis, yes_no=yes_no) | self._unexplained_in_name(text, analysis)
         for rule in self.fact_base.lexicon.not_given:
             if rule.asked_by(ruled) and rule.places <= analysis.places and not miscounted:
@@ -607,6 +606,7 @@ class Matcher:
         found = self.fact_base.lexicon.clauses.what_is_pattern.search(text)
         if found is None:
             return False
+        # an opening match ends on the thing's first character (or its quote); a Chinese one ends the clause
         thing = text[found.end() - 1:] if found.start() == 0 else ""
         return not (thing and self._names_zone is not None and self._names_zone.match(thing))
 

@@ -100,6 +100,9 @@ class ClauseCues:
     # asking what a thing is, opening the clause ("what's the core area of the Belt and Road?") or, in Chinese, ending
     # it ("外商投资服务保障机制是什么"): of a term the article leaves unexplained, its meaning
     what_is: tuple[str, ...] = ()
+    # a word right before an abbreviation that makes it what is asked about, not what it stands for ("what's there
+    # for R&D centres?", "что там для R&D центров")
+    about_markers: frozenset[str] = frozenset()
 
     @functools.cached_property
     def not_asking_pattern(self) -> re.Pattern[str]:

@@ -891,7 +891,8 @@ def _load_clause_cues(table: Any, path: Path) -> ClauseCues:
         still_yes_no=words("still_yes_no"), within=word_set("within"), openers=words("openers"),
         closers=words("closers"), disputes=words("disputes"), topics=words("topics"),
         premises=words("premises"), existence=words("existence"), another=word_set("another"),
-        what_is=words("what_is"), part_links=words("part_links"), names_asked=words("names_asked"))
+        what_is=words("what_is"), part_links=words("part_links"), names_asked=words("names_asked"),
+        about_markers=word_set("about_markers"))
 
 
 def _lower(items: tuple[str, ...]) -> tuple[str, ...]:

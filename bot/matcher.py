@@ -374,8 +374,11 @@ class Matcher:
         # a place put in the zone and nothing else asked ("а достык тоже зона", "we are in Alashankou, is that in the
         # new FTZ") asks whether, question mark or not
         held = bool(analysis.outside) and self._in_zone is not None and self._in_zone.search(text) is not None
-        placed = ((only_places and (held or (asks_yes_no and specific))) or (asks_yes_no and covers)) and zone_named
-        if (placed or named_part) and not analysis.unknown and self._membership is not None:
+        # of the areas only: "新疆自贸区是不是跟一带一路有关" asks how the zone and the Belt and Road relate
+        placed = ((only_places and (held or (asks_yes_no and specific & self._areas))) or (asks_yes_no and covers)
+                  ) and zone_named
+        # an area the zone does not have is so whatever is asked of it ("как работает Турфанский участок?")
+        if (named_part or (placed and not analysis.unknown)) and self._membership is not None:
             # "is Horgos inside the zone?", "does the zone cover Turpan?", "а инин в зоне?", "how big is the Yining
             # area?" (not "is it bigger than the Shanghai one?", "does Kazakhstan have an FTZ?", nor "he says the zone
             # is all Urumqi, is that right?")
@@ -445,6 +448,10 @@ class Matcher:
             # "what's the size of the fourth area, Yining?", "which of the four areas is closest to Kazakhstan?": a
             # part the zone does not have, answered No with its areas
             return self.membership_answer(question, language, analysis)
+        if analysis.outside and yes_no and zone_in_text and not analysis.unknown and not claim:
+            contradicted = self._claim_beside_another_place(question, text, language, analysis)
+            if contradicted is not None:
+                return contradicted
         if analysis.outside and not (membership and not analysis.unknown):
             return Match(question, Outcome.NO_MATCH, language,
                          reason=f"{Refusal.OUTSIDE.value}: {analysis.outside[0]}")
@@ -575,9 +582,11 @@ class Matcher:
         article?", "R&D = ?", "文章里的BRI指的是啥")."""
         if not analysis.terms or self._definition in analysis.terms:
             return False
-        named = [a for a, pattern in self._abbreviations if (pattern.search(text) if pattern else a in text)]
-        if not named:
-            return False
+        starts = {a: _start(pattern.search(text)) if pattern else text.find(a) for a, pattern in self._abbreviations}
+        named = [a for a, start in starts.items() if start >= 0]
+        markers = self.fact_base.lexicon.clauses.about_markers
+        if not named or any(_word_before(text, starts[a]) in markers for a in named):
+            return False  # "что там для R&D центров" asks what is there for them
         asked = text
         for cue in self.fact_base.lexicon.follow_up.leading:  # "what about R&D?" asks about R&D again, not its name
             asked = asked.removeprefix(f"{cue} ")
@@ -797,12 +806,8 @@ class Matcher:
             claimed = {t.value for t in analysis.numbers}
             if claimed - self._answer_numbers[index] or self._miscounted(analysis):
                 return Verdict.NO  # "was it set up in 2024?", "the zone has 8 ports?" (8 countries, 5 ports)
-            answer = fold(match.fact.answer_words("en"))
-            for group in self.fact_base.lexicon.exclusive:
-                said = [member for member in group if any(says(text, w) for w in member)]
-                if said and not any(says(answer, w) for member in said for w in member) and any(
-                        says(answer, w) for member in group for w in member):
-                    return Verdict.NO  # "did it open in October?", "открыли в октябре?": the answer says November
+            if self._excluded_by(match.fact, text):
+                return Verdict.NO  # "did it open in October?", "открыли в октябре?": the answer says November
         subject = match.fact.subject
         specific = {p for p in analysis.places if p not in self._zone_places}
         if subject and specific and subject not in specific:
@@ -810,6 +815,30 @@ class Matcher:
         if specific and self._areas & set(match.fact.entities) and specific.isdisjoint(match.fact.entities):
             return Verdict.NO  # "Kashgar is 134.6 km², right?": that figure is Urumqi's
         return Verdict.YES
+
+    def _excluded_by(self, fact: Fact, text: str) -> bool:
+        """The text says a member of an `exclusive` group the fact's answer says another member of ("October" and
+        "November", "second" and "first")."""
+        answer = fold(fact.answer_words("en"))
+        for group in self.fact_base.lexicon.exclusive:
+            said = [member for member in group if any(says(text, w) for w in member)]
+            if said and not any(says(answer, w) for member in said for w in member) and any(
+                    says(answer, w) for member in group for w in member):
+                return True
+        return False
+
+    def _claim_beside_another_place(self, question: str, text: str, language: str,
+                                    analysis: Analysis) -> Match | None:
+        """"Isn't this the second FTZ in the northwest, after Gansu's?": a claim of the zone the article contradicts
+        whatever the other place ("first", not "second"), answered No; None when there is none."""
+        rest = text
+        for name in analysis.outside:
+            rest = phrase_pattern(name).sub(" ", rest)
+        match = self.match_clause(question, rest, language, claim=True)
+        if match.answered and match.fact is not None and match.verdict is Verdict.NO and (
+                self._excluded_by(match.fact, text)):
+            return match
+        return None
 
     def _sizes_in_order(self, text: str, analysis: Analysis) -> list[float]:
         """The sizes of the zone's areas a question names, in the order it names them (a size is the one figure the
@@ -983,8 +1012,18 @@ def _figures(values: Iterable[str]) -> list[float]:
     return found
 
 
+def _start(found: re.Match[str] | None) -> int:
+    return found.start() if found is not None else -1
+
+
+def _word_before(text: str, index: int) -> str:
+    """The word just before `index` in `text` ("" at its start)."""
+    words = text[:index].split()
+    return words[-1] if words else ""
+
+
 def _is_year(value: str) -> bool:
-    return value.isdigit() and 1900 <= int(value) <= 2099
+    return value.isascii() and value.isdigit() and 1900 <= int(value) <= 2099  # not "፩": int() reads no such digit
 
 
 def _term_string(terms: Sequence[Term] | set[Term]) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.clauses import Clause, is_yes_no, message_clauses, opens_with, premise_of
 from bot.match import FRAGMENT, Match, Outcome, Refusal, Verdict
-from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, Analysis, TermKind, plain_text
+from bot.terms import COUNT, MEASURES, RANKING, SHARE, SIZE, TOTAL, Analysis, TermKind, plain_text
 from bot.text import detect_language, fold, has_cjk, says
 
 if TYPE_CHECKING:
@@ -209,17 +209,22 @@ class _Reader:
         return self._reported(context) or " ".join(context.split()[-_CONTEXT_WORDS:])
 
     def _figure_of_the_zone(self, context: str) -> str | None:
-        """A context clause that opens with the zone (or a pronoun for it) and states a figure of it ("зона 1796 кв км,
-        …", "она связывает пять стран …"; not "we moved to the zone in 2019"): a claim to check."""
+        """A context clause that opens with the zone (or a pronoun for it, or what is measured of it) and states a
+        figure of it ("зона 1796 кв км, …", "она связывает пять стран …", "площадь зоны 79 кв км, …"; not "we moved to
+        the zone in 2019"): a claim to check."""
         analysis = self._analysed(context)
         if not analysis.numbers or not analysis.places <= self._zone_places:
             return None
         words = context.split()
         if words and words[0] in self.fact_base.lexicon.follow_up.pronouns and not analysis.places:
             return context  # "она связывает пять стран и восемь портов, …"
-        if words and words[0] in self.fact_base.lexicon.clauses.noun_openers:
-            words = words[1:]  # "the zone is …", "эта зона …"
-        return context if words and self._analysed(words[0]).places & self._zone_places else None
+        for word in words:
+            said = self._analysed(word)
+            if said.places & self._zone_places:
+                return context
+            if said.places or said.outside or said.unknown or said.oov or not set(said.terms) <= _MEASURED:
+                return None  # "the zone is …", "эта зона …", "the total area of the zone is …", not "we moved …"
+        return None
 
     def _claim_before_question(self, clauses: Sequence[Clause], i: int) -> str | None:
         """What clause `i` claims for a question after it to take for granted: a premise, a report or a figure of the
@@ -253,8 +258,8 @@ class _Reader:
         return bool(analysis.places or analysis.outside or analysis.unknown) or len(analysis.terms) >= len(analysis.oov)
 
     def _leans_on_context(self, text: str) -> bool:
-        """Only picks: "сколько именно?", "сколько их там?", "how many?"."""
-        return self.matcher.only_picks(self._analysed(text))
+        """Only picks or how much: "сколько именно?", "сколько их там?", "how many?", "на сколько?"."""
+        return self.matcher.only_picks(self._analysed(text), measures=True)
 
     def _asks_what_it_is(self, text: str) -> bool:
         """What something is, of a pronoun: "ядро пояса и пути - это что?", "the guarantee mechanism - what is it?"."""
@@ -419,6 +424,9 @@ class _Reader:
         analysis = self._analysed(text)
         return bool(analysis.terms or analysis.unknown or analysis.outside)
 
+
+# What a clause may say of the zone before naming it and still state a figure of it ("площадь зоны 79 кв км")
+_MEASURED = frozenset({SIZE, TOTAL, COUNT})
 
 # How much of a context clause with no reporting word may say what a question too weak on its own is about.
 _CONTEXT_WORDS = 12

@@ -135,3 +135,14 @@ def test_a_clause_asks_what_a_thing_is_when_it_opens_with_what_is_the_or_ends_in
                                                                                           asks_what_is):
     found = fact_base.lexicon.clauses.what_is_pattern.search(fold(clause))
     assert (found is not None) is asks_what_is
+
+
+@pytest.mark.parametrize("message", ["sorry if this is a basic one. is the zone big?",
+                                     "извините если не по теме. зона большая?"])
+def test_an_apology_with_if_asks_nothing(fact_base, message):
+    assert [asks for _, asks in clauses_of(fact_base, message)] == [False, True]
+
+
+def test_than_after_a_comparative_in_russian_starts_no_second_question(fact_base):
+    assert clauses_of(fact_base, "на сколько кв км урумчи больше чем кашгар и хоргос вместе?") == [
+        ("на сколько кв км урумчи больше чем кашгар и хоргос вместе", True)]

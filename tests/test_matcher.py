@@ -1418,3 +1418,50 @@ def test_what_the_zones_name_means_is_refused_when_it_holds_a_word_the_article_n
                                       "FTZ是什么意思"])
 def test_the_zones_full_name_and_what_ftz_stands_for_are_still_answered(matcher, question):
     assert answered(matcher, question) == "ftz_name"
+
+
+def test_what_is_there_for_r_and_d_centres_asks_about_the_centres_not_the_abbreviation(matcher):
+    assert answered(matcher, "Что там для R&D центров?") == "rnd_centres"
+
+
+def test_a_context_clause_that_only_compares_is_what_by_how_much_asks_of(matcher):
+    assert answered(matcher, "стран больше чем портов, на сколько?") == "strategic_location"
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("Кашгар по площади какой участок, второй или третий?", "area_ranking"),
+    ("霍尔果斯片区占多少平方公里", "horgos_area"),
+    ("银行那块有啥说法没", "bank_infrastructure_support"),
+    ("新疆自贸区是不是跟一带一路有关？", "logistics_hub_bri"),
+])
+def test_everyday_wording_of_ranks_sizes_banks_and_relations_is_understood(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_a_part_the_zone_does_not_have_is_answered_no_whatever_is_asked_of_it(matcher):
+    match = matcher.match("Как работает Турфанский участок ЗСТ?")
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_a_figure_of_the_zone_stated_before_its_name_is_checked(matcher):
+    match = matcher.match("Площадь зоны 79 кв км, это же совсем мало?")
+    assert match.fact is not None and match.fact.id == "total_area" and match.verdict is Verdict.NO
+
+
+def test_a_size_asked_of_a_pronoun_after_a_sentence_naming_one_area_is_that_areas(matcher):
+    assert answered(matcher, "Someone said the Horgos part is tiny. What's its actual size?") == "horgos_area"
+
+
+def test_a_digit_of_another_script_is_read_as_no_year(matcher):
+    assert answered(matcher, "what are the plans for ፩") == answered(matcher, "what are the plans")
+
+
+@pytest.mark.parametrize("question", ["Isn't this the second FTZ in northwest China after the one in Gansu?",
+                                      "Это ведь вторая ЗСТ на северо-западе после Шэньси?"])
+def test_the_second_ftz_after_another_places_is_answered_no_it_is_the_first(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "first_in_northwest" and match.verdict is Verdict.NO
+
+
+def test_a_zone_elsewhere_asked_of_is_still_refused(matcher):
+    assert matcher.match("is the xinjiang ftz bigger than the one in shanghai?").refused

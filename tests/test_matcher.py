@@ -1465,3 +1465,18 @@ def test_the_second_ftz_after_another_places_is_answered_no_it_is_the_first(matc
 
 def test_a_zone_elsewhere_asked_of_is_still_refused(matcher):
     assert matcher.match("is the xinjiang ftz bigger than the one in shanghai?").refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("Which towns is the zone spread over?", "three_areas"),
+    ("这个自贸区占了多大一块地啊", "total_area"),
+    ("Зона большая вообще или так, небольшая?", "total_area"),
+    ("Кто будет вкладываться в дороги и инфраструктуру там?", "bank_infrastructure_support"),
+])
+def test_towns_a_plot_of_land_small_or_big_and_roads_are_everyday_words_for_what_the_article_says(matcher, question,
+                                                                                                  fact):
+    assert answered(matcher, question) == fact
+
+
+def test_how_many_zones_china_opened_is_not_in_the_article(matcher):
+    assert matcher.match("Сколько ЗСТ Китай открыл до этого, в 2019 году?").refused

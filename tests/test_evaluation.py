@@ -119,7 +119,10 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat74_heldout.tsv": 0.987, "ru74_heldout.tsv": 0.978,
                    "chat77_heldout.tsv": 0.953, "ru77_heldout.tsv": 0.967, "chat78_heldout.tsv": 0.98,
                    "ru78_heldout.tsv": 0.967, "chat79_heldout.tsv": 0.967, "ru79_heldout.tsv": 0.944,
-                   "chat80_heldout.tsv": 0.973, "ru80_heldout.tsv": 0.967}
+                   "chat80_heldout.tsv": 0.973, "ru80_heldout.tsv": 0.967,
+                   "chat85_heldout.tsv": 0.987, "ru85_heldout.tsv": 0.978, "chat86_heldout.tsv": 0.96,
+                   "ru86_heldout.tsv": 0.989, "chat87_heldout.tsv": 0.96, "ru87_heldout.tsv": 0.967,
+                   "chat88_heldout.tsv": 0.967, "ru88_heldout.tsv": 0.933}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
@@ -140,7 +143,9 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat69_dev.tsv": 0.97, "ru69_dev.tsv": 0.95, "chat70_dev.tsv": 0.95, "ru70_dev.tsv": 0.97,
                       "chat71_dev.tsv": 0.97, "ru71_dev.tsv": 0.97, "chat72_dev.tsv": 0.96, "ru72_dev.tsv": 0.95,
                       "chat75_dev.tsv": 0.97, "ru75_dev.tsv": 0.97, "chat76_dev.tsv": 0.98, "ru76_dev.tsv": 0.98,
-                      "chat81_dev.tsv": 0.99, "ru81_dev.tsv": 0.98, "chat82_dev.tsv": 0.96, "ru82_dev.tsv": 0.97}
+                      "chat81_dev.tsv": 0.99, "ru81_dev.tsv": 0.98, "chat82_dev.tsv": 0.96, "ru82_dev.tsv": 0.97,
+                      "chat83_dev.tsv": 0.98, "ru83_dev.tsv": 1.0, "chat84_dev.tsv": 0.98, "ru84_dev.tsv": 0.96,
+                      "chat89_dev.tsv": 0.98, "ru89_dev.tsv": 0.97, "chat90_dev.tsv": 0.97, "ru90_dev.tsv": 0.97}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

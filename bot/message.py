@@ -327,10 +327,12 @@ class _Reader:
         """Only words the article knows: one of its areas and something asked of it ("urumqi area size"), not only
         the areas set side by side ("urumqi vs kashgar, what's the ratio": what the question after it is about)."""
         analysis = self._analysed(text)
-        verbs = self.fact_base.lexicon.clauses.yes_no_words  # "since Urumqi is the largest, ...": a premise
+        cues = self.fact_base.lexicon.clauses
+        verbs = cues.yes_no_words  # "since Urumqi is the largest, ...": a premise
         concepts = analysis.concept_names
         return (not (analysis.oov or analysis.unknown or analysis.outside) and bool(analysis.places - self._zone_places)
-                and bool(concepts - self.fact_base.lexicon.follow_up.comparisons) and not verbs & set(text.split()))
+                and bool(concepts - self.fact_base.lexicon.follow_up.comparisons) and not verbs & set(text.split())
+                and premise_of(text, cues) is None)  # "раз Хоргос самый большой участок, …"
 
     def _match_units(self, units: list[tuple[str, bool]], language: str) -> list[Match]:
         """Match each question of a message (and whether it is only implied). One that names only a place, or only

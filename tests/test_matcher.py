@@ -1480,3 +1480,32 @@ def test_towns_a_plot_of_land_small_or_big_and_roads_are_everyday_words_for_what
 
 def test_how_many_zones_china_opened_is_not_in_the_article(matcher):
     assert matcher.match("Сколько ЗСТ Китай открыл до этого, в 2019 году?").refused
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("这个自贸区占了多少地", "total_area"),
+    ("自贸区覆盖哪几个城市", "three_areas"),
+    ("а зона уже работает или тока собираются", "establishment_date"),
+    ("are they letting foreign money people in, like banks and insurance?", "overseas_financial_institutions"),
+])
+def test_land_taken_cities_covered_still_only_planned_and_money_people_are_understood(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_how_many_people_live_there_is_still_not_in_the_article(matcher):
+    assert matcher.match("how many people live in kashgar").refused
+
+
+def test_thanks_man_is_small_talk(matcher):
+    assert matcher.match("thanks man 👍").outcome is Outcome.SMALL_TALK
+
+
+def test_a_premise_opening_with_raz_is_a_claim_to_check_not_a_question_of_its_own(matcher):
+    match = matcher.match("Раз Хоргос самый большой участок, там и склады строить?")
+    assert match.fact is not None and match.fact.id == "largest_area" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["Квалифицированные иностранные предприятия - это кто такие?",
+                                      "Кто такие квалифицированные предприятия с иностранными инвестициями?"])
+def test_who_qualified_enterprises_are_is_refused_as_the_article_never_says(matcher, question):
+    assert matcher.match(question).refused

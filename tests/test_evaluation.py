@@ -122,7 +122,8 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat80_heldout.tsv": 0.973, "ru80_heldout.tsv": 0.967,
                    "chat85_heldout.tsv": 0.987, "ru85_heldout.tsv": 0.978, "chat86_heldout.tsv": 0.96,
                    "ru86_heldout.tsv": 0.989, "chat87_heldout.tsv": 0.96, "ru87_heldout.tsv": 0.967,
-                   "chat88_heldout.tsv": 0.967, "ru88_heldout.tsv": 0.933}
+                   "chat88_heldout.tsv": 0.967, "ru88_heldout.tsv": 0.933, "chat93_heldout.tsv": 0.987,
+                   "ru93_heldout.tsv": 0.956, "chat94_heldout.tsv": 0.973, "ru94_heldout.tsv": 0.978}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
@@ -145,7 +146,8 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat75_dev.tsv": 0.97, "ru75_dev.tsv": 0.97, "chat76_dev.tsv": 0.98, "ru76_dev.tsv": 0.98,
                       "chat81_dev.tsv": 0.99, "ru81_dev.tsv": 0.98, "chat82_dev.tsv": 0.96, "ru82_dev.tsv": 0.97,
                       "chat83_dev.tsv": 0.98, "ru83_dev.tsv": 1.0, "chat84_dev.tsv": 0.98, "ru84_dev.tsv": 0.96,
-                      "chat89_dev.tsv": 0.98, "ru89_dev.tsv": 0.97, "chat90_dev.tsv": 0.97, "ru90_dev.tsv": 0.97}
+                      "chat89_dev.tsv": 0.98, "ru89_dev.tsv": 0.97, "chat90_dev.tsv": 0.97, "ru90_dev.tsv": 0.97,
+                      "chat91_dev.tsv": 0.98, "ru91_dev.tsv": 1.0, "chat92_dev.tsv": 0.98, "ru92_dev.tsv": 0.98}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

@@ -1023,7 +1023,7 @@ def _word_before(text: str, index: int) -> str:
 
 
 def _is_year(value: str) -> bool:
-    return value.isascii() and value.isdigit() and 1900 <= int(value) <= 2099  # not "፩": int() reads no such digit
+    return value.isdigit() and 1900 <= int(value) <= 2099
 
 
 def _term_string(terms: Sequence[Term] | set[Term]) -> str:

@@ -218,7 +218,7 @@ class TermAnalyser:
                     if (number, float(number)) not in self._numbers:
                         self._numbers.append((number, float(number)))
                 for token in _TOKEN.findall(self._mark_phrases(prepared)):
-                    if token[0] != _MARK and not token[0].isdigit() and token not in self._words:
+                    if token[0] != _MARK and not token[0].isdecimal() and token not in self._words:
                         stem = self._stem(token)
                         self._words.setdefault(token, lexicon_stems.get(stem, Term(TermKind.WORD, stem)))
             for keyword in fact.keywords:
@@ -366,7 +366,7 @@ class TermAnalyser:
         term = self._words.get(token)
         if term is not None:
             return term
-        if token[0].isdigit():
+        if token[0].isdecimal():  # a figure ("፩" is a digit, yet no figure: int() and float() cannot read it)
             return Term(TermKind.NUMBER, self._nearest_number(token))
         return self._stems.get(self._stem(token))
 

@@ -142,6 +142,11 @@ class ClauseCues:
         return tuple(sorted(self.premises, key=len, reverse=True))
 
     @functools.cached_property
+    def tag_endings(self) -> tuple[str, ...]:
+        """`tags` word by word, as a text's ending is compared: "isn't it" as " isn t it"."""
+        return tuple(f" {' '.join(_WORD.findall(tag))}" for tag in self.tags)
+
+    @functools.cached_property
     def yes_no_phrases(self) -> tuple[str, ...]:
         """The `yes_no_words` of several words ("или нет", "or not"), looked for as whole words anywhere."""
         return tuple(phrase for phrase in self.yes_no_words if " " in phrase)
@@ -301,7 +306,8 @@ def _has_cue(words: list[str], phrases: Iterable[str]) -> bool:
 def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
     """Cut before a question word that follows a question of its own, typed without a comma or joiner ("urumqi area
     how big whats the total", "how big is it how many areas"); both sides need two words or more, and the same word
-    right after the first ("какой участок какой по размеру") is one question."""
+    right after the first ("какой участок какой по размеру") is one question, and so is one the question word
+    follows a preposition in ("what's so special about where it is?")."""
     words = piece.split()
     wh = cues.wh_words
     # a question word that ends a `not_asking` phrase ("так что любая инфа пригодится") starts no question
@@ -312,7 +318,7 @@ def _split_at_second_question(piece: str, cues: ClauseCues) -> list[str]:
         if word not in wh:
             continue
         if last >= 0 and index not in inside and index - start >= 2 and len(words) - index >= 2 and (
-                word != words[last] or index - last >= 3):
+                word != words[last] or index - last >= 3) and words[index - 1] not in cues.about_markers:
             pieces.append(" ".join(words[start:index]))
             start = index
         last = index
@@ -405,7 +411,7 @@ def is_yes_no(text: str, cues: ClauseCues, *, question_mark: bool = False, tags:
     if _has_cue(words, cues.yes_no_phrases):
         return True  # "хотан тоже в зону попал или нет"
     ending = f" {' '.join(words)}"
-    if tags and (any(ending.endswith(f" {tag}") for tag in cues.tags) or _ends_with_chinese_tag(text, cues)):
+    if tags and (ending.endswith(cues.tag_endings) or _ends_with_chinese_tag(text, cues)):
         return True
     if _CJK.search(text) and (any(w in text for w in cues.yes_no_words if _CJK.search(w)) or _A_NOT_A.search(text)):
         return True

@@ -206,6 +206,9 @@ class FollowUpCues:
     means: tuple[str, ...] = ()  # an answer holding one says how ("..., with lower entry barriers on ...")
     # "by how much", "насколько", "多多少": two places compared by how much, not put in order
     differences: tuple[str, ...] = ()
+    # pronouns that point at what is at hand, not back at the last thing named: "does Kazakhstan have an FTZ? when
+    # was this one opened?" asks about this zone
+    demonstratives: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -827,7 +830,8 @@ def _load_follow_up(table: Any, path: Path, concepts: Mapping[str, Any]) -> Foll
     return FollowUpCues(frozenset(words("leading")), frozenset(words("pronouns")), words("cjk"),
                         frozenset(words("comparisons")), words("comparatives"), frozenset(words("why")),
                         words("reasons"), frozenset(words("selectors")), how=frozenset(words("how")),
-                        means=words("means"), differences=words("differences"))
+                        means=words("means"), differences=words("differences"),
+                        demonstratives=frozenset(words("demonstratives")))
 
 
 def _load_exclusive(value: Any, words: dict[str, list[str]], path: Path) -> tuple[tuple[frozenset[str], ...], ...]:

@@ -114,7 +114,7 @@ class _Reader:
             # "quick qs: total area, number of regions, largest region": a list of things asked, each implied
             units = [(texts[i], True) for i in range(last) if self._names_a_question(texts[i])]
         for i in asking:
-            if self._leads_in(clauses, texts, i):
+            if self._leads_in(clauses, texts, i) or self._asks_again(clauses, texts, i):
                 continue
             end = i + 1
             while (end < len(clauses) and not clauses[end].asks and clauses[end].sentence == clauses[i].sentence
@@ -137,6 +137,8 @@ class _Reader:
                 # "коллега сказал что зона соединяет какие-то порты и страны, сколько их там?": what it picks
                 # from is in the clause before it; "ядро пояса и пути - это что?": what it asks about
                 text = f"{texts[i - 1]} {text}"
+            elif i > 0 and not clauses[i - 1].asks and self._points_to_another_zone(texts[i - 1], text):
+                text = f"{texts[i - 1]} {text}"  # "СЭЗ Навои - какие там льготы?": there is the other zone
             elif i > 0 and not clauses[i - 1].asks and (area := self._area_it_stands_for(texts[i - 1], text)):
                 # "someone said the khorgos area is tiny, how big is it"; all of a claim the article contradicts ("since
                 # horgos is the largest part, how big is it": the largest is Urumqi)
@@ -261,13 +263,43 @@ class _Reader:
         """Only picks or how much: "сколько именно?", "сколько их там?", "how many?", "на сколько?"."""
         return self.matcher.only_picks(self._analysed(text), measures=True)
 
+    def _asks_again(self, clauses: Sequence[Clause], texts: Sequence[str], i: int) -> bool:
+        """An asking clause that only asks what something means, right after a question in its sentence: that question
+        asked again ("что за 'ядро' пояса и пути, что это значит?", "кто такие квалифицированные предприятия, кого
+        так считают?")."""
+        if i == 0 or not clauses[i - 1].asks or clauses[i - 1].sentence != clauses[i].sentence:
+            return False
+        definition = self.fact_base.lexicon.definition_concept
+        return (self._only_what_it_is(texts[i])
+                and (definition in self._analysed(texts[i]).concept_names or self._leans(texts[i]))
+                and self._has_content(texts[i - 1]))
+
+    def _points_to_another_zone(self, context: str, text: str) -> bool:
+        """A question that names no place and leans on a pronoun, after a clause naming another zone ("СЭЗ Навои -
+        какие там льготы?", "the FTZ in Shanghai, when did it open?"): the pronoun stands for that zone."""
+        if premise_of(context, self.fact_base.lexicon.clauses) or self._reported(context):
+            return False  # "after they set the zone up in Gansu, …": a claim about this zone, checked as one
+        named = self._analysed(context)
+        asked = self._analysed(text)
+        return (bool(named.outside) and bool(named.places) and all(t.kind is TermKind.PLACE for t in named.terms)
+                and named.places <= self._zone_places and not (named.numbers or named.oov)
+                and not (asked.places or asked.outside) and self._leans_back(text))
+
+    def _leans_back(self, text: str) -> bool:
+        """A pronoun for the last thing named, not one for what is at hand ("this one")."""
+        return self._leans(text) and self.fact_base.lexicon.follow_up.demonstratives.isdisjoint(text.split())
+
     def _asks_what_it_is(self, text: str) -> bool:
         """What something is, of a pronoun: "ядро пояса и пути - это что?", "the guarantee mechanism - what is it?"."""
+        return self._only_what_it_is(text) and self._leans(text)
+
+    def _only_what_it_is(self, text: str) -> bool:
+        """Nothing but "what is" or "what does it mean", in words the bot reads."""
         analysis = self._analysed(text)
         definition = self.fact_base.lexicon.definition_concept
         what_is = {*self.fact_base.lexicon.abbreviations_asked_with, *([definition] if definition else [])}
         return (bool(analysis.terms) and all(t.kind is TermKind.CONCEPT and t.value in what_is for t in analysis.terms)
-                and not (analysis.oov or analysis.unknown or analysis.outside) and self._leans(text))
+                and not (analysis.oov or analysis.unknown or analysis.outside))
 
     def _area_it_stands_for(self, context: str, text: str) -> str | None:
         """The one area the context clause names, when the question asks only its size of a pronoun ("how many sq km
@@ -352,6 +384,11 @@ class _Reader:
             if matches and matches[-1].refused and self.matcher.only_picks(analysis, measures=True):
                 # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again
                 match = Match(unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
+            elif (matches and not units[len(matches) - 1][1] and not analysis.places and not analysis.outside
+                  and (matches[-1].reason or "").startswith(Refusal.OUTSIDE.value) and self._leans_back(unit)):
+                # "а в Шанхае тоже есть такая зона? когда её открыли?": the pronoun is the other place's ("what about
+                # Karamay, is it in?": whether it is a member)
+                match = self._clause(unit, f"{matches[-1].question} {unit}", language, question_mark=True)
             elif matches and (why := self.matcher.unlisted(analysis, (matches[-1].question,))):
                 # "which 8 countries? is kazakhstan on the list?", "how many ports? is horgos one of them?"
                 match = Match(unit, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {why}")

@@ -146,3 +146,19 @@ def test_an_apology_with_if_asks_nothing(fact_base, message):
 def test_than_after_a_comparative_in_russian_starts_no_second_question(fact_base):
     assert clauses_of(fact_base, "на сколько кв км урумчи больше чем кашгар и хоргос вместе?") == [
         ("на сколько кв км урумчи больше чем кашгар и хоргос вместе", True)]
+
+
+def test_a_question_word_after_a_preposition_starts_no_second_question(fact_base):
+    assert clauses_of(fact_base, "what's so special about where this zone is located?") == [
+        ("what's so special about where this zone is located", True)]
+
+
+def test_a_contracted_question_word_after_and_starts_a_second_question(fact_base):
+    assert clauses_of(fact_base, "what's the point of the zone and who's in charge of running it?") == [
+        ("what's the point of the zone", True), ("who's in charge of running it", True)]
+
+
+@pytest.mark.parametrize("clause", ["urumqi is the biggest area isn't it", "it opened in 2022 didn't it",
+                                    "it opened in 2022 didnt it"])
+def test_a_tag_with_an_apostrophe_asks_yes_or_no(fact_base, clause):
+    assert is_yes_no(clause, fact_base.lexicon.clauses)

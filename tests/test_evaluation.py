@@ -147,7 +147,10 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat81_dev.tsv": 0.99, "ru81_dev.tsv": 0.98, "chat82_dev.tsv": 0.96, "ru82_dev.tsv": 0.97,
                       "chat83_dev.tsv": 0.98, "ru83_dev.tsv": 1.0, "chat84_dev.tsv": 0.98, "ru84_dev.tsv": 0.96,
                       "chat89_dev.tsv": 0.98, "ru89_dev.tsv": 0.97, "chat90_dev.tsv": 0.97, "ru90_dev.tsv": 0.97,
-                      "chat91_dev.tsv": 0.98, "ru91_dev.tsv": 1.0, "chat92_dev.tsv": 0.98, "ru92_dev.tsv": 0.98}
+                      "chat91_dev.tsv": 0.98, "ru91_dev.tsv": 1.0, "chat92_dev.tsv": 0.98, "ru92_dev.tsv": 0.98,
+                      "chat95_dev.tsv": 0.96, "ru95_dev.tsv": 0.96, "chat96_dev.tsv": 0.97, "ru96_dev.tsv": 0.97,
+                      "chat97_dev.tsv": 0.96, "ru97_dev.tsv": 1.0, "chat98_dev.tsv": 0.98, "ru98_dev.tsv": 0.98,
+                      "chat103_dev.tsv": 0.97, "ru103_dev.tsv": 0.96, "chat104_dev.tsv": 0.98, "ru104_dev.tsv": 0.99}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

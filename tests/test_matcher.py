@@ -108,6 +108,12 @@ def test_greetings_and_thanks_are_small_talk_not_facts(matcher):
         assert match.fact is None
 
 
+@pytest.mark.parametrize(("text", "kind"), [("рахмат катта", "thanks"), ("Бот что ли?", "about_bot")])
+def test_central_asian_thanks_and_a_doubt_about_the_bot_are_small_talk(matcher, text, kind):
+    match = matcher.match(text)
+    assert (match.outcome, match.small_talk) == (Outcome.SMALL_TALK, kind)
+
+
 @pytest.mark.parametrize("question", ["why this FTZ matters for Belt and Road", "新疆自贸区的定位"])
 def test_what_the_zone_matters_for_or_how_it_is_positioned_asks_its_role(matcher, question):
     assert answered(matcher, question) == "logistics_hub_bri"
@@ -757,6 +763,49 @@ def test_what_pilot_means_and_interest_rates_are_refused_in_russian(matcher, que
 def test_a_count_no_fact_states_of_what_it_counts_is_a_claim_answered_no(matcher, question):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["почему в зоне всего два участка - урумчи и хоргос?",
+                                      "why are there only 2 areas in total?"])
+def test_only_so_many_areas_is_a_count_to_check_not_a_total(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["which of the four areas is best for logistics?",
+                                      "какой из четырех участков лучше для логистики?"])
+def test_a_wrong_count_under_a_question_the_article_cannot_answer_is_corrected(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_a_figure_that_counts_no_parts_is_no_count_to_correct(matcher):
+    match = matcher.match("возим текстиль в урумчи уже лет пять сколько земли у урумчинского участка")
+    assert match.fact is None or match.fact.id == "urumqi_area"
+
+
+@pytest.mark.parametrize("question", ["片区是啥意思", "“片区”指的是什么？", "что значит участок",
+                                      "как называются участки зоны?", "what are the areas of the zone called?"])
+def test_what_the_word_for_the_areas_means_is_answered_by_naming_them(matcher, question):
+    assert answered(matcher, question) == "three_areas"
+
+
+@pytest.mark.parametrize("question", ["is the zone in a coastal city?", "自贸区在沿海吗"])
+def test_the_zone_said_to_be_by_the_sea_is_answered_no_with_where_it_is(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "location" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["Казахстанская часть Хоргоса тоже считается частью этой зоны?",
+                                      "is the kazakh side of khorgos in the zone?"])
+def test_the_kazakh_part_of_khorgos_is_no_part_of_the_zone(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["Tell me about the free zone in Aktau", "а в Караганде есть такая зона?"])
+def test_a_city_of_the_users_own_countries_is_another_place(matcher, question):
+    assert matcher.match(question).refused
 
 
 @pytest.mark.parametrize("question", ["what do the other 2 areas add up to", "the 2 smaller areas combined?"])

@@ -386,3 +386,32 @@ def test_a_figure_reported_clauses_before_the_question_is_checked(matcher):
 def test_a_request_to_be_told_leading_into_the_question_after_it_is_no_question_of_its_own(matcher):
     match = matcher.match("Я студентка, пишу про торговлю с Китаем. Подскажите, когда открыли зону?")
     assert match.fact is not None and match.fact.id == "establishment_date" and match.verdict is None
+
+
+def test_a_wrong_size_of_the_zone_called_huge_is_answered_no_with_its_size(matcher):
+    match = read_message(matcher, "Зона 1796 км², это же огромная территория, да?")
+    assert match.fact is not None and match.fact.id == "total_area" and match.verdict is Verdict.NO
+
+
+def test_thanks_in_uzbek_after_a_question_is_no_question_of_its_own(matcher):
+    match = read_message(matcher, "Ассаламу алейкум, я из Андижана, возим текстиль в Урумчи уже лет пять. "
+                                  "Сколько земли у урумчинского участка? Рахмат катта")
+    assert match.fact is not None and match.fact.id == "urumqi_area"
+
+
+@pytest.mark.parametrize("message", ["Что за 'ядро' пояса и пути, что это значит?",
+                                     "Кто такие квалифицированные иностранные предприятия, кого так считают?"])
+def test_what_it_means_after_a_question_asks_that_question_again_not_a_new_one(matcher, message):
+    assert read_message(matcher, message).refused
+
+
+@pytest.mark.parametrize("message", ["А в Шанхае тоже есть такая зона? когда её открыли?",
+                                     "СЭЗ Навои - какие там льготы?", "the FTZ in Shanghai, when did it open?"])
+def test_a_pronoun_after_another_zone_stands_for_that_zone(matcher, message):
+    match = read_message(matcher, message)
+    assert not match.answered and not any(p.answered for p in match.parts)
+
+
+def test_this_one_after_another_zone_is_still_this_zone(matcher):
+    match = read_message(matcher, "does Kazakhstan have an FTZ? when was this one opened?")
+    assert match.fact is not None and match.fact.id == "establishment_date"

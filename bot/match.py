@@ -83,7 +83,13 @@ class Match:
         return self.outcome is Outcome.ANSWER
 
     @property
+    def refusal(self) -> Refusal | None:
+        """The kind of refusal its reason gives ("outside the article: shanghai"), if it is one."""
+        if self.outcome is not Outcome.NO_MATCH or self.reason is None:
+            return None
+        return next((kind for kind in Refusal if self.reason.startswith(kind.value)), None)
+
+    @property
     def refused(self) -> bool:
         """Refused for what it asks (an explicit "not in the article" rule), not for want of a match."""
-        return self.outcome is Outcome.NO_MATCH and (self.reason or "").startswith(
-            (Refusal.OUTSIDE.value, Refusal.NOT_GIVEN.value))
+        return self.refusal in (Refusal.OUTSIDE, Refusal.NOT_GIVEN)

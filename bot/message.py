@@ -385,7 +385,7 @@ class _Reader:
                 # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again
                 match = Match(unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
             elif (matches and not units[len(matches) - 1][1] and not analysis.places and not analysis.outside
-                  and (matches[-1].reason or "").startswith(Refusal.OUTSIDE.value) and self._leans_back(unit)):
+                  and matches[-1].refusal is Refusal.OUTSIDE and self._leans_back(unit)):
                 # "а в Шанхае тоже есть такая зона? когда её открыли?": the pronoun is the other place's ("what about
                 # Karamay, is it in?": whether it is a member)
                 match = self._clause(unit, f"{matches[-1].question} {unit}", language, question_mark=True)

@@ -126,7 +126,8 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "ru93_heldout.tsv": 0.956, "chat94_heldout.tsv": 0.973, "ru94_heldout.tsv": 0.978,
                    "chat99_heldout.tsv": 0.96, "ru99_heldout.tsv": 1.0, "chat100_heldout.tsv": 0.967,
                    "ru100_heldout.tsv": 0.967, "chat101_heldout.tsv": 0.96, "ru101_heldout.tsv": 0.978,
-                   "chat102_heldout.tsv": 0.973, "ru102_heldout.tsv": 0.956}
+                   "chat102_heldout.tsv": 0.973, "ru102_heldout.tsv": 0.956, "chat105_heldout.tsv": 0.973,
+                   "ru105_heldout.tsv": 0.989, "chat106_heldout.tsv": 0.993, "ru106_heldout.tsv": 0.978}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,

@@ -135,7 +135,7 @@ class Matcher:
         zone_terms = {Term(TermKind.PLACE, p) for p in self._zone_places}
         # What the facts count: each small figure with the concept right after it ("five ports", "三个片区")
         self._counts: set[tuple[Term, Term]] = set()
-        self._counted_by_fact: list[set[Term]] = []  # what each fact's sources count
+        self._counted_in_sources: list[set[Term]] = []  # what each fact's source sentences count
         for fact in facts:
             weights: dict[Term, float] = {}
             # The share of a fact's questions that use a term, averaged over its languages, so that the language
@@ -170,7 +170,7 @@ class Matcher:
             answers = [self.analyser.analyse(fact.answer(language), correct=False) for language in fact.questions]
             self._counts.update(pair for analysis in (*sources, *answers) for pair in _counted(analysis))
             # what the article itself counts ("three areas", "five ports"), not a span an answer works out ("3 years")
-            self._counted_by_fact.append({counted for analysis in sources for _, counted in _counted(analysis)})
+            self._counted_in_sources.append({counted for analysis in sources for _, counted in _counted(analysis)})
             self._stated_numbers.append(numbers & quoted or numbers)
             percent = _PERCENT.search(fact.answer("en"))
             self._percents.append(float(percent.group(1)) if percent else None)
@@ -419,12 +419,15 @@ class Matcher:
             # areas are by naming them
             analysis.terms = [PICK if t == self._definition else t for t in analysis.terms]
             query = set(analysis.terms)
+        # counts no fact states of what they count ("five areas"), and what they count: fixed once the clause is read
+        miscounted = self._miscounted(analysis)
+        miscounted_what = {c for n, c in analysis.counts if n in miscounted}
         if {TOTAL, COUNT} <= query and SIZE not in query:
             # "一共分几个片区", "how many areas in total": the count, not the total area
             analysis.terms = [t for t in analysis.terms if t != TOTAL]
             query = set(analysis.terms)
         if (TOTAL in query and len(specific & self._areas) >= 2 and not self._areas <= specific
-                and not self._miscounted(analysis)):  # not "всего два участка, урумчи и хоргос": a wrong count
+                and not miscounted):  # not "всего два участка, урумчи и хоргос": a wrong count
             # "the total area of Kashgar and Horgos", "общая площадь Кашгара и Хоргоса": those areas added up
             analysis.terms = [SUM if t == TOTAL else t for t in analysis.terms]
             query = set(analysis.terms)
@@ -452,7 +455,6 @@ class Matcher:
             located = self._most_weighed(LOCATION)
             if located is not None:
                 return Match(question, Outcome.ANSWER, language, located, 100, verdict=Verdict.NO)
-        miscounted = self._miscounted(analysis)
         if (analysis.outside and not analysis.unknown and self._membership is not None and places_may_be_members
                 and any(counted in (PARTS, SIZE) for number, counted in _counted(analysis) if number in miscounted)):
             # "what's the size of the fourth area, Yining?", "which of the four areas is closest to Kazakhstan?": a
@@ -529,8 +531,7 @@ class Matcher:
             # asked "does it have four areas?"
             analysis.terms = [t for t in analysis.terms
                               if t not in miscounted and not (t.kind is TermKind.CONCEPT and t.value in why)]
-            counted = {c for n, c in analysis.counts if n in miscounted}
-            if miscounted and all(t in counted or t == TOTAL or t.kind is not TermKind.CONCEPT
+            if miscounted and all(t in miscounted_what or t == TOTAL or t.kind is not TermKind.CONCEPT
                                   for t in analysis.terms):
                 # "зона же 2 участка, урумчи и кашгар?", "почему всего два участка?": how many there are is checked
                 # (not in "which of the four areas is the biggest?", which asks the biggest)
@@ -559,7 +560,7 @@ class Matcher:
         if miscounted and not decided.answered:
             # "which of the four areas is best for logistics?": what is asked of them is not said, but the count it
             # rests on is wrong, and that the bot can correct
-            decided = self._count_corrected(question, language, analysis, miscounted) or decided
+            decided = self._count_corrected(question, language, analysis, miscounted_what) or decided
         if decided.answered and decided.fact is not None:
             missing = self._kinds_missing(decided.fact.id, names)
             if missing:  # "how much will phase two cost?": the fact about phase two states no cost
@@ -593,12 +594,12 @@ class Matcher:
                 if counted in self._counted_by_facts and (number, counted) not in self._counts}
 
     def _count_corrected(self, question: str, language: str, analysis: Analysis,
-                         miscounted: set[Term]) -> Match | None:
-        """The fact whose sources count what a wrong count counts (the closest to it, if several do), answered No."""
-        counted = {c for n, c in analysis.counts if n in miscounted}
+                         counted: set[Term]) -> Match | None:
+        """The fact whose sources count what a wrong count counts (`counted`; the closest to it, if several do),
+        answered No."""
         claim = replace(analysis, terms=[*counted, COUNT])
         scores = self.score(claim)
-        stating = [i for i, what in enumerate(self._counted_by_fact) if counted & what and scores[i] > 0]
+        stating = [i for i, what in enumerate(self._counted_in_sources) if counted & what and scores[i] > 0]
         if not stating:
             return None
         best = max(stating, key=lambda i: scores[i])

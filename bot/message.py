@@ -375,6 +375,7 @@ class _Reader:
         matches: list[Match] = []
         places: list[str] = []
         mentioned: list[str] = []
+        asked_before = False  # the unit before was a question of the message, not only implied
         for unit, implied in units:
             analysis = self.analyser.analyse_folded(unit)
             named = analysis.places - self._zone_places
@@ -384,7 +385,7 @@ class _Reader:
             if matches and matches[-1].refused and self.matcher.only_picks(analysis, measures=True):
                 # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again
                 match = Match(unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
-            elif (matches and not units[len(matches) - 1][1] and not analysis.places and not analysis.outside
+            elif (matches and asked_before and not analysis.places and not analysis.outside
                   and matches[-1].refusal is Refusal.OUTSIDE and self._leans_back(unit)):
                 # "а в Шанхае тоже есть такая зона? когда её открыли?": the pronoun is the other place's ("what about
                 # Karamay, is it in?": whether it is a member)
@@ -421,6 +422,7 @@ class _Reader:
             if unit == self._disputed:
                 match = replace(match, verdict=None)  # "..., who's right?" is no yes/no question
             matches.append(match)
+            asked_before = not implied
         return matches
 
     def _only_about(self, match: Match, places: list[str]) -> bool:

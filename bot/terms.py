@@ -39,6 +39,7 @@ _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 _SPLIT_YEAR = re.compile(r"\b(19|20) (\d\d)\b")
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")  # 16,58 (Russian style) is 16.58
 _WORD = re.compile(r"[^\W\d_]+")
+_ZH_MEASURE_WORDS = frozenset("个座家块处")  # stop words between a figure and what it counts ("2个片区")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 _PUNCT = re.compile(r"[^\w\s%&²'.]")
 _POSSESSIVE = re.compile(r"(\w)'s\b")
@@ -175,7 +176,7 @@ class TermAnalyser:
         # Numbers spelt in words the English reader leaves ("четыре" → "4"), one word each, read as figures wherever
         # words are prepared, so that lexicon phrases ("какие пять портов") are read the same way
         self._number_words = {fold(word): figure for figure, words in lexicon.numbers.items()
-                              for word in words if not has_cjk(word)}
+                              for word in words if not has_cjk(word) and " " not in word.strip()}
         self._stemmers = _stemmers()
         self._words: dict[str, Term] = {}
         self._phrases: dict[str, Term] = {}
@@ -277,9 +278,10 @@ class TermAnalyser:
         self._excluding_after_zh = tuple(cue for cue in lexicon.clauses.excluding_after if has_cjk(cue))
         self._articles = lexicon.clauses.noun_openers  # "took out the Urumqi area": the cue, then "the"
         self._areas = lexicon.area_places
-        # Words read as figures: fractions as the percent they stand for ("half" → "50 percent"), and numbers in
-        # Chinese ("四个" → "4")
-        spelled = {fold(word): figure for figure, words in lexicon.numbers.items() for word in words if has_cjk(word)}
+        # Words read as figures in questions only: fractions as the percent they stand for ("half" → "50 percent"),
+        # numbers in Chinese ("四个" → "4") and phrases ("only two" → "2": a count claimed, not "the two smaller")
+        spelled = {fold(word): figure for figure, words in lexicon.numbers.items() for word in words
+                   if has_cjk(word) or " " in word.strip()}
         spelled |= {fold(word): f"{percent} percent" for word, percent in lexicon.fractions.items()}
         self._spelled = spelled
         self._spelled_pattern = re.compile("|".join(
@@ -586,6 +588,8 @@ class TermAnalyser:
                     any(text.endswith(cue, 0, position) for cue in self._excluding_zh)
                     or any(text.startswith(cue, position + length) for cue in self._excluding_after_zh)):
                 self._collect_others(term.value, analysis)  # "除了乌鲁木齐", "乌鲁木齐不算": the other areas
+            elif term.kind is TermKind.STOP and term.value in _ZH_MEASURE_WORDS:
+                pass  # "2个片区": the figure still counts the areas
             elif not (term.kind is TermKind.OUTSIDE and any(text.endswith(o, 0, position) for o in self._origins)):
                 self._collect(term, analysis)  # "来自西安的客户问…": who asks, not what
             position += length

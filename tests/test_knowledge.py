@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeError, article_sha256, load_fact_base
+from bot.matcher import Matcher
 from tests.conftest import KNOWLEDGE, REPO, SOLAR
 
 SEED = REPO.parent / "shared" / "seeds" / "000_256a41285a598912.txt"
@@ -360,10 +361,11 @@ def test_a_relative_years_key_that_is_no_count_of_years_fails_at_load(knowledge_
     assert "relative_years" in str(error.value) and "last" in str(error.value)
 
 
-def test_a_number_written_as_a_phrase_fails_at_load(knowledge_copy):
-    _append(knowledge_copy / "lexicon.ru.toml", '\n[numbers]\n4 = ["четыре штуки"]\n')
-    with pytest.raises(KnowledgeError, match="one word per entry"):
-        load_fact_base(knowledge_copy)
+def test_a_number_written_as_a_phrase_is_read_as_that_figure_in_questions_only(knowledge_copy):
+    _append(knowledge_copy / "lexicon.ru.toml", '\n[numbers]\n2 = ["всего пара"]\n')
+    analyser = Matcher(load_fact_base(knowledge_copy)).analyser
+    assert analyser.analyse("почему всего пара участков").counts == analyser.analyse("почему 2 участков").counts
+    assert not analyser.analyse("почему всего пара участков", correct=False).counts
 
 
 def test_an_unknown_concept_among_abbreviations_asked_with_fails_at_load(knowledge_copy):

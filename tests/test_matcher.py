@@ -1558,3 +1558,47 @@ def test_a_premise_opening_with_raz_is_a_claim_to_check_not_a_question_of_its_ow
                                       "Кто такие квалифицированные предприятия с иностранными инвестициями?"])
 def test_who_qualified_enterprises_are_is_refused_as_the_article_never_says(matcher, question):
     assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["why only two areas?", "why are there just two areas", "为什么只有两个片区",
+                                      "为什么只有2个片区"])
+def test_only_two_areas_is_a_wrong_count_answered_no_with_the_three(matcher, question):
+    match = matcher.match(question)
+    assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
+
+
+def test_the_two_smaller_areas_are_no_count_claimed(matcher):
+    assert answered(matcher, "两个小片区加起来多大") == "smaller_areas_combined"
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("как называется самый большой участок", "largest_area"),
+    ("как называется самая большая часть зоны", "largest_area"),
+    ("как называется зона?", "ftz_name"),
+    ("how long its been open for now", "establishment_date"),
+    ("啥时候弄的", "establishment_date"),
+    ("外资rd中心有啥政策", "rnd_centres"),
+    ("喀什是不是其中一个片区", "three_areas"),
+])
+def test_names_asked_of_a_part_time_running_and_rd_are_understood(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+@pytest.mark.parametrize("question", ["в хоргосе дьюти фри есть?", "сколько сейчас времени в кашгаре",
+                                      "плов или лагман, что выбрать", "中国现在一共有多少个自贸区",
+                                      "what share of Xinjiang's total land does the FTZ cover",
+                                      "посоветуйте сим карту для Китая", "研发费用要达到多少才行",
+                                      "площадка Урумчи это весь город или нет"])
+def test_duty_free_the_time_advice_other_zones_the_regions_share_and_whole_cities_are_not_in_the_article(
+        matcher, question):
+    assert matcher.match(question).refused
+
+
+def test_a_holiday_beside_a_wrong_date_does_not_hide_the_claim(matcher):
+    match = matcher.match("открыли 1 октября к празднику, да?")
+    assert match.fact is not None and match.fact.id == "establishment_date" and match.verdict is Verdict.NO
+
+
+@pytest.mark.parametrize("question", ["哈哈这机器人挺快", "lol this bot is fast", "谢谢大家 先撤了", "你叫啥"])
+def test_remarks_on_the_bots_speed_and_leaving_the_chat_are_small_talk(matcher, question):
+    assert matcher.match(question).outcome is Outcome.SMALL_TALK

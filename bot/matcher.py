@@ -413,11 +413,12 @@ class Matcher:
             if self._definition is not None and self._unexplained(analysis.concept_names):
                 analysis.terms.append(self._definition)
             query = set(analysis.terms)
-        if (self._definition is not None and not specific
-                and {t for t in query if t.kind is TermKind.CONCEPT} == {self._definition, PARTS}):
+        concepts = {t for t in query if t.kind is TermKind.CONCEPT}
+        if self._definition is not None and not specific and (concepts == {self._definition, PARTS} or (
+                concepts == {self._definition, SIZE} and not analysis.numbers)):
             # "片区是啥意思", "что значит участок", "как называются пять участков зоны": the article says what its
-            # areas are by naming them
-            analysis.terms = [PICK if t == self._definition else t for t in analysis.terms]
+            # areas are by naming them; "what is meant by an area here?" asks that word, not a size
+            analysis.terms = [PICK if t == self._definition else PARTS if t == SIZE else t for t in analysis.terms]
             query = set(analysis.terms)
         # counts no fact states of what they count ("five areas"), and what they count: fixed once the clause is read
         miscounted = self._miscounted(analysis)

@@ -1561,7 +1561,7 @@ def test_who_qualified_enterprises_are_is_refused_as_the_article_never_says(matc
 
 
 @pytest.mark.parametrize("question", ["why only two areas?", "why are there just two areas", "为什么只有两个片区",
-                                      "为什么只有2个片区"])
+                                      "为什么只有2个片区", "why does it only have two areas?"])
 def test_only_two_areas_is_a_wrong_count_answered_no_with_the_three(matcher, question):
     match = matcher.match(question)
     assert match.fact is not None and match.fact.id == "three_areas" and match.verdict is Verdict.NO
@@ -1579,6 +1579,11 @@ def test_the_two_smaller_areas_are_no_count_claimed(matcher):
     ("啥时候弄的", "establishment_date"),
     ("外资rd中心有啥政策", "rnd_centres"),
     ("喀什是不是其中一个片区", "three_areas"),
+    ("сколько она уже работает", "establishment_date"),
+    ("这个自贸区弄了多久了", "establishment_date"),
+    ("Урумчи считается участком зоны?", "three_areas"),
+    ("is Horgos contained in the zone?", "three_areas"),
+    ("这是西北第一个吗还是之前就有", "first_in_northwest"),
 ])
 def test_names_asked_of_a_part_time_running_and_rd_are_understood(matcher, question, fact):
     assert answered(matcher, question) == fact
@@ -1588,7 +1593,10 @@ def test_names_asked_of_a_part_time_running_and_rd_are_understood(matcher, quest
                                       "плов или лагман, что выбрать", "中国现在一共有多少个自贸区",
                                       "what share of Xinjiang's total land does the FTZ cover",
                                       "посоветуйте сим карту для Китая", "研发费用要达到多少才行",
-                                      "площадка Урумчи это весь город или нет"])
+                                      "площадка Урумчи это весь город или нет",
+                                      "how much does a container from Horgos to Duisburg cost now",
+                                      "дают ли вид на жительство инвесторам?", "一带一路核心区是指哪",
+                                      "ядро пояса и пути это о чём"])
 def test_duty_free_the_time_advice_other_zones_the_regions_share_and_whole_cities_are_not_in_the_article(
         matcher, question):
     assert matcher.match(question).refused
@@ -1602,3 +1610,17 @@ def test_a_holiday_beside_a_wrong_date_does_not_hide_the_claim(matcher):
 @pytest.mark.parametrize("question", ["哈哈这机器人挺快", "lol this bot is fast", "谢谢大家 先撤了", "你叫啥"])
 def test_remarks_on_the_bots_speed_and_leaving_the_chat_are_small_talk(matcher, question):
     assert matcher.match(question).outcome is Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ('whats an "area" in this context, like a district or what', "three_areas"),
+    ("what does area mean", "three_areas"),
+    ("НИОКР это то же что R&D?", "abbreviations"),
+    ("ЗСТ это то же самое что FTZ?", "ftz_name"),
+])
+def test_what_the_word_area_means_and_whether_two_names_are_the_same_are_answered_by_naming(matcher, question, fact):
+    assert answered(matcher, question) == fact
+
+
+def test_how_far_asks_so_an_answerable_question_before_it_is_still_answered(matcher):
+    assert answered(matcher, "喀什片区多大 离乌鲁木齐多远") == "kashgar_area"

@@ -62,6 +62,7 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
 # it with the `too_long` notice instead of a match.
 MAX_QUESTION_CHARS = 1000
 _UNEXPLAINED = "the article uses that word without explaining it"
+_NAME_UNEXPLAINED = "the article does not say what the names of its places mean"
 _MOST_COUNTED = 20  # "five areas", "8 ports": a count; larger figures are sizes, years or percents
 
 SemanticLoader = Callable[[FactBase], "SemanticIndex | None"]
@@ -420,6 +421,10 @@ class Matcher:
             # areas are by naming them; "what is meant by an area here?" asks that word, not a size
             analysis.terms = [PICK if t == self._definition else PARTS if t == SIZE else t for t in analysis.terms]
             query = set(analysis.terms)
+        if (self._definition is not None and specific and specific <= self._areas and not analysis.numbers
+                and {t for t in query if t.kind is not TermKind.PLACE} == {self._definition}):
+            # "what does Urumqi mean?", "霍尔果斯这个名字啥意思": what a name means, which the article never says
+            return Match(question, Outcome.NO_MATCH, language, reason=f"{Refusal.NOT_GIVEN.value}: {_NAME_UNEXPLAINED}")
         # counts no fact states of what they count ("five areas"), and what they count: fixed once the clause is read
         miscounted = self._miscounted(analysis)
         miscounted_what = {c for n, c in analysis.counts if n in miscounted}

@@ -1624,3 +1624,17 @@ def test_what_the_word_area_means_and_whether_two_names_are_the_same_are_answere
 
 def test_how_far_asks_so_an_answerable_question_before_it_is_still_answered(matcher):
     assert answered(matcher, "喀什片区多大 离乌鲁木齐多远") == "kashgar_area"
+
+
+@pytest.mark.parametrize("question", ["what does Urumqi mean", "что значит Хоргос", "霍尔果斯这个名字啥意思"])
+def test_what_a_place_name_means_is_not_in_the_article(matcher, question):
+    match = matcher.match(question)
+    assert match.refused and "names of its places" in (match.reason or "")
+
+
+def test_what_kashgar_is_is_still_its_area(matcher):
+    assert answered(matcher, "what is Kashgar") == "kashgar_area"
+
+
+def test_foreign_firms_in_chat_chinese_are_foreign_companies(matcher):
+    assert answered(matcher, "给谁用的 外企能进吗") == "foreign_investment_services"

@@ -126,6 +126,11 @@ class _Reader:
                     and is_yes_no(text, cues) and not is_yes_no(text, cues, tags=False)):
                 # "кашгарский участок самый большой, 134,6 км², да?": the claim the tag asks about, all of it
                 text = " ".join([*texts[_context_start(clauses, i):i], text])
+            elif (i > 0 and not clauses[i - 1].asks and self._only_why(self._analysed(text))
+                  and self._analysed(texts[i - 1]).concept_names):
+                # "外资银行不让进 为啥啊", "иностранным банкам запретили заходить, почему?": why of a claim, which the
+                # article gives no reason for; what it says of the claim answers (or corrects) it
+                text = self._claim_of(texts[i - 1])
             elif i > 0 and not self._has_content(text) and not self._asks_unread(text):
                 # "..., can you tell?"; not "..., is there a bonded warehouse?"
                 text = f"{self._claim_of(texts[i - 1])} {text}"
@@ -383,8 +388,10 @@ class _Reader:
             before = matches[-1] if matches and matches[-1].answered else None
             picks = self.matcher.only_picks(analysis)
             if matches and matches[-1].refused and self.matcher.only_picks(analysis, measures=True):
-                # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again
-                match = Match(unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
+                # "which ports? need names", "снижены ли пошлины и на сколько процентов": the refused question again;
+                # but "which ports and how many" asks the count too, which the article may give
+                match = self._count_of_refused(unit, matches[-1], language, analysis) or Match(
+                    unit, Outcome.NO_MATCH, language, reason=FRAGMENT)
             elif (matches and asked_before and not analysis.places and not analysis.outside
                   and matches[-1].refusal is Refusal.OUTSIDE and self._leans_back(unit)):
                 # "а в Шанхае тоже есть такая зона? когда её открыли?": the pronoun is the other place's ("what about
@@ -424,6 +431,22 @@ class _Reader:
             matches.append(match)
             asked_before = not implied
         return matches
+
+    def _count_of_refused(self, unit: str, refused: Match, language: str, analysis: Analysis) -> Match | None:
+        """"How many" after a question refused for asking names ("which ports and how many"): the count of what it
+        named, if the article gives it."""
+        if COUNT not in analysis.terms or refused.refusal is not Refusal.NOT_GIVEN:
+            return None
+        wh_words = self.fact_base.lexicon.clauses.wh_words
+        named = " ".join(w for w in plain_text(fold(refused.question)).split() if w not in wh_words)
+        counted = self._clause(unit, f"{unit} {named}", language, question_mark=True)
+        return counted if counted.answered else None
+
+    def _only_why(self, analysis: Analysis) -> bool:
+        """A bare "why?" ("为啥啊", "почему?"): the `why` concepts alone, of nothing named."""
+        why = self.fact_base.lexicon.follow_up.why
+        return bool(why) and bool(analysis.concept_names) and analysis.concept_names <= why and not (
+            analysis.places or analysis.outside or analysis.unknown)
 
     def _only_about(self, match: Match, places: list[str]) -> bool:
         """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""

@@ -1638,3 +1638,26 @@ def test_what_kashgar_is_is_still_its_area(matcher):
 
 def test_foreign_firms_in_chat_chinese_are_foreign_companies(matcher):
     assert answered(matcher, "给谁用的 外企能进吗") == "foreign_investment_services"
+
+
+@pytest.mark.parametrize("question", ["which ports and how many", "какие порты и сколько их"])
+def test_how_many_after_names_the_article_does_not_give_is_still_answered(matcher, question):
+    match = matcher.match(question)
+    assert [part.fact.id if part.fact else part.outcome for part in match.parts] == [Outcome.NO_MATCH,
+                                                                                      "strategic_location"]
+
+
+def test_how_long_it_has_been_open_is_the_date(matcher):
+    assert answered(matcher, "现在开了多久了") == "establishment_date"
+
+
+@pytest.mark.parametrize("question", ["what is a securities institution", "who's running the zone, like which office?"])
+def test_what_a_securities_institution_is_and_who_runs_the_zone_are_not_in_the_article(matcher, question):
+    assert matcher.match(question).refused
+
+
+@pytest.mark.parametrize("question", ["外资银行不让进 为啥啊", "иностранным банкам запретили туда заходить, почему?",
+                                      "I read foreign R&D centres are restricted in the zone, why is that?"])
+def test_why_of_a_claim_is_answered_with_what_the_article_says_of_the_claim(matcher, question):
+    assert answered(matcher, question) in {"overseas_financial_institutions", "rnd_centres"}
+    assert answered(matcher, question) != answered(matcher, "why?")

@@ -127,7 +127,10 @@ HELD_OUT_FLOORS = {"chat_heldout.tsv": 0.772, "ru_heldout.tsv": 0.738, "followup
                    "chat99_heldout.tsv": 0.96, "ru99_heldout.tsv": 1.0, "chat100_heldout.tsv": 0.967,
                    "ru100_heldout.tsv": 0.967, "chat101_heldout.tsv": 0.96, "ru101_heldout.tsv": 0.978,
                    "chat102_heldout.tsv": 0.973, "ru102_heldout.tsv": 0.956, "chat105_heldout.tsv": 0.973,
-                   "ru105_heldout.tsv": 0.989, "chat106_heldout.tsv": 0.993, "ru106_heldout.tsv": 0.978}
+                   "ru105_heldout.tsv": 0.989, "chat106_heldout.tsv": 0.993, "ru106_heldout.tsv": 0.978,
+                   "chat111_heldout.tsv": 0.960, "ru111_heldout.tsv": 0.967, "chat112_heldout.tsv": 0.953,
+                   "ru112_heldout.tsv": 0.978, "chat115_heldout.tsv": 0.967, "ru115_heldout.tsv": 0.944,
+                   "chat116_heldout.tsv": 0.960, "ru116_heldout.tsv": 0.956}
 DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_dev.tsv": 0.95, "chat3_dev.tsv": 0.86,
                       "ru3_dev.tsv": 0.97, "followups3_dev.tsv": 0.95, "compound3_dev.tsv": 0.86, "chat4_dev.tsv": 0.88,
                       "ru4_dev.tsv": 0.95, "followups4_dev.tsv": 0.92, "compound4_dev.tsv": 0.9, "chat8_dev.tsv": 0.94,
@@ -154,7 +157,11 @@ DEVELOPMENT_FLOORS = {"ru_dev.tsv": 0.95, "followups_dev.tsv": 0.87, "compound_d
                       "chat91_dev.tsv": 0.98, "ru91_dev.tsv": 1.0, "chat92_dev.tsv": 0.98, "ru92_dev.tsv": 0.98,
                       "chat95_dev.tsv": 0.96, "ru95_dev.tsv": 0.96, "chat96_dev.tsv": 0.97, "ru96_dev.tsv": 0.97,
                       "chat97_dev.tsv": 0.96, "ru97_dev.tsv": 1.0, "chat98_dev.tsv": 0.98, "ru98_dev.tsv": 0.98,
-                      "chat103_dev.tsv": 0.97, "ru103_dev.tsv": 0.96, "chat104_dev.tsv": 0.98, "ru104_dev.tsv": 0.99}
+                      "chat103_dev.tsv": 0.97, "ru103_dev.tsv": 0.96, "chat104_dev.tsv": 0.98, "ru104_dev.tsv": 0.99,
+                      "chat107_dev.tsv": 0.91, "ru107_dev.tsv": 0.97, "chat108_dev.tsv": 0.93, "ru108_dev.tsv": 0.92,
+                      "chat109_dev.tsv": 0.97, "ru109_dev.tsv": 0.94, "chat110_dev.tsv": 0.98, "ru110_dev.tsv": 0.97,
+                      "chat113_dev.tsv": 0.97, "ru113_dev.tsv": 0.92, "chat114_dev.tsv": 0.96, "ru114_dev.tsv": 0.96,
+                      "chat117_dev.tsv": 0.92, "ru117_dev.tsv": 0.94, "chat118_dev.tsv": 0.89, "ru118_dev.tsv": 0.88}
 
 
 @pytest.mark.parametrize(("name", "floor"), [*HELD_OUT_FLOORS.items(), *DEVELOPMENT_FLOORS.items()])

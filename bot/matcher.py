@@ -288,12 +288,17 @@ class Matcher:
         """A bare "why?" (the `why` concepts alone) after a fact whose answer gives its own reason (a `reasons` word:
         "…, creating a favourable environment"), or a bare "how?" after one that says how (a `means` word)."""
         cues = self.fact_base.lexicon.follow_up
-        names = analysis.concept_names
         answer = fact.answer_words("en").casefold()
         if plain_text(analysis.text) in cues.how:  # "how?" after "..., with lower entry barriers on ..."
             return any(says(answer, means) for means in cues.means)
-        return (bool(cues.why) and bool(names) and names <= cues.why and not analysis.places - self._zone_places
+        return (self.only_why(analysis) and not analysis.places - self._zone_places
                 and any(reason in answer for reason in cues.reasons))
+
+    def only_why(self, analysis: Analysis) -> bool:
+        """Nothing asked but why ("why?", "почему?", "为啥啊"): the `why` concepts alone."""
+        why = self.fact_base.lexicon.follow_up.why
+        names = analysis.concept_names
+        return bool(why) and bool(names) and names <= why
 
     def unlisted(self, analysis: Analysis, before: Sequence[str]) -> str | None:
         """Why the article cannot say whether a place is one of the things the last question `before` counted or

@@ -443,10 +443,8 @@ class _Reader:
         return counted if counted.answered else None
 
     def _only_why(self, analysis: Analysis) -> bool:
-        """A bare "why?" ("为啥啊", "почему?"): the `why` concepts alone, of nothing named."""
-        why = self.fact_base.lexicon.follow_up.why
-        return bool(why) and bool(analysis.concept_names) and analysis.concept_names <= why and not (
-            analysis.places or analysis.outside or analysis.unknown)
+        """A bare "why?" ("为啥啊", "почему?") of nothing named."""
+        return self.matcher.only_why(analysis) and not (analysis.places or analysis.outside or analysis.unknown)
 
     def _only_about(self, match: Match, places: list[str]) -> bool:
         """The answer is about those places alone ("how big is it" → the Horgos area, not the three areas)."""

@@ -202,7 +202,9 @@ def message_length(html_text: str) -> int:
 def truncate_html(html_text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> str:
     """Cut Telegram HTML to `limit` visible characters: never inside a tag or an entity, with an ellipsis at the
     cut and every tag still open there closed, so Telegram can still parse it."""
-    if message_length(html_text) <= limit:
+    # A character is at most two UTF-16 units, and tags and entities count less than they are long: most answers
+    # fit without being counted.
+    if 2 * len(html_text) <= limit or message_length(html_text) <= limit:
         return html_text
     budget = limit - _utf16_units(_ELLIPSIS)
     out: list[str] = []

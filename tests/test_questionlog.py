@@ -567,6 +567,68 @@ def test_an_answered_update_waits_for_the_writer_while_earlier_jobs_are_queued_s
         log.close()
 
 
+def test_an_answered_update_held_back_is_written_in_the_transaction_of_the_next_store(db_path: Path) -> None:
+    log = QuestionLog(db_path, linger=60.0)
+    try:
+        assert log.flush() and log.inbox_store_now([(43, 1.0, '{"update_id": 43}')])
+        with questionlog.deferring_rows() as held:
+            log_a_few(log, 2)
+        log.commit_later(held, update_id=43)
+        assert log.held == 3 and rows(db_path, "SELECT count(*) FROM questions") == [(0,)]
+        assert log.inbox_store_now([(44, 2.0, '{"update_id": 44}')])
+        assert log.held == 0
+        assert rows(db_path, "SELECT update_id FROM inbox") == [(44,)]
+        assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
+    finally:
+        log.close()
+
+
+def test_an_answered_update_held_back_without_a_store_is_written_when_the_bot_says_so(db_path: Path) -> None:
+    log = QuestionLog(db_path, linger=60.0)
+    try:
+        assert log.flush() and log.inbox_store_now([(45, 1.0, '{"update_id": 45}')])
+        with questionlog.deferring_rows() as held:
+            log_a_few(log, 1)
+        log.commit_later(held, update_id=45)
+        log.commit_held()
+        assert log.held == 0
+        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+        assert rows(db_path, "SELECT count(*) FROM questions") == [(1,)]
+    finally:
+        log.close()
+
+
+def test_an_answered_update_held_back_while_earlier_jobs_are_queued_waits_for_them_so_nothing_lands_out_of_order(
+        db_path: Path) -> None:
+    log = QuestionLog(db_path, linger=60.0)
+    try:
+        assert log.flush() and log.inbox_store_now([(46, 1.0, '{"update_id": 46}')])
+        log_a_few(log, 1)  # queued for the writer, which is lingering
+        with questionlog.deferring_rows() as held:
+            log.log_question("the answered one", Outcome.NO_MATCH, chat_type="private", language="en")
+        log.commit_later(held, update_id=46)
+        assert log.inbox_store_now([(47, 2.0, '{"update_id": 47}')])  # stored; the held ones wait their turn
+        assert log.held == 2  # the answered question and its removal
+        log.commit_held()
+        assert rows(db_path, "SELECT update_id FROM inbox ORDER BY update_id") == [(46,), (47,)]
+        assert log.flush()
+        assert rows(db_path, "SELECT update_id FROM inbox") == [(47,)]
+        assert rows(db_path, "SELECT question FROM questions ORDER BY id") == [("question 0",), ("the answered one",)]
+    finally:
+        log.close()
+
+
+def test_closing_the_log_writes_the_answered_updates_it_held_back(db_path: Path) -> None:
+    log = QuestionLog(db_path, linger=60.0)
+    assert log.flush() and log.inbox_store_now([(48, 1.0, '{"update_id": 48}')])
+    with questionlog.deferring_rows() as held:
+        log_a_few(log, 2)
+    log.commit_later(held, update_id=48)
+    log.close()
+    assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
+
+
 # --- schema 3: follow-ups ----------------------------------------------------------------------------------------
 
 

@@ -27,9 +27,10 @@ question (see `bot.telegram.polling` and docs/delivery.md). A fetched batch is s
 the file is free at that moment (`inbox_store_now`: one insert, never waiting for a lock). An answered update is
 deleted in the same transaction as its rows (`DeferredRows`, `commit`), so a crash never leaves a row for an answer
 that was not sent; that transaction too runs on the event loop when the file is free and nothing is queued before
-it (some 90 µs), so that an update whose answer went out does not wait in the inbox for the writer. The largest
-update id ever stored (where polling resumes after a restart) is in the inbox itself until its update is deleted,
-and is written to the `meta` table by the transaction that deletes it (`read_inbox` reads both).
+it (some 90 µs), so that an update whose answer went out does not wait in the inbox for the writer. The bot holds
+it back a few milliseconds first (`commit_later`), so that at a steady pace it shares the next store's transaction.
+The largest update id ever stored (where polling resumes after a restart) is in the inbox itself until its update
+is deleted, and is written to the `meta` table by the transaction that deletes it (`read_inbox` reads both).
 
 The writer also watches the file itself: before each write it compares the device and inode of the open file with
 those at the path, and checks the file still starts like an SQLite database. A file deleted, replaced or
@@ -314,6 +315,7 @@ class QuestionLog:
         self._wal_written = False  # a transaction was committed since the last checkpoint
         self._tidy_at = 0.0
         self._closed = False
+        self._held: list[_Job] = []  # `commit_later`'s answered updates and their rows (the event loop's only)
         self._busy = False  # the writer thread holds jobs it took from the queue and has not finished writing
         self._hurry = threading.Event()
         # Held while the connection is used or changed: by the writer thread for each transaction (not while it
@@ -381,6 +383,8 @@ class QuestionLog:
         """Write what is queued, then stop the writer thread and close the database. Safe to call twice."""
         if self._closed:
             return
+        held, self._held = self._held, []
+        self._queue.extend(held)  # written before the writer stops
         self._closed = True
         self._queue.append(_StopJob())
         self._hurry.set()
@@ -404,8 +408,15 @@ class QuestionLog:
 
         Why on the caller's thread: the bot stores every batch it fetches before it polls again, and waking the
         writer thread for each one cost about 150 µs of CPU per question in thread switches at 300 questions a
-        second, more than the transaction itself."""
-        return self._write_now([_InboxStoreJob(tuple(entries), _ignore)])
+        second, more than the transaction itself.
+
+        Answered updates held by `commit_later` go in the same transaction, when nothing queued could land after
+        them."""
+        held = self._held if self._held and not self._queue and not self._busy else []
+        stored = self._write_now([_InboxStoreJob(tuple(entries), _ignore), *held])
+        if stored and held:
+            del self._held[:len(held)]
+        return stored
 
     def inbox_store(self, entries: Sequence[tuple[int, float, str]], done: Callable[[bool], None]) -> None:
         """Queue updates (id, received at, JSON) for the inbox and hurry the writer; `done(True)` is called on the
@@ -435,9 +446,35 @@ class QuestionLog:
                 and self._write_now([*jobs, _InboxDoneJob(update_id)])):
             return
         for job in jobs:
-            self._put(job)
+            self._enqueue(job)
         if update_id is not None:
             self.inbox_done(update_id)
+
+    def commit_later(self, deferred: DeferredRows, update_id: int) -> None:
+        """`commit`, held back for the next inbox store (`inbox_store_now`), which writes it in its own transaction,
+        or for `commit_held`, whichever comes first. Called from the event loop only, as the two others are.
+
+        Why: at a steady pace every update came with two transactions on the event loop, its store and its removal;
+        this makes it one. The caller bounds the wait (`commit_held` after a few milliseconds): after a crash, an
+        update answered meanwhile is answered again."""
+        if self._closed:
+            self.commit(deferred, update_id)
+            return
+        jobs, deferred.jobs = deferred.jobs, []
+        self._held += [*jobs, _InboxDoneJob(update_id)]
+
+    @property
+    def held(self) -> int:
+        """Jobs `commit_later` holds (rows and removals from the inbox) until the next store or `commit_held`."""
+        return len(self._held)
+
+    def commit_held(self) -> None:
+        """Write what `commit_later` holds: at once when nothing is waiting to be written before it, else queued
+        for the writer."""
+        held, self._held = self._held, []
+        if held and (self._queue or self._busy or not self._write_now(held)):
+            for job in held:
+                self._enqueue(job)
 
     def on_writer(self, function: Callable[[sqlite3.Connection | None], object],
                   done: Callable[[object], None]) -> None:
@@ -493,6 +530,9 @@ class QuestionLog:
         if deferred is not None and deferred.open:
             deferred.jobs.append(job)
             return True
+        return self._enqueue(job)
+
+    def _enqueue(self, job: _Job) -> bool:
         if self._closed:
             self._count_dropped(1, "logged after the log was closed")
             return False

@@ -238,12 +238,13 @@ class _Hooks:
         """Answered (or failed for good): its rows and its removal from the inbox are written together."""
         webhook = self._webhook(update)
         log = self.recorder.log
-        if log is not None:
-            log.commit(rows, update.update_id if webhook is None else None)  # a webhook update is not in the inbox
         if webhook is not None:
+            if log is not None:
+                log.commit(rows)  # a webhook update is not in the inbox
             webhook.settle(update.update_id, "answered")
             return
         assert self.poller is not None
+        self.poller.answered(rows, update.update_id)
         self.poller.finished()
 
     def dropped(self, update: Update) -> None:

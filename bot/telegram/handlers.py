@@ -244,12 +244,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     bot_state = state(context)
     fact_base = bot_state.fact_base
     language = user_language(update, fact_base, question)
-    example = next(iter(bot_state.matcher.example_questions(language)), "")
-    if not question:
-        await reply(update, context, notice_html(fact_base, "empty", language, example=example))
-        return
-    if len(question) > MAX_QUESTION_CHARS:
-        await reply(update, context, notice_html(fact_base, "too_long", language, example=example))
+    if not question or len(question) > MAX_QUESTION_CHARS:
+        example = next(iter(bot_state.matcher.example_questions(language)), "")
+        kind = "empty" if not question else "too_long"
+        await reply(update, context, notice_html(fact_base, kind, language, example=example))
         return
     matcher = bot_state.matcher
     match = bot_state.conversations.reply(conversation_key(update), question)

@@ -48,7 +48,7 @@ from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter  # how python-telegram-bot builds RequestData
 
 from bot.config import Delivery
-from bot.questionlog import QuestionLog, read_inbox
+from bot.questionlog import DeferredRows, QuestionLog, read_inbox
 from bot.telegram.delivery import describe
 from bot.telegram.ratelimit import retry_after_seconds
 
@@ -61,6 +61,9 @@ HIGH_WATER_TRUSTED = 6 * 24 * 3600.0  # Telegram numbers updates afresh after a 
 STORE_TRIES = 20  # a busy inbox is tried again every millisecond this many times before the writer thread does it
 FLOOD = 200  # updates in flight at once that count as a flood: once it is over, memory is handed back
 SETTLE_SECONDS = 2.0  # nothing fetched for this long after a flood before memory is handed back (a full collection)
+# An answered update's rows and removal from the inbox wait at most this long to be written in the transaction of
+# the next store; a crash meanwhile answers it again, so it is short (at a steady 300 a second most are in time).
+ANSWERED_WAIT = 0.01
 _T = TypeVar("_T")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
@@ -175,6 +178,7 @@ class Poller:
         self._waiting: asyncio.Task[Any] | None = None  # the task in `_interruptible`, if any
         self._interrupted = False
         self._fixed_parameters: tuple[float, list[RequestParameter]] | None = None  # getUpdates' unchanging ones
+        self._commit: asyncio.TimerHandle | None = None  # writes what `answered` holds, unless a store did first
 
     # --- bookkeeping -----------------------------------------------------------------------------------------
 
@@ -191,6 +195,20 @@ class Poller:
             self._idle_since = loop.time()
             if self._settle is None:  # one timer at a time, not one for every update that leaves the bot idle
                 self._settle = loop.call_later(SETTLE_SECONDS, self._settled)
+
+    def answered(self, rows: DeferredRows, update_id: int) -> None:
+        """An update handed over was answered: its rows and its removal from the inbox are written with the next
+        batch's store, or after `ANSWERED_WAIT` (one transaction instead of two at a steady pace)."""
+        if self.log is None:
+            return
+        self.log.commit_later(rows, update_id)
+        if self._commit is None:
+            self._commit = asyncio.get_running_loop().call_later(ANSWERED_WAIT, self._commit_held)
+
+    def _commit_held(self) -> None:
+        self._commit = None
+        if self.log is not None:
+            self.log.commit_held()
 
     def _settled(self) -> None:
         """Hand memory back once nothing was fetched for SETTLE_SECONDS since the bot went idle after a flood."""

@@ -141,10 +141,12 @@ class RunningBot(LoopThread):
 
     def wait_until_idle(self, timeout: float = 5.0) -> None:
         """Wait until every update fetched has been dealt with (answered, dropped or expired): its log rows are then
-        queued for the writer, and it is on its way out of the inbox."""
+        written or queued for the writer, and it is on its way out of the inbox."""
         assert self.application is not None, "the bot has not started"
         poller = pipeline(self.application).poller
-        wait_until(lambda: not poller.in_flight, timeout, "every update fetched to be dealt with")
+        log = poller.log
+        wait_until(lambda: not poller.in_flight and not (log is not None and log.held), timeout,
+                   "every update fetched to be dealt with")
 
     @property
     def state(self) -> BotState:

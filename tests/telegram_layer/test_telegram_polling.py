@@ -95,6 +95,23 @@ def test_questions_left_in_the_inbox_are_answered_after_a_restart_and_confirmed_
     assert len(standin.sent_to(USER + 1)) == 1 and standin.handed_out[answered] == 1
 
 
+def test_an_answered_question_leaves_the_inbox_with_its_row_within_moments_when_no_other_question_follows(
+        standin: BotAPIStandIn, matcher: Matcher, question_db: Path) -> None:
+    # Answered updates wait for the next store's transaction, but never for the next question: a crash later must
+    # not answer this one again.
+    _, question = answerable(matcher)
+
+    def in_file() -> tuple[int, int]:
+        with contextlib.closing(sqlite3.connect(question_db)) as db:
+            return (db.execute("SELECT count(*) FROM inbox").fetchone()[0],
+                    db.execute("SELECT count(*) FROM questions").fetchone()[0])
+
+    with RunningBot(standin, matcher):
+        standin.private_text(USER, question)
+        standin.wait_for_sent(1, USER)
+        standin.wait_for(lambda: in_file() == (0, 1), timeout=1.0, what="the inbox emptied and the row written")
+
+
 def test_polling_that_ends_without_being_asked_to_stops_the_bot_with_an_error_so_a_supervisor_restarts_it(
         standin: BotAPIStandIn, matcher: Matcher, monkeypatch: pytest.MonkeyPatch, all_logs) -> None:
     from bot.telegram.polling import Poller

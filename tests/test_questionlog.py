@@ -42,6 +42,14 @@ def log(db_path: Path) -> Iterator[QuestionLog]:
     question_log.close()
 
 
+@pytest.fixture
+def lingering_log(db_path: Path) -> Iterator[QuestionLog]:
+    """A log whose writer thread waits a minute between batches: only what the caller writes at once is written."""
+    question_log = QuestionLog(db_path, linger=60.0)
+    yield question_log
+    question_log.close()
+
+
 def rows(path: Path, sql: str, *params: object) -> list[tuple]:
     connection = sqlite3.connect(path)
     try:
@@ -536,95 +544,90 @@ def test_rows_held_back_for_an_update_are_written_only_when_it_is_committed(log:
 
 
 def test_an_answered_update_leaves_the_inbox_with_its_rows_at_once_without_waiting_for_the_writer(
-        db_path: Path) -> None:
+        lingering_log: QuestionLog, db_path: Path) -> None:
     # After a crash, whatever is still in the inbox is answered again: a sent answer's update must not linger there.
-    log = QuestionLog(db_path, linger=60.0)
-    try:
-        assert log.flush() and log.inbox_store_now([(41, 1.0, '{"update_id": 41}')])
-        with questionlog.deferring_rows() as held:
-            log_a_few(log, 2)
-        log.commit(held, update_id=41)
-        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
-        assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
-    finally:
-        log.close()
+    assert lingering_log.flush() and lingering_log.inbox_store_now([(41, 1.0, '{"update_id": 41}')])
+    with questionlog.deferring_rows() as held:
+        log_a_few(lingering_log, 2)
+    lingering_log.commit(held, update_id=41)
+    assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
 
 
 def test_an_answered_update_waits_for_the_writer_while_earlier_jobs_are_queued_so_nothing_lands_out_of_order(
-        db_path: Path) -> None:
-    log = QuestionLog(db_path, linger=60.0)
-    try:
-        assert log.flush() and log.inbox_store_now([(42, 1.0, '{"update_id": 42}')])
-        log_a_few(log, 1)  # queued for the writer, which is lingering
-        with questionlog.deferring_rows() as held:
-            log_a_few(log, 1)
-        log.commit(held, update_id=42)
-        assert rows(db_path, "SELECT update_id FROM inbox") == [(42,)]
-        assert log.flush()
-        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
-        assert rows(db_path, "SELECT question FROM questions ORDER BY id") == [("question 0",), ("question 0",)]
-    finally:
-        log.close()
+        lingering_log: QuestionLog, db_path: Path) -> None:
+    assert lingering_log.flush() and lingering_log.inbox_store_now([(42, 1.0, '{"update_id": 42}')])
+    log_a_few(lingering_log, 1)  # queued for the writer, which is lingering
+    with questionlog.deferring_rows() as held:
+        log_a_few(lingering_log, 1)
+    lingering_log.commit(held, update_id=42)
+    assert rows(db_path, "SELECT update_id FROM inbox") == [(42,)]
+    assert lingering_log.flush()
+    assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+    assert rows(db_path, "SELECT question FROM questions ORDER BY id") == [("question 0",), ("question 0",)]
 
 
-def test_an_answered_update_held_back_is_written_in_the_transaction_of_the_next_store(db_path: Path) -> None:
-    log = QuestionLog(db_path, linger=60.0)
-    try:
-        assert log.flush() and log.inbox_store_now([(43, 1.0, '{"update_id": 43}')])
-        with questionlog.deferring_rows() as held:
-            log_a_few(log, 2)
-        log.commit_later(held, update_id=43)
-        assert log.held == 3 and rows(db_path, "SELECT count(*) FROM questions") == [(0,)]
-        assert log.inbox_store_now([(44, 2.0, '{"update_id": 44}')])
-        assert log.held == 0
-        assert rows(db_path, "SELECT update_id FROM inbox") == [(44,)]
-        assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
-    finally:
-        log.close()
+def test_an_answered_update_held_back_is_written_in_the_transaction_of_the_next_store(
+        lingering_log: QuestionLog, db_path: Path) -> None:
+    assert lingering_log.flush() and lingering_log.inbox_store_now([(43, 1.0, '{"update_id": 43}')])
+    with questionlog.deferring_rows() as held:
+        log_a_few(lingering_log, 2)
+    lingering_log.commit_later(held, update_id=43)
+    assert lingering_log.held == 3 and rows(db_path, "SELECT count(*) FROM questions") == [(0,)]
+    assert lingering_log.inbox_store_now([(44, 2.0, '{"update_id": 44}')])
+    assert lingering_log.held == 0
+    assert rows(db_path, "SELECT update_id FROM inbox") == [(44,)]
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
 
 
-def test_an_answered_update_held_back_without_a_store_is_written_when_the_bot_says_so(db_path: Path) -> None:
-    log = QuestionLog(db_path, linger=60.0)
-    try:
-        assert log.flush() and log.inbox_store_now([(45, 1.0, '{"update_id": 45}')])
-        with questionlog.deferring_rows() as held:
-            log_a_few(log, 1)
-        log.commit_later(held, update_id=45)
-        log.commit_held()
-        assert log.held == 0
-        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
-        assert rows(db_path, "SELECT count(*) FROM questions") == [(1,)]
-    finally:
-        log.close()
+def test_an_answered_update_held_back_without_a_store_is_written_when_the_bot_says_so(
+        lingering_log: QuestionLog, db_path: Path) -> None:
+    assert lingering_log.flush() and lingering_log.inbox_store_now([(45, 1.0, '{"update_id": 45}')])
+    with questionlog.deferring_rows() as held:
+        log_a_few(lingering_log, 1)
+    lingering_log.commit_later(held, update_id=45)
+    lingering_log.commit_held()
+    assert lingering_log.held == 0
+    assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
+    assert rows(db_path, "SELECT count(*) FROM questions") == [(1,)]
 
 
 def test_an_answered_update_held_back_while_earlier_jobs_are_queued_waits_for_them_so_nothing_lands_out_of_order(
-        db_path: Path) -> None:
-    log = QuestionLog(db_path, linger=60.0)
+        lingering_log: QuestionLog, db_path: Path) -> None:
+    assert lingering_log.flush() and lingering_log.inbox_store_now([(46, 1.0, '{"update_id": 46}')])
+    log_a_few(lingering_log, 1)  # queued for the writer, which is lingering
+    with questionlog.deferring_rows() as held:
+        lingering_log.log_question("the answered one", Outcome.NO_MATCH, chat_type="private", language="en")
+    lingering_log.commit_later(held, update_id=46)
+    assert lingering_log.inbox_store_now([(47, 2.0, '{"update_id": 47}')])  # stored; the held ones wait their turn
+    assert lingering_log.held == 2  # the answered question and its removal
+    lingering_log.commit_held()
+    assert rows(db_path, "SELECT update_id FROM inbox ORDER BY update_id") == [(46,), (47,)]
+    assert lingering_log.flush()
+    assert rows(db_path, "SELECT update_id FROM inbox") == [(47,)]
+    assert rows(db_path, "SELECT question FROM questions ORDER BY id") == [("question 0",), ("the answered one",)]
+
+
+def test_a_held_back_removal_from_the_inbox_is_queued_even_when_the_write_queue_is_full(db_path: Path) -> None:
+    # A removal dropped for a full queue would leave the answered update in the inbox, to be answered again.
+    log = QuestionLog(db_path, linger=60.0, queue_size=1)
     try:
-        assert log.flush() and log.inbox_store_now([(46, 1.0, '{"update_id": 46}')])
-        log_a_few(log, 1)  # queued for the writer, which is lingering
-        with questionlog.deferring_rows() as held:
-            log.log_question("the answered one", Outcome.NO_MATCH, chat_type="private", language="en")
-        log.commit_later(held, update_id=46)
-        assert log.inbox_store_now([(47, 2.0, '{"update_id": 47}')])  # stored; the held ones wait their turn
-        assert log.held == 2  # the answered question and its removal
+        assert log.flush() and log.inbox_store_now([(49, 1.0, '{"update_id": 49}')])
+        log.commit_later(questionlog.DeferredRows(), update_id=49)
+        log_a_few(log, 1)  # the queue is full now, and the held removal must wait behind it
         log.commit_held()
-        assert rows(db_path, "SELECT update_id FROM inbox ORDER BY update_id") == [(46,), (47,)]
         assert log.flush()
-        assert rows(db_path, "SELECT update_id FROM inbox") == [(47,)]
-        assert rows(db_path, "SELECT question FROM questions ORDER BY id") == [("question 0",), ("the answered one",)]
+        assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
     finally:
         log.close()
 
 
-def test_closing_the_log_writes_the_answered_updates_it_held_back(db_path: Path) -> None:
-    log = QuestionLog(db_path, linger=60.0)
-    assert log.flush() and log.inbox_store_now([(48, 1.0, '{"update_id": 48}')])
+def test_closing_the_log_writes_the_answered_updates_it_held_back(lingering_log: QuestionLog, db_path: Path) -> None:
+    assert lingering_log.flush() and lingering_log.inbox_store_now([(48, 1.0, '{"update_id": 48}')])
     with questionlog.deferring_rows() as held:
-        log_a_few(log, 2)
-    log.commit_later(held, update_id=48)
-    log.close()
+        log_a_few(lingering_log, 2)
+    lingering_log.commit_later(held, update_id=48)
+    lingering_log.close()
     assert rows(db_path, "SELECT count(*) FROM inbox") == [(0,)]
     assert rows(db_path, "SELECT count(*) FROM questions") == [(2,)]
 

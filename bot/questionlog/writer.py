@@ -440,15 +440,10 @@ class QuestionLog:
         Why at once: after a crash every update still in the inbox is answered again, and waiting for the writer
         (up to its linger, longer on a busy machine) left a sent answer's update there for tens of milliseconds."""
         jobs, deferred.jobs = deferred.jobs, []
-        # Only when nothing queued or being written could land after this (an update's store, say): checked in this
-        # order because the writer marks itself busy before it takes jobs from the queue.
-        if (update_id is not None and not self._queue and not self._busy
-                and self._write_now([*jobs, _InboxDoneJob(update_id)])):
-            return
-        for job in jobs:
-            self._enqueue(job)
-        if update_id is not None:
-            self.inbox_done(update_id)
+        if update_id is None:
+            self._queue_all(jobs)
+        else:
+            self._write_soon([*jobs, _InboxDoneJob(update_id)])
 
     def commit_later(self, deferred: DeferredRows, update_id: int) -> None:
         """`commit`, held back for the next inbox store (`inbox_store_now`), which writes it in its own transaction,
@@ -472,8 +467,21 @@ class QuestionLog:
         """Write what `commit_later` holds: at once when nothing is waiting to be written before it, else queued
         for the writer."""
         held, self._held = self._held, []
-        if held and (self._queue or self._busy or not self._write_now(held)):
-            for job in held:
+        if held:
+            self._write_soon(held)
+
+    def _write_soon(self, jobs: list[_Job]) -> None:
+        """`jobs` in one transaction at once on the caller's thread when nothing queued or being written could land
+        after them (an update's store, say), else queued for the writer."""
+        # Checked in this order because the writer marks itself busy before it takes jobs from the queue.
+        if self._queue or self._busy or not self._write_now(jobs):
+            self._queue_all(jobs)
+
+    def _queue_all(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            if isinstance(job, _InboxDoneJob):
+                self.inbox_done(job.update_id)  # never dropped for a full queue: a crash would answer it again
+            else:
                 self._enqueue(job)
 
     def on_writer(self, function: Callable[[sqlite3.Connection | None], object],

@@ -494,12 +494,12 @@ def test_the_inbox_keeps_updates_until_they_are_done_and_carries_them_over_to_a_
     log.inbox_store([(11, 1.0, '{"update_id": 11}'), (12, 2.0, '{"update_id": 12}')],
                     lambda ok: ok and stored.set())
     assert stored.wait(5)
-    log.inbox_done(11)
+    log.inbox_done(12)  # the newest leaves: its id goes to the meta row, which is carried over too
     assert log.flush()
     db_path.unlink()
     log_a_few(log, 1)
     assert log.flush()
-    assert rows(db_path, "SELECT update_id, body FROM inbox") == [(12, '{"update_id": 12}')]
+    assert rows(db_path, "SELECT update_id, body FROM inbox") == [(11, '{"update_id": 11}')]
     assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'")[0][0].startswith("12 ")
 
 
@@ -520,6 +520,27 @@ def test_the_largest_update_id_stored_is_kept_by_the_inbox_until_its_deletion_wr
         assert questionlog.read_inbox(reader) == ([], 22, 200.0)
     assert log.status().inbox == 0
     assert log.inbox_store_now([(23, 300.0, '{"update_id": 23}')]) and log.status().inbox == 1
+
+
+def test_deleting_an_older_update_leaves_the_meta_row_alone_while_the_newest_is_still_in_the_inbox(
+        log: QuestionLog, db_path: Path) -> None:
+    # At a steady pace each store shares its transaction with the deletion of the update before: one page fewer.
+    assert log.flush()
+    assert log.inbox_store_now([(41, 100.0, '{"update_id": 41}')])
+    log.inbox_done(41)
+    assert log.flush()
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == [("41 100",)]
+    assert log.inbox_store_now([(42, 200.0, '{"update_id": 42}'), (43, 300.0, '{"update_id": 43}')])
+    log.inbox_done(42)
+    assert log.flush()
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == [("41 100",)]
+    with sqlite3.connect(db_path) as reader:
+        assert questionlog.read_inbox(reader)[1:] == (43, 300.0)
+    log.inbox_done(43)
+    assert log.flush()
+    assert rows(db_path, "SELECT value FROM meta WHERE key = 'inbox_high_water'") == [("43 300",)]
+    with sqlite3.connect(db_path) as reader:
+        assert questionlog.read_inbox(reader) == ([], 43, 300.0)
 
 
 def test_an_update_left_in_the_inbox_by_the_last_run_takes_its_id_to_meta_when_it_is_deleted(db_path: Path) -> None:

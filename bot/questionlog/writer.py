@@ -310,6 +310,7 @@ class QuestionLog:
         # (see HIGH_WATER_KEY); both only under _db_lock.
         self._stored_high: tuple[int, float] | None = None
         self._high_written = 0
+        self._high_in_inbox = False  # the file's inbox holds the row of _stored_high (so meta need not, yet)
         self._header_checked_at = 0.0
         self._checkpoint_at = time.monotonic() + _CHECKPOINT_SECONDS
         self._wal_written = False  # a transaction was committed since the last checkpoint
@@ -736,6 +737,8 @@ class QuestionLog:
             for known in (written, newest):
                 if known is not None and (self._stored_high is None or known[0] > self._stored_high[0]):
                     self._stored_high = (known[0], known[1])
+            self._high_in_inbox = newest is not None and self._stored_high is not None \
+                and newest[0] == self._stored_high[0]
             self._inbox_rows = connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
             connection.execute("PRAGMA busy_timeout = 0")  # see _patient
             status = os.stat(self.path)
@@ -825,6 +828,7 @@ class QuestionLog:
                                        [row[1:] for row in carried if row[0] == "meta"])
                 connection.execute("COMMIT")
             self._high_written = 0  # whatever the old file said: written again with the next deletion
+            self._high_in_inbox = False
             self._wal_written = True
             self._inbox_rows = connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
         except sqlite3.Error as exc:
@@ -906,6 +910,7 @@ class QuestionLog:
         questions = [row.values for row in rows if row.question]
         votes = [row.values for row in rows if not row.question]
         high, high_written, inbox_rows = self._stored_high, self._high_written, self._inbox_rows
+        high_in_inbox = self._high_in_inbox
         connection.execute("BEGIN IMMEDIATE")
         try:
             if inbox is not None and inbox.store:
@@ -913,8 +918,8 @@ class QuestionLog:
                     "INSERT OR IGNORE INTO inbox (update_id, received_at, body) VALUES (?, ?, ?)", inbox.store).rowcount
                 if inbox_rows is not None:
                     inbox_rows += added
-                if high is None or inbox.high[0] > high[0]:
-                    high = inbox.high
+                if high is None or inbox.high[0] >= high[0]:
+                    high, high_in_inbox = inbox.high, True  # inserted now, or there already (OR IGNORE)
             for start in range(0, len(questions), _ROWS_PER_INSERT):
                 chunk = questions[start:start + _ROWS_PER_INSERT]
                 connection.execute(_insert_questions(len(chunk)), [value for row in chunk for value in row])
@@ -927,9 +932,10 @@ class QuestionLog:
                     "ON CONFLICT (question_id, voter) DO UPDATE SET vote = excluded.vote, "
                     "voted_at = excluded.voted_at", votes)
             if inbox is not None and inbox.done:
-                # An update leaving the inbox takes its id with it: the largest id stored goes to the meta row first
-                # (a store is one statement less, and the event loop's transactions stay this short).
-                if high is not None and high[0] > high_written:
+                # The largest id stored must outlive its inbox row: the transaction that deletes that row writes it
+                # to the meta row. Not before (a store is one statement less, and so is the deletion of an older
+                # update: one page fewer written per question at a steady pace).
+                if high is not None and high[0] > high_written and (not high_in_inbox or (high[0],) in inbox.done):
                     connection.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
                                        "value = excluded.value", (HIGH_WATER_KEY, f"{high[0]} {high[1]:.0f}"))
                     high_written = high[0]
@@ -938,6 +944,7 @@ class QuestionLog:
                     inbox_rows -= removed
             connection.execute("COMMIT")
             self._stored_high, self._high_written, self._inbox_rows = high, high_written, inbox_rows
+            self._high_in_inbox = high_in_inbox
             self._wal_written = True
         except BaseException:
             # SQLite may have rolled back already (a full disk does), leaving nothing to roll back.

@@ -580,7 +580,7 @@ class BotAPIStandIn:
             message = {"message_id": next(self._message_ids.setdefault(chat_id, itertools.count(1))),
                        "date": int(time.time()), "chat": chat, "from": self.bot_user, "text": text,
                        "visible_text": visible}
-            for key in ("reply_markup", "reply_parameters", "message_thread_id"):
+            for key in ("reply_markup", "reply_parameters", "message_thread_id", "link_preview_options"):
                 if params.get(key) is not None:
                     message[key] = params[key]
             self.sent.append(message)

@@ -183,6 +183,19 @@ def test_a_group_message_that_mentions_the_bot_is_answered_as_a_reply_without_th
     assert answer["reply_parameters"]["message_id"] == standin.updates[update_id]["message"]["message_id"]
 
 
+def test_a_question_in_a_forum_topic_is_answered_in_that_topic_without_a_link_preview(
+        bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
+    fact, question = answerable(matcher)
+    update_id = standin.group_text(GROUP, USER, f"@{standin.username} {question}", message_thread_id=7,
+                                   is_topic_message=True)
+    standin.wait_until_handled(update_id)
+    [answer] = standin.sent_to(GROUP)
+    assert fact.answer_en in answer["visible_text"]
+    assert answer["message_thread_id"] == 7
+    assert answer["reply_parameters"]["message_id"] == standin.updates[update_id]["message"]["message_id"]
+    assert answer["link_preview_options"] == {"is_disabled": True}
+
+
 def test_a_group_message_not_addressed_to_the_bot_gets_no_reply(
         bot: RunningBot, standin: BotAPIStandIn, matcher: Matcher) -> None:
     _, question = answerable(matcher)

@@ -306,11 +306,12 @@ class QuestionLog:
         self._identity: tuple[int, int] | None = None  # (device, inode) of the file open now
         self._inbox_dirty = False  # updates were stored since the write-ahead log was last emptied
         self._inbox_rows: int | None = None  # rows in the inbox table as last written (counted once per file)
-        # The largest update id stored in the inbox and when it was received, and the id the file's meta row holds
-        # (see HIGH_WATER_KEY); both only under _db_lock.
+        # The largest update id stored in the inbox and when it was received, the id the file's meta row holds, and
+        # whether the file's inbox still has the row of the first (then meta need not, yet; see HIGH_WATER_KEY); all
+        # three only under _db_lock.
         self._stored_high: tuple[int, float] | None = None
         self._high_written = 0
-        self._high_in_inbox = False  # the file's inbox holds the row of _stored_high (so meta need not, yet)
+        self._high_in_inbox = False
         self._header_checked_at = 0.0
         self._checkpoint_at = time.monotonic() + _CHECKPOINT_SECONDS
         self._wal_written = False  # a transaction was committed since the last checkpoint
@@ -737,8 +738,8 @@ class QuestionLog:
             for known in (written, newest):
                 if known is not None and (self._stored_high is None or known[0] > self._stored_high[0]):
                     self._stored_high = (known[0], known[1])
-            self._high_in_inbox = newest is not None and self._stored_high is not None \
-                and newest[0] == self._stored_high[0]
+            self._high_in_inbox = (newest is not None and self._stored_high is not None
+                                   and newest[0] == self._stored_high[0])
             self._inbox_rows = connection.execute("SELECT count(*) FROM inbox").fetchone()[0]
             connection.execute("PRAGMA busy_timeout = 0")  # see _patient
             status = os.stat(self.path)

@@ -417,7 +417,7 @@ class QuestionLog:
         held = self._held if self._held and not self._queue and not self._busy else []
         stored = self._write_now([_InboxStoreJob(tuple(entries), _ignore), *held])
         if stored and held:
-            del self._held[:len(held)]
+            self._held = []
         return stored
 
     def inbox_store(self, entries: Sequence[tuple[int, float, str]], done: Callable[[bool], None]) -> None:
